@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+/**
+ * The ONE test command (`npm test`; CI runs `npm ci && npm test` through `.ci/run`).
+ *
+ * Steps, in order, each with a header and its duration; the first failure stops the run:
+ *   1. build      `npm run build` (tsc -p tsconfig.build.json; the CLI and e2e tests use dist/)
+ *   2. lint       `biome check .`
+ *   3. typecheck  `tsc -p tsconfig.json --noEmit` (tests, bench, examples included)
+ *   4. unit       `node --import tsx --test` on src/**\/*.test.ts (concurrency 2)
+ *      e2e        the same on test/e2e/**\/*.test.ts (concurrency 1, a per-test timeout)
+ *   5. node22     the example flow run by the pinned Node 22 binary
+ *
+ * The CI rule: with CI=true, a test that would skip because a service it needs is missing must fail
+ * instead (tests read `process.env.CI`, or use `needService` from scripts/ci-rules.mjs). The same
+ * rule applies here: under CI a missing example flow, or no test file at all, is a failure.
+ *
+ * The closing `# pass N` / `# fail N` lines (node:test's summary, added over both test runs) and a
+ * plain `tests: N passed, N failed, N skipped` line are printed last on stdout: CI reads them.
+ *
+ * @module
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isCI } from './ci-rules.mjs';
+import { reexecOnHostNode } from './lib/host-node.mjs';
+import { node22Smoke } from './lib/node22-smoke.mjs';
+import { describeExit, formatDuration, hostNodeEnv, runCommand } from './lib/proc.mjs';
+import { addSummaries, formatClosingLines, readTapSummary } from './lib/tap-summary.mjs';
+import { selectTests, TEST_DIRS } from './lib/test-files.mjs';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+reexecOnHostNode(SCRIPT);
+
+const ROOT = path.resolve(path.dirname(SCRIPT), '..');
+const MIN = 60_000;
+const envMs = (name, fallback) => Number(process.env[name]) || fallback;
+const LIMITS = {
+  build: 10 * MIN,
+  lint: 5 * MIN,
+  typecheck: 10 * MIN,
+  unit: envMs('STEPFLOW_UNIT_STEP_TIMEOUT_MS', 20 * MIN),
+  e2e: envMs('STEPFLOW_E2E_STEP_TIMEOUT_MS', 45 * MIN),
+  node22: 5 * MIN,
+};
+/** Per-test timeouts handed to node:test (`--test-timeout`). */
+const TEST_TIMEOUT = {
+  unit: envMs('STEPFLOW_UNIT_TEST_TIMEOUT_MS', 60_000),
+  e2e: envMs('STEPFLOW_E2E_TEST_TIMEOUT_MS', 180_000),
+};
+const ONLY = ['unit', 'e2e', 'lint', 'node22'];
+const USAGE = `usage: node scripts/test.mjs [--only unit|e2e|lint|node22] [--no-build] [FILE|DIR|TEXT ...]
+
+  (no arguments)   everything: build, lint, typecheck, unit tests, e2e tests, Node 22 check
+  --only unit      unit tests (src/**/*.test.ts) only
+  --only e2e       build, then e2e tests (test/e2e/**/*.test.ts)
+  --only lint      build, biome check, typecheck
+  --only node22    build, then the Node 22 check
+  --no-build       skip \`npm run build\` (use the dist/ you have)
+  FILE|DIR|TEXT    run only these tests: a test file, a folder, or part of a path (build first if e2e)
+
+  CI=true          a test or example that would be skipped for a missing service fails instead
+  npm test -- ARGS passes ARGS through npm`;
+
+const ci = isCI();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-test-'));
+const done = [];
+const summaries = [];
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+
+main().catch((err) => fail('test runner', err.stack ?? String(err)));
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const plan = planSteps(opts);
+  process.stdout.write(
+    `stepflow tests — node ${process.version} (${process.execPath})${ci ? ', CI=true: skips for missing services fail' : ''}\n` +
+      `steps: ${plan.map((s) => s.name).join(', ')}\n`,
+  );
+  for (const [i, step] of plan.entries()) {
+    process.stdout.write(`\n━━ [${i + 1}/${plan.length}] ${step.name}: ${step.title}\n`);
+    const started = performance.now();
+    const outcome = await step.run();
+    const ms = performance.now() - started;
+    done.push({ name: step.name, status: outcome.status, ms });
+    if (outcome.status === 'failed') fail(step.name, outcome.message, ms);
+    const mark = outcome.status === 'skipped' ? '﹣' : '✔';
+    process.stdout.write(
+      `${mark} ${step.name} ${outcome.status} (${formatDuration(ms)})${outcome.message ? `: ${outcome.message}` : ''}\n`,
+    );
+  }
+  const ranTests = plan.some((s) => s.name === 'unit' || s.name === 'e2e');
+  if (ranTests && ci && addSummaries(summaries).tests === 0) {
+    fail('tests', 'no test was executed (CI=true requires at least one test)');
+  }
+  finish(0);
+}
+
+function parseArgs(argv) {
+  const opts = { only: undefined, build: true, filters: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (arg === '--only' || arg.startsWith('--only=')) {
+      opts.only = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      if (!ONLY.includes(opts.only)) usageError(`--only takes one of ${ONLY.join(', ')} (got ${opts.only})`);
+    } else if (arg === '--no-build') {
+      opts.build = false;
+    } else if (arg.startsWith('-')) {
+      usageError(`unknown option ${arg}`);
+    } else {
+      opts.filters.push(arg);
+    }
+  }
+  if (opts.only && opts.filters.length > 0) usageError('give either --only or test files, not both');
+  return opts;
+}
+
+function planSteps(opts) {
+  const base = process.env.INIT_CWD ?? process.cwd();
+  let tests;
+  try {
+    tests = selectTests(
+      ROOT,
+      opts.filters.map((f) => resolveFilter(base, f)),
+    );
+  } catch (err) {
+    usageError(err.message);
+  }
+  const all = {
+    build: {
+      title: 'npm run build',
+      run: () => command('npm', ['run', 'build'], 'build', 'fix the build errors above'),
+    },
+    lint: { title: 'biome check .', run: () => command(bin('biome'), ['check', '.'], 'lint', lintHint()) },
+    typecheck: {
+      title: 'tsc -p tsconfig.json --noEmit',
+      run: () =>
+        command(
+          process.execPath,
+          [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'],
+          'typecheck',
+          'fix the type errors above (npm run typecheck)',
+        ),
+    },
+    unit: { title: `node --test, ${TEST_DIRS.unit}/**/*.test.ts`, run: () => runTests('unit', tests.unit) },
+    e2e: { title: `node --test, ${TEST_DIRS.e2e}/**/*.test.ts`, run: () => runTests('e2e', tests.e2e) },
+    node22: {
+      title: 'Node 22 runs examples/hello-flow.ts',
+      run: () => node22Smoke(ROOT, { ci, timeoutMs: LIMITS.node22 }),
+    },
+  };
+  let names;
+  if (opts.filters.length > 0) {
+    names = [
+      tests.e2e.length > 0 ? 'build' : '',
+      tests.unit.length > 0 ? 'unit' : '',
+      tests.e2e.length > 0 ? 'e2e' : '',
+    ];
+  } else {
+    names = {
+      undefined: ['build', 'lint', 'typecheck', 'unit', 'e2e', 'node22'],
+      unit: ['unit'],
+      e2e: ['build', 'e2e'],
+      lint: ['build', 'lint', 'typecheck'],
+      node22: ['build', 'node22'],
+    }[String(opts.only)];
+  }
+  return names.filter((n) => n && (opts.build || n !== 'build')).map((name) => ({ name, ...all[name] }));
+}
+
+function resolveFilter(base, filter) {
+  const abs = path.resolve(base, filter);
+  return fs.existsSync(abs) ? abs : filter;
+}
+
+async function command(cmd, args, name, hint) {
+  const result = await runCommand(cmd, args, { cwd: ROOT, env: hostNodeEnv(), timeoutMs: LIMITS[name] });
+  if (result.code === 0) return { status: 'passed' };
+  return {
+    status: 'failed',
+    message: `\`${[path.basename(cmd), ...args].join(' ')}\` ${describeExit(result, LIMITS[name])}; ${hint}`,
+  };
+}
+
+async function runTests(kind, files) {
+  if (files.length === 0) {
+    return { status: 'skipped', message: `no ${kind} test files (*.test.ts under ${TEST_DIRS[kind]}/)` };
+  }
+  const tap = path.join(tmp, `${kind}.tap`);
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    `--test-concurrency=${kind === 'unit' ? 2 : 1}`,
+    `--test-timeout=${TEST_TIMEOUT[kind]}`,
+    ...files,
+  ];
+  process.stdout.write(`${files.length} file(s); per-test timeout ${formatDuration(TEST_TIMEOUT[kind])}\n`);
+  const result = await runCommand(process.execPath, args, {
+    cwd: ROOT,
+    env: hostNodeEnv(),
+    timeoutMs: LIMITS[kind],
+  });
+  const summary = readTapSummary(tap);
+  if (summary) summaries.push(summary);
+  const failed = summary ? summary.fail + summary.cancelled : undefined;
+  if (result.code === 0 && failed === 0) {
+    return { status: 'passed', message: `${summary.pass} passed, ${summary.skipped + summary.todo} skipped` };
+  }
+  const counts = summary ? `${failed} of ${summary.tests} failed` : 'the test runner wrote no summary';
+  return {
+    status: 'failed',
+    message:
+      `${kind} tests: ${counts} (${describeExit(result, LIMITS[kind])}); see "failing tests" above. ` +
+      `Re-run one file with: npm test -- <file>`,
+  };
+}
+
+function bin(name) {
+  const file = path.join(ROOT, 'node_modules', '.bin', name);
+  if (!fs.existsSync(file)) fail(name, `${file} is missing: run \`npm ci\` first`);
+  return file;
+}
+
+function lintHint() {
+  return 'fix the findings above; `npx biome check --write <paths>` applies the safe fixes';
+}
+
+function usageError(message) {
+  process.stderr.write(`error: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function fail(step, message, ms) {
+  if (ms !== undefined && !done.some((d) => d.name === step)) done.push({ name: step, status: 'failed', ms });
+  process.stdout.write(`\n✖ ${step} FAILED: ${message}\n`);
+  finish(1);
+}
+
+function finish(code) {
+  process.stdout.write('\n━━ summary\n');
+  for (const d of done) {
+    const mark = { passed: '✔', skipped: '﹣', failed: '✖' }[d.status];
+    process.stdout.write(`  ${mark} ${d.name.padEnd(10)} ${d.status.padEnd(8)} ${formatDuration(d.ms)}\n`);
+  }
+  process.stdout.write(code === 0 ? 'all steps passed\n' : 'FAILED\n');
+  // Last on stdout, for CI: node:test's closing counters over all test runs, then the plain line.
+  if (summaries.length > 0)
+    process.stdout.write(`${formatClosingLines(addSummaries(summaries)).join('\n')}\n`);
+  process.exit(code);
+}

@@ -1,0 +1,93 @@
+/**
+ * `stepflow run flow.ts [options] [--parameter value ...]`.
+ *
+ * @module
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { openStorage } from '../../datastore/backends.js';
+import { parseWithSpec } from '../../decorators/resolve.js';
+import { UsageError } from '../../runtime/errors.js';
+import { loadFlow } from '../../runtime/load-flow.js';
+import { type ParameterDef, kebabCase, parameterDefs, resolveParameters } from '../../runtime/parameters.js';
+import { prepareRun } from '../../runtime/start-run.js';
+import { ConsoleReporter } from '../console-reporter.js';
+import { RUN_OPTIONS, parseParameterArgs, splitRunArgs } from '../run-args.js';
+
+function runHelp(defs: readonly ParameterDef[] | undefined): string {
+  const lines = ['Usage: stepflow run <flow.ts> [options] [--parameter value ...]', '', 'Options:'];
+  for (const [flag, spec] of Object.entries(RUN_OPTIONS)) lines.push(`  ${flag.padEnd(22)} ${spec.help}`);
+  if (defs && defs.length > 0) {
+    lines.push('', 'Parameters:');
+    for (const d of defs) {
+      const def = d.default === undefined ? (d.required ? 'required' : 'no default') : `default ${JSON.stringify(d.default)}`;
+      lines.push(`  --${kebabCase(d.name).padEnd(20)} ${d.type}; ${def}${d.help ? `. ${d.help}` : ''}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Runs a flow locally; returns the process exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCommand(['flow.ts', '--alpha', '0.2']);
+ * ```
+ */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const args = splitRunArgs(argv);
+  if (!args.flowFile) {
+    if (args.help) {
+      process.stdout.write(runHelp(undefined));
+      return 0;
+    }
+    throw new UsageError('Missing the flow file: stepflow run <flow.ts> [options].');
+  }
+  if (args.positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${args.positionals[0]}": stepflow run takes one flow file.`);
+  }
+  const flow = await loadFlow(args.flowFile, { flowName: args.flowName });
+  const flowName = flow.graph.flowName;
+  const defs = parameterDefs(flow.info, new flow.flowClass());
+  if (args.help) {
+    process.stdout.write(runHelp(defs));
+    return 0;
+  }
+  const parameters = resolveParameters(defs, parseParameterArgs(args.rest, defs, flowName), flowName);
+  if (args.datastore !== 'local') {
+    throw new UsageError(`--datastore ${args.datastore} is not available; use --datastore local.`, {
+      option: '--datastore',
+    });
+  }
+  const storage = await openStorage({ kind: 'local', root: resolve(args.datastoreRoot ?? '.stepflow') });
+  const reporter = new ConsoleReporter({ stdout: process.stdout, stderr: process.stderr });
+  const run = prepareRun({
+    flow,
+    storage,
+    parameters,
+    tags: args.tags,
+    withSpecs: args.with.map(parseWithSpec),
+    maxWorkers: args.maxWorkers,
+    maxNumSplits: args.maxNumSplits,
+    reporter,
+  });
+  process.stdout.write(`${flowName}/${run.runId}\n`);
+  if (args.runIdFile) await writeFile(args.runIdFile, run.runId);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) void run.interrupt(`${signal} received`);
+    else reporter.notice(`Still stopping the run's tasks (${signal} again); they will all be stopped first.`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await run.start();
+    if (summary.status === 'interrupted') return 130;
+    return summary.status === 'successful' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

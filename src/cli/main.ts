@@ -1,0 +1,56 @@
+/**
+ * The `stepflow` command line.
+ *
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { checkCommand, showCommand } from './commands/check.js';
+import { runCommand } from './commands/run.js';
+import { formatCliError } from './format-error.js';
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['run', 'flow.ts']);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('stepflow')
+    .description("Metaflow's way of writing workflows, in TypeScript: run flows locally or on AWS Batch.")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command('run')
+    .description('run a flow: stepflow run <flow.ts> [options] [--parameter value ...] (see run --help)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      code = await runCommand(args);
+    });
+  for (const [name, fn, what] of [
+    ['check', checkCommand, 'check a flow statically and report every problem'],
+    ['show', showCommand, 'print the steps of a flow and how they connect'],
+  ] as const) {
+    program
+      .command(name)
+      .description(what)
+      .argument('<flow>', 'the flow file')
+      .option('--flow <name>', 'the flow class, when the file has several')
+      .action(async (file: string, opts: { flow?: string }) => {
+        code = await fn(file, opts);
+      });
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`${formatCliError(err)}\n`);
+    return err instanceof Error && err.name === 'UsageError' ? 2 : 1;
+  }
+}

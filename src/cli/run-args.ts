@@ -1,0 +1,165 @@
+/**
+ * Parsing `stepflow run flow.ts [options] [--parameter value ...]`. Options may come in any order after
+ * the flow file; the flow's parameters are only known once the flow is loaded, so parsing has two phases:
+ * {@link splitRunArgs} (before loading) and {@link parseParameterArgs} (after).
+ *
+ * @module
+ */
+import { kebabCase, type ParameterDef, coerceParameter } from '../runtime/parameters.js';
+import { UsageError } from '../runtime/errors.js';
+
+/** The runtime's own options of `run`. */
+export interface RunCliOptions {
+  flowFile?: string;
+  flowName?: string;
+  maxWorkers: number;
+  maxNumSplits: number;
+  datastore: string;
+  datastoreRoot?: string;
+  tags: string[];
+  with: string[];
+  runIdFile?: string;
+  help: boolean;
+  /** Positional arguments after the flow file (e.g. the step of `resume`). */
+  positionals: string[];
+  /** Everything else: parameter options, parsed once the flow is known. */
+  rest: string[];
+}
+
+interface OptionSpec {
+  readonly key: keyof RunCliOptions;
+  readonly kind: 'int' | 'string' | 'list';
+  readonly help: string;
+}
+
+/** The built-in options of `run` and `resume`, by flag. */
+export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  '--max-workers': { key: 'maxWorkers', kind: 'int', help: 'most tasks running at once (default 16)' },
+  '--max-num-splits': { key: 'maxNumSplits', kind: 'int', help: 'most tasks one foreach may create (default 100)' },
+  '--datastore': { key: 'datastore', kind: 'string', help: 'where runs are stored: local (default)' },
+  '--datastore-root': { key: 'datastoreRoot', kind: 'string', help: 'datastore root folder (default ./.stepflow)' },
+  '--tag': { key: 'tags', kind: 'list', help: 'add a tag to the run (repeatable)' },
+  '--with': { key: 'with', kind: 'list', help: 'add a decorator to every step, e.g. retry:times=2 (repeatable)' },
+  '--run-id-file': { key: 'runIdFile', kind: 'string', help: 'write the run id to this file' },
+  '--flow': { key: 'flowName', kind: 'string', help: 'the flow class to run when the file has several' },
+};
+
+function intValue(flag: string, text: string | undefined): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag} needs a positive whole number (got ${text === undefined ? 'nothing' : `"${text}"`}).`, {
+      option: flag,
+    });
+  }
+  return n;
+}
+
+/**
+ * Splits the arguments after `run` into the runtime's options and the rest (parameters).
+ *
+ * @example
+ * ```ts
+ * splitRunArgs(['flow.ts', '--max-workers', '8', '--alpha', '0.2']);
+ * // { flowFile: 'flow.ts', maxWorkers: 8, rest: ['--alpha', '0.2'], ... }
+ * ```
+ */
+export function splitRunArgs(argv: readonly string[]): RunCliOptions {
+  const out: RunCliOptions = {
+    maxWorkers: 16,
+    maxNumSplits: 100,
+    datastore: 'local',
+    tags: [],
+    with: [],
+    help: false,
+    positionals: [],
+    rest: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      out.help = true;
+      continue;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const spec = RUN_OPTIONS[flag];
+    if (spec) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`${flag} needs a value.`, { option: flag });
+      if (spec.kind === 'int') (out[spec.key] as number) = intValue(flag, value);
+      else if (spec.kind === 'list') (out[spec.key] as string[]).push(value);
+      else (out[spec.key] as string) = value;
+    } else if (arg.startsWith('-')) {
+      out.rest.push(arg);
+      if (eq < 0 && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) out.rest.push(argv[++i]);
+    } else if (out.flowFile === undefined) {
+      out.flowFile = arg;
+    } else {
+      out.positionals.push(arg);
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses parameter options (`--alpha 0.2`, `--max-depth=3`, `--flag`, `--no-flag`) against the flow's
+ * parameters; an unknown option is an error listing the valid ones.
+ *
+ * @example
+ * ```ts
+ * parseParameterArgs(['--alpha', '0.2'], defs, 'TrainFlow'); // { alpha: 0.2 }
+ * ```
+ */
+export function parseParameterArgs(
+  rest: readonly string[],
+  defs: readonly ParameterDef[],
+  flowName: string,
+): Record<string, unknown> {
+  const byFlag = new Map<string, ParameterDef>();
+  for (const def of defs) {
+    byFlag.set(`--${def.name}`, def);
+    byFlag.set(`--${kebabCase(def.name)}`, def);
+  }
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    let def = byFlag.get(flag);
+    let negated = false;
+    if (!def && flag.startsWith('--no-')) {
+      const positive = byFlag.get(`--${flag.slice(5)}`);
+      if (positive?.type === 'boolean') {
+        def = positive;
+        negated = true;
+      }
+    }
+    if (!def) {
+      const valid = [...Object.keys(RUN_OPTIONS), ...defs.map((d) => `--${kebabCase(d.name)}`)];
+      throw new UsageError(
+        `Unknown option ${flag} for ${flowName}. Valid options: ${valid.join(', ')}.` +
+          (arg.startsWith('--') ? '' : ' Options start with --.'),
+        { option: flag, flow: flowName },
+      );
+    }
+    let text: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (def.type === 'boolean') {
+      if (negated) {
+        values[def.name] = false;
+        continue;
+      }
+      if (text === undefined && /^(true|false|yes|no|1|0)$/i.test(rest[i + 1] ?? '')) text = rest[++i];
+      values[def.name] = text === undefined ? true : coerceParameter(def, text, flowName);
+      continue;
+    }
+    if (text === undefined) text = rest[++i];
+    if (text === undefined) {
+      throw new UsageError(`Parameter ${flag} of ${flowName} needs a value: ${flag} VALUE.`, {
+        option: flag,
+        flow: flowName,
+      });
+    }
+    values[def.name] = coerceParameter(def, text, flowName);
+  }
+  return values;
+}

@@ -1,0 +1,86 @@
+/**
+ * The datastore layer: storage backends, the content-addressed artifact store, serializers, and
+ * the run and task records. See `ARCHITECTURE.md` for the layout and its invariants.
+ *
+ * @example
+ * ```ts
+ * import { FlowDatastore, openStorage, defaultLocalRoot } from './datastore/index.js';
+ * const storage = await openStorage({ kind: 'local', root: defaultLocalRoot() });
+ * const ds = new FlowDatastore(storage, 'TrainFlow');
+ * ```
+ *
+ * @module
+ */
+
+export {
+  DEFAULT_LOCAL_ROOT_NAME,
+  defaultLocalRoot,
+  openStorage,
+  registerStorageBackend,
+  type StorageBackendFactory,
+  storageBackendKinds,
+} from './backends.js';
+export {
+  type BlobBody,
+  COMPRESS_MAX_BYTES,
+  COMPRESS_MAX_RATIO,
+  ContentStore,
+  type ContentStoreOptions,
+  type ContentStoreStats,
+  FRAME_GZIP,
+  FRAME_RAW,
+  sha256Hex,
+} from './content-store.js';
+export {
+  ArtifactNotFoundError,
+  ArtifactSerializationError,
+  CorruptBlobError,
+  DatastoreError,
+  InvalidKeyError,
+  StorageError,
+  UnknownEncodingError,
+} from './errors.js';
+export { FlowDatastore, type FlowDatastoreOptions } from './flow-datastore.js';
+export {
+  type AttemptFileKind,
+  blobKey,
+  checkSegment,
+  DATA_DIR,
+  META_DIR,
+  PARAMETERS_STEP,
+  PARAMETERS_TASK,
+  sortIds,
+} from './keys.js';
+export { LocalStorage } from './local-storage.js';
+export { MemoryStorage } from './memory-storage.js';
+export {
+  type ArtifactSerializer,
+  deserializeArtifact,
+  listSerializers,
+  registerSerializer,
+  type SerializeContext,
+  type SerializedArtifact,
+  serializeArtifact,
+  unregisterSerializer,
+  v8Serializer,
+} from './serializers.js';
+export type { ListEntry, PutOptions, StorageBackend, StorageSpec } from './storage.js';
+export { type LogStream, readJsonRecord, type TaskDataRecord, TaskDatastore } from './task-datastore.js';
+export { TYPED_ARRAY_PREFIX_SIZE, typedArraySerializer } from './typed-array-serializer.js';
+export type {
+  ArtifactRef,
+  AttemptDoneRecord,
+  AttemptStartRecord,
+  ForeachFrame,
+  RunRecord,
+  RunStatusRecord,
+  TaskErrorInfo,
+  Transition,
+} from './types.js';
+export {
+  describeType,
+  findUnstorable,
+  previewValue,
+  TYPED_ARRAY_TYPES,
+  type UnstorableValue,
+} from './value-check.js';

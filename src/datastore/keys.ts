@@ -1,0 +1,135 @@
+/**
+ * Key layout of the datastore, in one place. Every key is relative to the backend root:
+ *
+ * ```
+ * <Flow>/data/<sha[0:2]>/<sha>                          content-addressed blobs
+ * <Flow>/<runId>/_meta/run.json                         RunRecord
+ * <Flow>/<runId>/_meta/status.json                      RunStatusRecord
+ * <Flow>/<runId>/<step>/<taskId>/<attempt>.<kind>       attempt records and logs
+ * ```
+ *
+ * @module
+ */
+
+import { InvalidKeyError } from './errors.js';
+
+/** The folder of a flow that holds content-addressed blobs; never a run id. */
+export const DATA_DIR = 'data';
+/** The folder of a run that holds run-level records; never a step name. */
+export const META_DIR = '_meta';
+/** The pseudo step whose single task (`0`) holds the run's parameters as artifacts. */
+export const PARAMETERS_STEP = '_parameters';
+/** The task id of the parameters pseudo task. */
+export const PARAMETERS_TASK = '0';
+
+/** The files an attempt leaves in its task folder. */
+export type AttemptFileKind = 'attempt.json' | 'data.json' | 'done.json' | 'stdout.log' | 'stderr.log';
+
+/**
+ * Checks that `value` can be one segment of a key: non-empty, no `/` or `\`, not `.` or `..`,
+ * no control characters.
+ *
+ * @example
+ * ```ts
+ * checkSegment('run id', '1700000000'); // ok
+ * checkSegment('run id', 'a/b');        // throws InvalidKeyError
+ * ```
+ */
+export function checkSegment(what: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidKeyError(what, String(value), 'must be a non-empty string');
+  }
+  if (value === '.' || value === '..') throw new InvalidKeyError(what, value, 'must not be "." or ".."');
+  if (/[/\\]/.test(value)) throw new InvalidKeyError(what, value, 'must not contain "/" or "\\"');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new InvalidKeyError(what, value, 'must not contain control characters');
+  }
+  return value;
+}
+
+/**
+ * Checks a sha256 hex digest (64 lowercase hex characters).
+ *
+ * @example
+ * ```ts
+ * checkSha('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+ * ```
+ */
+export function checkSha(sha: string): string {
+  if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) {
+    throw new InvalidKeyError('sha256', String(sha), 'must be 64 lowercase hex characters');
+  }
+  return sha;
+}
+
+/**
+ * The key of a content-addressed blob: `<flow>/data/<sha[0:2]>/<sha>`.
+ *
+ * @example
+ * ```ts
+ * blobKey('MyFlow', sha); // 'MyFlow/data/e3/e3b0…'
+ * ```
+ */
+export function blobKey(flow: string, sha: string): string {
+  return `${flow}/${DATA_DIR}/${sha.slice(0, 2)}/${sha}`;
+}
+
+/**
+ * The prefix (ending in `/`) of a run's folder.
+ *
+ * @example
+ * ```ts
+ * runPrefix('MyFlow', '17'); // 'MyFlow/17/'
+ * ```
+ */
+export function runPrefix(flow: string, runId: string): string {
+  return `${flow}/${checkSegment('run id', runId)}/`;
+}
+
+/**
+ * The prefix (ending in `/`) of a task's folder.
+ *
+ * @example
+ * ```ts
+ * taskPrefix('MyFlow', '17', 'start', '0'); // 'MyFlow/17/start/0/'
+ * ```
+ */
+export function taskPrefix(flow: string, runId: string, step: string, taskId: string): string {
+  return `${runPrefix(flow, runId)}${checkSegment('step name', step)}/${checkSegment('task id', taskId)}/`;
+}
+
+/**
+ * The file name of one of an attempt's files: `<attempt>.<kind>`.
+ *
+ * @example
+ * ```ts
+ * attemptFile(0, 'done.json'); // '0.done.json'
+ * ```
+ */
+export function attemptFile(attempt: number, kind: AttemptFileKind): string {
+  if (!Number.isSafeInteger(attempt) || attempt < 0) {
+    throw new InvalidKeyError('attempt', String(attempt), 'must be a non-negative integer');
+  }
+  return `${attempt}.${kind}`;
+}
+
+/**
+ * Sorts names the way people expect run and task ids: numeric ids by value, then the rest by code
+ * point.
+ *
+ * @example
+ * ```ts
+ * sortIds(['10', '9', 'b', 'a']); // ['9', '10', 'a', 'b']
+ * ```
+ */
+export function sortIds(ids: string[]): string[] {
+  const numeric = /^\d+$/;
+  return ids.sort((a, b) => {
+    const na = numeric.test(a);
+    const nb = numeric.test(b);
+    if (na && nb) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+    if (na !== nb) return na ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * The hook contract every step decorator implements. Hooks are optional methods that take one context
+ * object; the runtime calls them in Metaflow's order and never special-cases a decorator by name.
+ *
+ * Order: `parseOptions` → `stepInit` (all steps, before anything runs) → `runtimeInit` (once per run) →
+ * per task: `retryCount`, `taskEnvironment`, `launcher` → in the task process: `taskPreStep` → step body →
+ * `taskPostStep` or `taskException` → `taskFinished` → `runtimeFinished` (once per run).
+ *
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import type { ForeachFrame } from '../datastore/types.js';
+import type { FlowGraph } from '../graph/types.js';
+
+/** A decorator on a step after its options were parsed. */
+export interface ResolvedDecorator<O = Record<string, unknown>> {
+  readonly name: string;
+  readonly options: O;
+  readonly source: 'static' | 'cli';
+}
+
+/** Where a hook runs: which flow and step. */
+export interface StepWhere {
+  readonly flowName: string;
+  readonly stepName: string;
+}
+
+/** Context of {@link StepDecoratorPlugin.stepInit}. */
+export interface StepInitContext<O> extends StepWhere {
+  readonly options: O;
+  readonly graph: FlowGraph;
+  /** Every decorator on this step (including this one). Options may be adjusted here. */
+  readonly decorators: readonly ResolvedDecorator[];
+}
+
+/** Context of per-task runtime hooks. */
+export interface RuntimeTaskContext<O> extends StepWhere {
+  readonly options: O;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly decorators: readonly ResolvedDecorator[];
+}
+
+/** Retries a decorator asks for: `user` for failures of user code, `error` for infrastructure errors. */
+export interface RetryCounts {
+  readonly user: number;
+  readonly error: number;
+  /** Wait before the next attempt, in milliseconds. */
+  readonly delayMs?: number;
+}
+
+/** What a task process is told about the attempt it runs (`node bundle.mjs step <json>`). */
+export interface TaskSpec {
+  readonly flowName: string;
+  readonly runId: string;
+  readonly stepName: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  /** Total attempts the runtime will make (1 + retries). */
+  readonly maxAttempts: number;
+  /** Run-relative pathspecs (`step/taskId`) of the input tasks. */
+  readonly inputs: readonly string[];
+  readonly foreachStack: readonly ForeachFrame[];
+  /** The storage the task reads and writes (`{ kind: 'local', root }`, ...). */
+  readonly storage: { readonly kind: string; readonly root: string };
+  readonly maxNumSplits: number;
+  readonly decorators: readonly ResolvedDecorator[];
+}
+
+/** Everything a launcher needs to start one task attempt. */
+export interface TaskLaunchSpec {
+  readonly task: TaskSpec;
+  /** `Flow/run/step/task`. */
+  readonly pathspec: string;
+  /** sha256 of the code package. */
+  readonly codePackage: string;
+  /** Path of the materialized bundle, for launchers that run it on this machine. */
+  readonly bundlePath: string;
+  /** Environment variables the decorators ask for (e.g. `@environment`). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** How an attempt ended, as the launcher saw it. */
+export interface LaunchOutcome {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Set when the launcher itself stopped the attempt (interrupt, timeout). */
+  readonly killedReason?: string;
+}
+
+/** A started attempt. */
+export interface LaunchedTask {
+  readonly pid?: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly done: Promise<LaunchOutcome>;
+  /** Stops the attempt and everything it started; resolves once it is gone. */
+  kill(reason: string): Promise<void>;
+}
+
+/**
+ * Starts task attempts somewhere: a local process, an AWS Batch job, ... A launcher runs the same task
+ * entry point (`node bundle.mjs step <spec>`) wherever it runs.
+ *
+ * @example
+ * ```ts
+ * const task = launcher.launch(spec);
+ * task.stdout.on('data', (d) => process.stdout.write(d));
+ * const outcome = await task.done;
+ * ```
+ */
+export interface TaskLauncher {
+  readonly name: string;
+  launch(spec: TaskLaunchSpec): LaunchedTask;
+}
+
+/** Context of in-task hooks (run inside the task process). */
+export interface TaskHookContext<O> extends StepWhere {
+  readonly options: O;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly retryCount: number;
+  /** The attempts the runtime will make in all (1 + retries). */
+  readonly maxAttempts: number;
+  /** The flow instance running the step. */
+  readonly flow: object;
+}
+
+/** Context of {@link StepDecoratorPlugin.taskException}. */
+export interface TaskExceptionContext<O> extends TaskHookContext<O> {
+  readonly error: unknown;
+}
+
+/**
+ * A step decorator plugin: parses its options and implements whichever hooks it needs.
+ *
+ * @example
+ * ```ts
+ * const plugin: StepDecoratorPlugin<{ vars: Record<string, string> }> = {
+ *   name: 'environment',
+ *   parseOptions: (raw) => ({ vars: (raw.vars ?? {}) as Record<string, string> }),
+ *   taskEnvironment: ({ options }) => options.vars,
+ * };
+ * ```
+ */
+export interface StepDecoratorPlugin<O = Record<string, unknown>> {
+  readonly name: string;
+  /** Option names accepted, in camelCase (snake_case spellings are accepted too). */
+  readonly optionNames: readonly string[];
+  /** May the decorator appear more than once on a step? */
+  readonly allowMultiple?: boolean;
+  /** Validates raw options; throws a `DecoratorOptionError` naming the option and the allowed values. */
+  parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): O;
+  stepInit?(ctx: StepInitContext<O>): void;
+  runtimeInit?(ctx: { readonly flowName: string; readonly runId: string }): void | Promise<void>;
+  retryCount?(ctx: { readonly options: O }): RetryCounts;
+  taskEnvironment?(ctx: RuntimeTaskContext<O>): Readonly<Record<string, string>>;
+  launcher?(ctx: RuntimeTaskContext<O>): TaskLauncher | undefined;
+  runtimeFinished?(ctx: { readonly flowName: string; readonly runId: string }): void | Promise<void>;
+  taskPreStep?(ctx: TaskHookContext<O>): void | Promise<void>;
+  taskPostStep?(ctx: TaskHookContext<O>): void | Promise<void>;
+  /** Returns true when the exception was handled (the task then succeeds). */
+  taskException?(ctx: TaskExceptionContext<O>): boolean | Promise<boolean>;
+  taskFinished?(ctx: TaskHookContext<O> & { readonly ok: boolean }): void | Promise<void>;
+}

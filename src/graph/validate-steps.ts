@@ -1,0 +1,377 @@
+/**
+ * Validation rules about single steps and their `next` calls.
+ *
+ * @module
+ */
+import type { FlowDetails, StepSource } from './details.js';
+import { closestName, listNames, type ProblemBuilder } from './problems.js';
+import type { FlowGraph, GraphProblem } from './types.js';
+
+/** Names a step may not have, and artifact names a step may not assign. */
+export const RESERVED_NAMES: readonly string[] = [
+  'next',
+  'input',
+  'index',
+  'inputs',
+  'mergeArtifacts',
+  'foreachStack',
+  'constructor',
+];
+
+/** The catch decorator, refused on a step that starts a foreach. */
+const CATCH_DECORATOR = 'catchError';
+
+/** Rules on a step's name, signature and decorators. */
+export function checkDeclarations(
+  graph: FlowGraph,
+  details: FlowDetails,
+  problem: ProblemBuilder,
+): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  const flow = graph.flowName;
+  if (graph.steps.start === undefined) {
+    problems.push(
+      problem(
+        'no-start',
+        graph.line,
+        `${flow} has no start step`,
+        'add a method `@step start() { ... }`: every run begins there',
+      ),
+    );
+  }
+  if (graph.steps.end === undefined) {
+    problems.push(
+      problem(
+        'no-end',
+        graph.line,
+        `${flow} has no end step`,
+        'add a method `@step end() {}`: every run finishes there',
+      ),
+    );
+  }
+  for (const duplicate of details.duplicates) {
+    problems.push(
+      problem(
+        'duplicate-name',
+        duplicate.line,
+        `${flow}.${duplicate.name} is declared twice (first on line ${duplicate.firstLine})`,
+        `rename or remove one of them: the later ${duplicate.what} silently replaces the earlier one`,
+        duplicate.name,
+      ),
+    );
+  }
+  for (const parameter of graph.parameters) {
+    const clash = graph.steps[parameter.name];
+    if (clash !== undefined) {
+      problems.push(
+        problem(
+          'duplicate-name',
+          parameter.line,
+          `parameter ${parameter.name} of ${flow} has the same name as the step on line ${clash.line}`,
+          'rename the parameter or the step',
+          parameter.name,
+        ),
+      );
+    }
+    if (RESERVED_NAMES.includes(parameter.name) || parameter.name.startsWith('_')) {
+      problems.push(
+        problem(
+          'reserved-name',
+          parameter.line,
+          `parameter ${parameter.name} of ${flow} uses a reserved name`,
+          `rename it: ${RESERVED_NAMES.join(', ')} and names starting with _ are reserved`,
+          parameter.name,
+        ),
+      );
+    }
+  }
+  for (const name of graph.order) {
+    const step = graph.steps[name]!;
+    const self = `${flow}.${name}`;
+    if (RESERVED_NAMES.includes(name) || name.startsWith('_')) {
+      problems.push(
+        problem(
+          'reserved-name',
+          step.line,
+          `step ${self} uses a reserved name`,
+          `rename the step: ${RESERVED_NAMES.join(', ')} and names starting with _ are reserved by FlowSpec`,
+          name,
+        ),
+      );
+    }
+    const parameterCount = details.steps[name]?.parameterCount ?? (step.isJoin ? 1 : 0);
+    if (parameterCount > 1) {
+      problems.push(
+        problem(
+          'too-many-parameters',
+          step.line,
+          `step ${self} takes ${parameterCount} parameters`,
+          'a step takes no parameters, or a join takes exactly one (`inputs: Inputs<Flow>`)',
+          name,
+        ),
+      );
+    }
+    if (name === 'start' && step.isJoin) {
+      problems.push(
+        problem(
+          'start-takes-inputs',
+          step.line,
+          `${self} takes an inputs parameter, but nothing comes before start`,
+          'remove the parameter: start cannot be a join',
+          name,
+        ),
+      );
+    }
+    if (name === 'end' && step.isJoin) {
+      problems.push(
+        problem(
+          'end-takes-inputs',
+          step.line,
+          `${self} takes an inputs parameter, but end cannot be a join`,
+          'add a separate join step before end, and let end take no parameters',
+          name,
+        ),
+      );
+    }
+    if (step.foreach !== undefined && step.decorators.some((d) => d.name === CATCH_DECORATOR)) {
+      const line = step.decorators.find((d) => d.name === CATCH_DECORATOR)!.line;
+      problems.push(
+        problem(
+          'catch-on-foreach',
+          line,
+          `step ${self} starts a foreach and has @${CATCH_DECORATOR}, which is refused`,
+          `move @${CATCH_DECORATOR} to the steps inside the foreach, or start the foreach from a separate step`,
+          name,
+        ),
+      );
+    }
+    for (const assignment of details.steps[name]?.assignments ?? []) {
+      if (RESERVED_NAMES.includes(assignment.name) && assignment.name !== 'constructor') {
+        problems.push(
+          problem(
+            'reserved-name',
+            assignment.line,
+            `step ${self} assigns this.${assignment.name}, a reserved name`,
+            `store the value under another artifact name: ${listNames(RESERVED_NAMES.slice(0, 6))} belong to FlowSpec`,
+            name,
+          ),
+        );
+      } else if (graph.parameters.some((p) => p.name === assignment.name)) {
+        problems.push(
+          problem(
+            'parameter-assigned',
+            assignment.line,
+            `step ${self} assigns this.${assignment.name}, which is a parameter`,
+            'parameters are read-only in steps: copy the value into another artifact',
+            name,
+          ),
+        );
+      }
+    }
+  }
+  for (const helper of Object.values(details.helpers)) {
+    if (helper.decorators.length === 0) continue;
+    problems.push(
+      problem(
+        'decorator-without-step',
+        helper.line,
+        `${flow}.${helper.name} has ${helper.decorators.map((d) => `@${d}`).join(' ')} but no @step`,
+        'add @step, or remove the decorators',
+        helper.name,
+      ),
+    );
+  }
+  for (const member of details.stepOnNonMethod) {
+    problems.push(
+      problem(
+        'step-not-method',
+        member.line,
+        `${flow}.${member.name} has @step but is not a method`,
+        'declare the step as a method: `@step name() { ... }`',
+        member.name,
+      ),
+    );
+  }
+  return problems;
+}
+
+/** Rules on `this.next(...)`: how often, where, and to what. */
+export function checkTransitions(
+  graph: FlowGraph,
+  details: FlowDetails,
+  problem: ProblemBuilder,
+): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  const flow = graph.flowName;
+  const stepNames = graph.order;
+  const assigned = new Set([...details.assignedFields, ...graph.parameters.map((p) => p.name)]);
+  for (const name of graph.order) {
+    const step = graph.steps[name]!;
+    const source = details.steps[name];
+    const self = `${flow}.${name}`;
+    const calls = source?.nextCalls ?? [];
+    if (calls.length === 0 && name !== 'end') {
+      problems.push(
+        problem(
+          'no-next',
+          step.line,
+          `step ${self} never calls this.next(...)`,
+          'end the step with `this.next(this.<step>)`: only end has no next',
+          name,
+        ),
+      );
+    }
+    if (name === 'end' && calls.length > 0) {
+      problems.push(
+        problem(
+          'end-has-next',
+          calls[0]!.line,
+          `${self} calls this.next(...), but end is the last step`,
+          'remove the this.next(...) call from end, or rename the step',
+          name,
+        ),
+      );
+    }
+    if (calls.length > 1) {
+      problems.push(
+        problem(
+          'multiple-next',
+          calls[1]!.line,
+          `step ${self} calls this.next(...) ${calls.length} times (lines ${calls.map((c) => c.line).join(', ')})`,
+          'call this.next exactly once, as the last statement; for a choice, branch to all targets with this.next(this.a, this.b)',
+          name,
+        ),
+      );
+    } else if (calls.length === 1 && !calls[0]!.isLast && name !== 'end') {
+      problems.push(
+        problem(
+          'next-not-last',
+          calls[0]!.line,
+          `in step ${self}, this.next(...) is not the last statement of the method`,
+          'move this.next(...) to the end of the method body, outside any if, loop or callback',
+          name,
+        ),
+      );
+    }
+    for (const call of calls) {
+      for (const bad of call.badArguments) {
+        problems.push(
+          problem(
+            'bad-next-argument',
+            call.line,
+            `step ${self} passes \`${bad}\` to this.next(...)`,
+            'pass step methods as `this.<step>`, and options as a last `{ foreach: "field" }` object',
+            name,
+          ),
+        );
+      }
+      if (call.dynamicForeach !== undefined) {
+        problems.push(
+          problem(
+            'bad-next-argument',
+            call.line,
+            `step ${self} passes foreach: ${call.dynamicForeach}, which is not a string literal`,
+            "name the artifact to iterate over as a string literal: `{ foreach: 'items' }`",
+            name,
+          ),
+        );
+      }
+      if (call.targets.length === 0 && call.badArguments.length === 0) {
+        problems.push(
+          problem(
+            'bad-next-argument',
+            call.line,
+            `step ${self} calls this.next(...) without a target step`,
+            'pass the next step as `this.<step>`',
+            name,
+          ),
+        );
+      }
+      for (const target of call.targets) {
+        if (graph.steps[target] !== undefined) continue;
+        const helper = details.helpers[target];
+        if (helper !== undefined) {
+          problems.push(
+            problem(
+              'unknown-target',
+              call.line,
+              `step ${self} goes to ${target}, a method that lacks @step (line ${helper.line})`,
+              `add @step to ${target}, or call it as a plain function instead of passing it to this.next`,
+              name,
+            ),
+          );
+          continue;
+        }
+        const guess = closestName(target, stepNames);
+        problems.push(
+          problem(
+            'unknown-target',
+            call.line,
+            `step ${self} goes to ${target}, which is not a step of ${flow}`,
+            guess !== undefined ? `did you mean this.${guess}?` : `the steps are: ${stepNames.join(', ')}`,
+            name,
+          ),
+        );
+      }
+      if (call.foreach !== undefined) {
+        if (call.targets.length > 1) {
+          problems.push(
+            problem(
+              'foreach-multiple-targets',
+              call.line,
+              `step ${self} starts a foreach over ${call.foreach} with ${call.targets.length} targets (${call.targets.join(', ')})`,
+              'a foreach goes to exactly one step; branch inside that step if you need several',
+              name,
+            ),
+          );
+        }
+        if (!details.opaqueAssignments && !assigned.has(call.foreach)) {
+          problems.push(
+            problem(
+              'foreach-field-unassigned',
+              call.line,
+              `step ${self} iterates over ${call.foreach}, but no step assigns this.${call.foreach}`,
+              `assign it before the foreach (e.g. \`this.${call.foreach} = [...]\` in ${name}), make it a @parameter, or fix the name`,
+              name,
+            ),
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Stand-in details for a graph that did not come from `extractFlows` (e.g. read back from JSON). */
+export function detailsFromGraph(graph: FlowGraph): FlowDetails {
+  const steps: Record<string, StepSource> = {};
+  for (const name of graph.order) {
+    const step = graph.steps[name]!;
+    steps[name] = {
+      name,
+      line: step.line,
+      parameterCount: step.isJoin ? 1 : 0,
+      nextCalls:
+        step.next.length > 0
+          ? [
+              {
+                line: step.line,
+                targets: step.next,
+                ...(step.foreach !== undefined ? { foreach: step.foreach } : {}),
+                badArguments: [],
+                isLast: true,
+              },
+            ]
+          : [],
+      assignments: [],
+    };
+  }
+  return {
+    steps,
+    helpers: {},
+    stepOnNonMethod: [],
+    assignedFields: [],
+    opaqueAssignments: true,
+    duplicates: [],
+  };
+}

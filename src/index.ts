@@ -1,0 +1,47 @@
+/**
+ * stepflow: Metaflow's way of writing data and ML workflows, in TypeScript for Node.js.
+ *
+ * @example
+ * ```ts
+ * import { FlowSpec, step, parameter, type Inputs } from 'stepflow';
+ *
+ * export default class HelloFlow extends FlowSpec {
+ *   @parameter({ help: 'how many items' }) width = 3;
+ *   declare items: number[];
+ *   declare doubled: number;
+ *   declare total: number;
+ *
+ *   @step start() {
+ *     this.items = Array.from({ length: this.width }, (_, i) => i);
+ *     this.next(this.double, { foreach: 'items' });
+ *   }
+ *   @step double() { this.doubled = this.input * 2; this.next(this.join); }
+ *   @step join(inputs: Inputs<HelloFlow>) { this.total = inputs.reduce((s, i) => s + i.doubled, 0); this.next(this.end); }
+ *   @step end() { console.log(this.total); }
+ * }
+ * ```
+ * Run it with `npx stepflow run hello.ts --width 10`.
+ *
+ * @module
+ */
+import './flow/metadata.js';
+
+export { type CurrentInfo, current } from './flow/current.js';
+export { parameter, step } from './flow/decorate.js';
+export { DecoratorUsageError, FlowError, MergeConflictError, ReservedNameError, TransitionError } from './flow/errors.js';
+export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-spec.js';
+export type { ParameterOptions, ParameterType } from './flow/metadata.js';
+export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
+export type {
+  LaunchedTask,
+  LaunchOutcome,
+  ResolvedDecorator,
+  RetryCounts,
+  StepDecoratorPlugin,
+  TaskLauncher,
+  TaskLaunchSpec,
+  TaskSpec,
+} from './decorators/contract.js';
+export { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './decorators/errors.js';
+export { defineStepDecorator, registerStepDecorator } from './decorators/registry.js';
+export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';

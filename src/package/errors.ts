@@ -1,0 +1,126 @@
+/**
+ * Errors of the code package layer: bundling failures, damaged or foreign archives, missing packages.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error raised while building, storing or reading a code package.
+ *
+ * @example
+ * ```ts
+ * try { await buildCodePackage('flow.ts'); } catch (e) { if (e instanceof PackageError) console.error(e.message); }
+ * ```
+ */
+export class PackageError extends Error {
+  override readonly name: string = 'PackageError';
+  /** The flow file the package was built from, when known. */
+  readonly flowFile?: string;
+  /** The package's sha256, when known. */
+  readonly sha?: string;
+  constructor(message: string, options: { flowFile?: string; sha?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.flowFile = options.flowFile;
+    this.sha = options.sha;
+  }
+}
+
+/**
+ * One esbuild message, reduced to what a user needs to find the problem.
+ *
+ * @example
+ * ```ts
+ * const m: BuildMessage = { file: '/p/flow.ts', line: 3, column: 20, text: 'Could not resolve "x"' };
+ * ```
+ */
+export interface BuildMessage {
+  /** The file (absolute path) the message points at, when esbuild knows it. */
+  readonly file?: string;
+  /** 1-based line. */
+  readonly line?: number;
+  /** 1-based column. */
+  readonly column?: number;
+  /** esbuild's text. */
+  readonly text: string;
+}
+
+/**
+ * Formats a build message as `file:line:col: text` (or just `text` when it has no location).
+ *
+ * @example
+ * ```ts
+ * formatBuildMessage({ file: '/p/flow.ts', line: 3, column: 20, text: 'Could not resolve "x"' });
+ * // '/p/flow.ts:3:20: Could not resolve "x"'
+ * ```
+ */
+export function formatBuildMessage(message: BuildMessage): string {
+  if (message.file === undefined) return message.text;
+  return `${message.file}:${message.line ?? 0}:${message.column ?? 0}: ${message.text}`;
+}
+
+/**
+ * The flow (or something it imports) could not be bundled: a missing module, a syntax error, ...
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof PackageBuildError) for (const m of e.messages) console.error(m.file, m.line); }
+ * ```
+ */
+export class PackageBuildError extends PackageError {
+  override readonly name = 'PackageBuildError';
+  declare readonly flowFile: string;
+  /** esbuild's errors, in its order. */
+  readonly messages: readonly BuildMessage[];
+  constructor(flowFile: string, messages: readonly BuildMessage[], options: { cause?: unknown } = {}) {
+    const lines =
+      messages.length > 0 ? messages.map((m) => `  ${formatBuildMessage(m)}`) : ['  (no details)'];
+    super(
+      `Could not bundle the flow ${flowFile}:\n${lines.join('\n')}\n` +
+        'Fix the import or syntax error above (install missing packages with npm) and run again.',
+      { flowFile, cause: options.cause },
+    );
+    this.messages = messages;
+  }
+}
+
+/**
+ * Bytes that should be a code package are not one this layer wrote (not gzip, not ustar, wrong
+ * files, bad manifest) or do not match their sha256.
+ *
+ * @example
+ * ```ts
+ * throw new PackageFormatError('not a gzip stream', { sha });
+ * ```
+ */
+export class PackageFormatError extends PackageError {
+  override readonly name = 'PackageFormatError';
+  constructor(message: string, options: { sha?: string; cause?: unknown } = {}) {
+    super(
+      `Invalid code package${options.sha ? ` ${options.sha}` : ''}: ${message}. ` +
+        'The stored package is damaged or was not written by stepflow; rebuild it by running the flow again.',
+      options,
+    );
+  }
+}
+
+/**
+ * The datastore has no code package under the requested sha.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof PackageNotFoundError) console.error(e.key); }
+ * ```
+ */
+export class PackageNotFoundError extends PackageError {
+  override readonly name = 'PackageNotFoundError';
+  /** The storage key that was looked up. */
+  readonly key: string;
+  constructor(key: string, options: { sha: string; storageRoot: string }) {
+    super(
+      `No code package ${options.sha} at ${key} in ${options.storageRoot}. ` +
+        'Check that the run used the same datastore root, or run the flow again to store a new package.',
+      { sha: options.sha },
+    );
+    this.key = key;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * A minimal, deterministic ustar writer and reader (regular files only, no dependency).
+ *
+ * Every header has a fixed mtime, mode 0644, uid/gid 0 and empty owner names, and files are written
+ * sorted by name, so the same files always give the same bytes.
+ *
+ * @module
+ */
+
+import { PackageFormatError } from './errors.js';
+
+const BLOCK = 512;
+/**
+ * The mtime written in every header (2019-12-03, as Metaflow's code packages use).
+ *
+ * @example
+ * ```ts
+ * new Date(TAR_MTIME * 1000).toISOString(); // '2019-12-03T08:00:00.000Z'
+ * ```
+ */
+export const TAR_MTIME = 1575360000;
+
+/**
+ * One regular file of a tar archive.
+ *
+ * @example
+ * ```ts
+ * const entry: TarEntry = { name: 'manifest.json', data: Buffer.from('{}') };
+ * ```
+ */
+export interface TarEntry {
+  /** A relative path of at most 100 bytes. */
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+function writeString(header: Buffer, offset: number, length: number, value: string): void {
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length > length) throw new RangeError(`tar field too long: ${value}`);
+  bytes.copy(header, offset);
+}
+
+function writeOctal(header: Buffer, offset: number, length: number, value: number): void {
+  // length - 1 octal digits, zero-padded, then a NUL.
+  writeString(header, offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+}
+
+function checksum(header: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+  return sum;
+}
+
+function makeHeader(name: string, size: number): Buffer {
+  const header = Buffer.alloc(BLOCK);
+  writeString(header, 0, 100, name);
+  writeOctal(header, 100, 8, 0o644);
+  writeOctal(header, 108, 8, 0);
+  writeOctal(header, 116, 8, 0);
+  writeOctal(header, 124, 12, size);
+  writeOctal(header, 136, 12, TAR_MTIME);
+  header[156] = 0x30; // '0': regular file
+  writeString(header, 257, 6, 'ustar\0');
+  writeString(header, 263, 2, '00');
+  writeOctal(header, 329, 8, 0);
+  writeOctal(header, 337, 8, 0);
+  writeString(header, 148, 8, `${checksum(header).toString(8).padStart(6, '0')}\0 `);
+  return header;
+}
+
+/**
+ * Writes a ustar archive of regular files, sorted by name, with fixed metadata.
+ *
+ * @example
+ * ```ts
+ * const tar = writeTar([{ name: 'a.txt', data: Buffer.from('hi') }]);
+ * ```
+ */
+export function writeTar(entries: readonly TarEntry[]): Buffer {
+  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const parts: Buffer[] = [];
+  for (const entry of sorted) {
+    if (Buffer.byteLength(entry.name) > 100 || entry.name.length === 0) {
+      throw new RangeError(`tar entry name must be 1 to 100 bytes: ${entry.name}`);
+    }
+    parts.push(makeHeader(entry.name, entry.data.length), Buffer.from(entry.data));
+    const pad = (BLOCK - (entry.data.length % BLOCK)) % BLOCK;
+    if (pad > 0) parts.push(Buffer.alloc(pad));
+  }
+  parts.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(parts);
+}
+
+function readString(block: Buffer, offset: number, length: number): string {
+  const field = block.subarray(offset, offset + length);
+  const end = field.indexOf(0);
+  return field.subarray(0, end === -1 ? length : end).toString('utf8');
+}
+
+function readOctal(block: Buffer, offset: number, length: number, what: string): number {
+  const text = readString(block, offset, length).trim();
+  if (!/^[0-7]+$/.test(text)) throw new PackageFormatError(`tar header has a bad ${what} field`);
+  return Number.parseInt(text, 8);
+}
+
+/**
+ * Reads a ustar archive of regular files (as {@link writeTar} writes them). Checks every header's
+ * magic, checksum and type, and rejects truncated archives.
+ *
+ * @example
+ * ```ts
+ * const files = readTar(writeTar([{ name: 'a.txt', data: Buffer.from('hi') }]));
+ * files.get('a.txt')?.toString(); // 'hi'
+ * ```
+ */
+export function readTar(tar: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  let offset = 0;
+  for (;;) {
+    if (offset + BLOCK > tar.length) throw new PackageFormatError('tar archive is truncated (no end marker)');
+    const header = tar.subarray(offset, offset + BLOCK);
+    if (header.every((b) => b === 0)) return files;
+    if (readString(header, 257, 6) !== 'ustar') throw new PackageFormatError('not a ustar archive');
+    if (readOctal(header, 148, 8, 'checksum') !== checksum(header)) {
+      throw new PackageFormatError(`tar header checksum mismatch at byte ${offset}`);
+    }
+    const name = readString(header, 0, 100);
+    const type = header[156];
+    if (type !== 0x30 && type !== 0) {
+      throw new PackageFormatError(`tar entry ${name} is not a regular file`);
+    }
+    const size = readOctal(header, 124, 12, 'size');
+    const start = offset + BLOCK;
+    if (start + size > tar.length) throw new PackageFormatError(`tar entry ${name} is truncated`);
+    if (files.has(name)) throw new PackageFormatError(`tar entry ${name} appears twice`);
+    files.set(name, Buffer.from(tar.subarray(start, start + size)));
+    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Calls into decorator plugins from the runtime: how many attempts a step gets, which launcher runs it,
+ * and the environment its tasks get. The runtime never looks at a decorator's name.
+ *
+ * @module
+ */
+import type { ResolvedDecorator, RuntimeTaskContext, TaskLauncher } from '../decorators/contract.js';
+import { getStepDecorator } from '../decorators/registry.js';
+
+/** Metaflow's cap on attempts per task. */
+export const MAX_ATTEMPTS = 6;
+
+/** How many attempts a task gets and how long to wait between them. */
+export interface AttemptPlan {
+  readonly maxAttempts: number;
+  readonly retryDelayMs: number;
+}
+
+/**
+ * The attempt plan of a step: 1 + the largest retry count any decorator asks for, capped at 6.
+ *
+ * @example
+ * ```ts
+ * attemptPlan([]); // { maxAttempts: 1, retryDelayMs: 0 }
+ * ```
+ */
+export function attemptPlan(decorators: readonly ResolvedDecorator[]): AttemptPlan {
+  let user = 0;
+  let error = 0;
+  let retryDelayMs = 0;
+  for (const d of decorators) {
+    const counts = getStepDecorator(d.name)?.retryCount?.({ options: d.options });
+    if (counts) {
+      user = Math.max(user, counts.user);
+      error = Math.max(error, counts.error);
+      retryDelayMs = Math.max(retryDelayMs, counts.delayMs ?? 0);
+    }
+  }
+  return { maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error), retryDelayMs };
+}
+
+/**
+ * The launcher the step's decorators choose (the first that returns one), if any.
+ *
+ * @example
+ * ```ts
+ * const launcher = launcherFor(decorators, ctx) ?? new LocalLauncher();
+ * ```
+ */
+export function launcherFor(
+  decorators: readonly ResolvedDecorator[],
+  ctx: Omit<RuntimeTaskContext<unknown>, 'options'>,
+): TaskLauncher | undefined {
+  for (const d of decorators) {
+    const launcher = getStepDecorator(d.name)?.launcher?.({ ...ctx, options: d.options });
+    if (launcher) return launcher;
+  }
+  return undefined;
+}
+
+/**
+ * The environment variables the step's decorators ask for.
+ *
+ * @example
+ * ```ts
+ * taskEnvironment(decorators, ctx); // { MY_VAR: '1' }
+ * ```
+ */
+export function taskEnvironment(
+  decorators: readonly ResolvedDecorator[],
+  ctx: Omit<RuntimeTaskContext<unknown>, 'options'>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const d of decorators) {
+    Object.assign(env, getStepDecorator(d.name)?.taskEnvironment?.({ ...ctx, options: d.options }) ?? {});
+  }
+  return env;
+}

@@ -1,0 +1,51 @@
+/**
+ * What the runtime tells its caller while a run goes on. The CLI renders it; tests record it.
+ *
+ * @module
+ */
+import type { TaskErrorInfo } from '../datastore/types.js';
+
+/** The end of a run. */
+export interface RunSummary {
+  readonly flowName: string;
+  readonly runId: string;
+  readonly status: 'successful' | 'failed' | 'interrupted';
+  readonly tasksSucceeded: number;
+  readonly tasksFailed: number;
+  readonly attempts: number;
+  readonly elapsedMs: number;
+  /** Pathspecs of the tasks that failed for good. */
+  readonly failedTasks: readonly string[];
+}
+
+/**
+ * Receives the events of a run.
+ *
+ * @example
+ * ```ts
+ * const reporter: Reporter = { taskStarted: (e) => console.log('start', e.pathspec) };
+ * ```
+ */
+export interface Reporter {
+  taskStarted?(event: { readonly pathspec: string; readonly attempt: number; readonly launcher: string }): void;
+  taskFinished?(event: {
+    readonly pathspec: string;
+    readonly attempt: number;
+    readonly ok: boolean;
+    readonly elapsedMs: number;
+    readonly willRetry: boolean;
+    readonly error?: TaskErrorInfo;
+    readonly reason?: string;
+  }): void;
+  taskOutput?(event: { readonly pathspec: string; readonly stream: 'stdout' | 'stderr'; readonly line: string }): void;
+  /** Progress of a step with many tasks (a wide foreach). */
+  stepProgress?(event: {
+    readonly step: string;
+    readonly done: number;
+    readonly running: number;
+    readonly total: number;
+  }): void;
+  /** A message from the runtime itself (interrupts, retries). */
+  notice?(message: string): void;
+  runFinished?(summary: RunSummary): void;
+}

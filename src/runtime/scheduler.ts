@@ -1,0 +1,298 @@
+/**
+ * The local scheduler: launches the tasks of a run as their inputs become ready, at most `maxWorkers` at a
+ * time, follows foreach splits and joins, retries failed attempts as the decorators ask, and stops cleanly
+ * on failure or interrupt. See ARCHITECTURE.md in this folder.
+ *
+ * @module
+ */
+import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
+import type { FlowDatastore } from '../datastore/flow-datastore.js';
+import type { ForeachFrame, Transition } from '../datastore/types.js';
+import type { FlowGraph } from '../graph/types.js';
+import { attemptPlan, launcherFor, taskEnvironment } from './hooks.js';
+import { LineSplitter } from './line-splitter.js';
+import type { Reporter, RunSummary } from './reporter.js';
+
+/** Options of {@link Scheduler}. */
+export interface SchedulerOptions {
+  readonly flowName: string;
+  readonly runId: string;
+  readonly graph: FlowGraph;
+  readonly datastore: FlowDatastore;
+  readonly storage: { readonly kind: string; readonly root: string };
+  readonly codePackage: { readonly sha: string; readonly bundlePath: string };
+  readonly decorators: ReadonlyMap<string, readonly ResolvedDecorator[]>;
+  readonly maxWorkers: number;
+  readonly maxNumSplits: number;
+  readonly defaultLauncher: TaskLauncher;
+  readonly reporter: Reporter;
+  /** Tasks to start with (default: `start` reading `_parameters/0`). */
+  readonly initialTasks?: readonly PlannedTask[];
+  /** Steps with at least this many tasks get progress events (default 20). */
+  readonly progressThreshold?: number;
+}
+
+/** A task the scheduler will run. */
+export interface PlannedTask {
+  readonly step: string;
+  readonly inputs: readonly string[];
+  readonly foreachStack: readonly ForeachFrame[];
+}
+
+interface ScheduledTask extends PlannedTask {
+  readonly taskId: string;
+  attempt: number;
+}
+
+interface JoinWait {
+  readonly expected: number;
+  readonly slots: string[];
+  arrived: number;
+  readonly foreachStack: readonly ForeachFrame[];
+}
+
+/**
+ * Runs the tasks of one run to the end.
+ *
+ * @example
+ * ```ts
+ * const summary = await new Scheduler({ ...options }).run();
+ * ```
+ */
+export class Scheduler {
+  private readonly queue: ScheduledTask[] = [];
+  private readonly running = new Map<string, { kill(reason: string): Promise<void> }>();
+  private readonly joins = new Map<string, JoinWait>();
+  private readonly stepTotals = new Map<string, { total: number; done: number; running: number }>();
+  private readonly failedTasks: string[] = [];
+  private nextTaskId = 1;
+  private succeeded = 0;
+  private attempts = 0;
+  private stopping = false;
+  private interrupted = false;
+  private readonly startedAt = performance.now();
+  private finish?: (summary: RunSummary) => void;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  /** Runs until every task is done, one failed for good, or {@link interrupt} was called. */
+  run(): Promise<RunSummary> {
+    const initial = this.options.initialTasks ?? [{ step: 'start', inputs: ['_parameters/0'], foreachStack: [] }];
+    for (const t of initial) this.enqueue(t);
+    return new Promise((resolve) => {
+      this.finish = resolve;
+      this.pump();
+    });
+  }
+
+  /** Stops every running task, schedules nothing more, and ends the run as interrupted. */
+  async interrupt(reason: string): Promise<void> {
+    if (!this.interrupted) this.options.reporter.notice?.(`Stopping ${this.running.size} running task(s): ${reason}`);
+    this.interrupted = true;
+    this.stopping = true;
+    this.queue.length = 0;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([...this.running.values()].map((r) => r.kill(reason)));
+    this.pump();
+  }
+
+  private pathspec(t: { step: string; taskId: string }): string {
+    return `${this.options.flowName}/${this.options.runId}/${t.step}/${t.taskId}`;
+  }
+
+  private enqueue(t: PlannedTask): void {
+    const task: ScheduledTask = { ...t, taskId: String(this.nextTaskId++), attempt: 0 };
+    const totals = this.stepTotals.get(t.step) ?? { total: 0, done: 0, running: 0 };
+    totals.total++;
+    this.stepTotals.set(t.step, totals);
+    this.queue.push(task);
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.queue.length > 0 && this.running.size < this.options.maxWorkers) {
+      this.launch(this.queue.shift() as ScheduledTask);
+    }
+    if (this.running.size === 0 && this.timers.size === 0 && (this.queue.length === 0 || this.stopping)) {
+      this.end();
+    }
+  }
+
+  private end(): void {
+    if (!this.finish) return;
+    const finish = this.finish;
+    this.finish = undefined;
+    const status = this.interrupted ? 'interrupted' : this.failedTasks.length > 0 ? 'failed' : 'successful';
+    finish({
+      flowName: this.options.flowName,
+      runId: this.options.runId,
+      status,
+      tasksSucceeded: this.succeeded,
+      tasksFailed: this.failedTasks.length,
+      attempts: this.attempts,
+      elapsedMs: performance.now() - this.startedAt,
+      failedTasks: [...this.failedTasks],
+    });
+  }
+
+  private launch(task: ScheduledTask): void {
+    const { options } = this;
+    const decorators = options.decorators.get(task.step) ?? [];
+    const pathspec = this.pathspec(task);
+    const ctx = {
+      flowName: options.flowName,
+      stepName: task.step,
+      runId: options.runId,
+      taskId: task.taskId,
+      attempt: task.attempt,
+      decorators,
+    };
+    const plan = attemptPlan(decorators);
+    const spec: TaskSpec = {
+      flowName: options.flowName,
+      runId: options.runId,
+      stepName: task.step,
+      taskId: task.taskId,
+      attempt: task.attempt,
+      maxAttempts: plan.maxAttempts,
+      inputs: task.inputs,
+      foreachStack: task.foreachStack,
+      storage: options.storage,
+      maxNumSplits: options.maxNumSplits,
+      decorators,
+    };
+    const launcher = launcherFor(decorators, ctx) ?? options.defaultLauncher;
+    const started = performance.now();
+    this.attempts++;
+    const launched = launcher.launch({
+      task: spec,
+      pathspec,
+      codePackage: options.codePackage.sha,
+      bundlePath: options.codePackage.bundlePath,
+      env: taskEnvironment(decorators, ctx),
+    });
+    this.running.set(pathspec, launched);
+    this.progress(task.step, 0, 1);
+    options.reporter.taskStarted?.({ pathspec, attempt: task.attempt, launcher: launcher.name });
+    const logs = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const splitter = new LineSplitter((line) => options.reporter.taskOutput?.({ pathspec, stream, line }));
+      launched[stream].on('data', (chunk: Buffer) => {
+        logs[stream].push(chunk);
+        splitter.push(chunk);
+      });
+      launched[stream].on('end', () => splitter.end());
+    }
+    launched.done
+      .then(async (outcome) => {
+        const td = options.datastore.task(options.runId, task.step, task.taskId);
+        await Promise.all(
+          (['stdout', 'stderr'] as const).map((s) => td.saveLog(task.attempt, s, Buffer.concat(logs[s]))),
+        );
+        const done = await td.readDone(task.attempt);
+        const ok = outcome.exitCode === 0 && done?.ok === true;
+        const reason = ok
+          ? undefined
+          : (outcome.killedReason ??
+            (done ? undefined : `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`));
+        const willRetry = !ok && !this.stopping && task.attempt + 1 < plan.maxAttempts;
+        this.running.delete(pathspec);
+        this.progress(task.step, ok || !willRetry ? 1 : 0, -1);
+        options.reporter.taskFinished?.({
+          pathspec,
+          attempt: task.attempt,
+          ok,
+          elapsedMs: performance.now() - started,
+          willRetry,
+          error: done?.error,
+          reason,
+        });
+        if (ok) {
+          this.succeeded++;
+          this.successors(task, done?.transition);
+        } else if (willRetry) {
+          this.retryLater(task, plan.retryDelayMs);
+        } else if (!this.interrupted) {
+          this.failedTasks.push(pathspec);
+          this.stopping = true;
+          this.queue.length = 0;
+        }
+      })
+      .catch((err: unknown) => {
+        this.running.delete(pathspec);
+        this.failedTasks.push(pathspec);
+        this.stopping = true;
+        options.reporter.notice?.(`Could not finish ${pathspec}: ${(err as Error).message}`);
+      })
+      .finally(() => this.pump());
+  }
+
+  private retryLater(task: ScheduledTask, delayMs: number): void {
+    task.attempt++;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) this.queue.unshift(task);
+      this.pump();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private progress(step: string, doneDelta: number, runningDelta: number): void {
+    const totals = this.stepTotals.get(step);
+    if (!totals) return;
+    totals.done += doneDelta;
+    totals.running += runningDelta;
+    if (totals.total >= (this.options.progressThreshold ?? 20)) {
+      this.options.reporter.stepProgress?.({ step, done: totals.done, running: totals.running, total: totals.total });
+    }
+  }
+
+  private successors(task: ScheduledTask, transition: Transition | undefined): void {
+    if (!transition) return;
+    const { graph } = this.options;
+    const from = `${task.step}/${task.taskId}`;
+    for (const target of transition.targets) {
+      if (graph.steps[target]?.isJoin) {
+        this.arrive(task, target);
+      } else if (transition.foreach) {
+        const count = transition.foreachCount ?? 0;
+        for (let index = 0; index < count; index++) {
+          const frame = { step: task.step, taskId: task.taskId, field: transition.foreach, index, count };
+          this.enqueue({ step: target, inputs: [from], foreachStack: [...task.foreachStack, frame] });
+        }
+      } else {
+        this.enqueue({ step: target, inputs: [from], foreachStack: task.foreachStack });
+      }
+    }
+  }
+
+  private arrive(task: ScheduledTask, joinStep: string): void {
+    const join = this.options.graph.steps[joinStep];
+    const split = join.matchingSplit ? this.options.graph.steps[join.matchingSplit] : undefined;
+    let stack = task.foreachStack;
+    let expected: number;
+    let slot: number;
+    if (split?.foreach !== undefined) {
+      const frame = stack[stack.length - 1];
+      stack = stack.slice(0, -1);
+      expected = frame.count;
+      slot = frame.index;
+    } else {
+      expected = join.inFuncs.length;
+      slot = join.inFuncs.indexOf(task.step);
+    }
+    const key = `${joinStep}|${stack.map((f) => `${f.step}:${f.taskId}:${f.index}`).join('/')}`;
+    let wait = this.joins.get(key);
+    if (!wait) {
+      wait = { expected, slots: new Array(expected), arrived: 0, foreachStack: stack };
+      this.joins.set(key, wait);
+    }
+    wait.slots[slot] = `${task.step}/${task.taskId}`;
+    wait.arrived++;
+    if (wait.arrived === wait.expected) {
+      this.joins.delete(key);
+      this.enqueue({ step: joinStep, inputs: wait.slots, foreachStack: wait.foreachStack });
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Starting a run: resolve decorators, name the run, store the code package, the parameters and the run
+ * record, then schedule the tasks and record how the run ended.
+ *
+ * @module
+ */
+import { userInfo } from 'node:os';
+import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
+import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
+import { FlowDatastore } from '../datastore/flow-datastore.js';
+import type { StorageBackend } from '../datastore/storage.js';
+import { storeCodePackage } from '../package/store.js';
+import type { LoadedFlow } from './load-flow.js';
+import { LocalLauncher } from './local-launcher.js';
+import type { Reporter, RunSummary } from './reporter.js';
+import { newRunId } from './run-id.js';
+import { Scheduler } from './scheduler.js';
+
+/** Options of {@link prepareRun}. */
+export interface RunOptions {
+  readonly flow: LoadedFlow;
+  readonly storage: StorageBackend;
+  /** Parameter values, already typed and checked. */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly tags?: readonly string[];
+  readonly withSpecs?: readonly WithSpec[];
+  readonly maxWorkers?: number;
+  readonly maxNumSplits?: number;
+  readonly reporter?: Reporter;
+  readonly launcher?: TaskLauncher;
+}
+
+/** A run that is named and ready to start. */
+export interface PreparedRun {
+  readonly flowName: string;
+  readonly runId: string;
+  readonly decorators: ReadonlyMap<string, readonly ResolvedDecorator[]>;
+  /** Stores the run's records and runs it to the end. */
+  start(): Promise<RunSummary>;
+  /** Stops the run's tasks (Ctrl-C). */
+  interrupt(reason: string): Promise<void>;
+}
+
+/** The user a run belongs to: `METAFLOW_USER`, else the OS user. */
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.METAFLOW_USER) return env.METAFLOW_USER;
+  try {
+    return userInfo().username || env.USER || 'unknown';
+  } catch {
+    return env.USER || 'unknown';
+  }
+}
+
+/**
+ * Validates everything that can be checked before a run (decorators, options) and names the run. Nothing
+ * is stored until `start()`.
+ *
+ * @example
+ * ```ts
+ * const run = prepareRun({ flow, storage, parameters: { alpha: 0.2 } });
+ * console.log(`${run.flowName}/${run.runId}`);
+ * const summary = await run.start();
+ * ```
+ */
+export function prepareRun(options: RunOptions): PreparedRun {
+  const { flow, storage } = options;
+  const flowName = flow.graph.flowName;
+  const staticUses = new Map([...flow.info.steps].map(([name, s]) => [name, s.decorators]));
+  const decorators = resolveDecorators(flow.graph, staticUses, options.withSpecs ?? []);
+  const runId = newRunId();
+  const fds = new FlowDatastore(storage, flowName);
+  let scheduler: Scheduler | undefined;
+  let interrupted: string | undefined;
+  return {
+    flowName,
+    runId,
+    decorators,
+    async interrupt(reason: string) {
+      interrupted ??= reason;
+      await scheduler?.interrupt(reason);
+    },
+    async start() {
+      const user = currentUser();
+      const startedAt = new Date().toISOString();
+      await storeCodePackage(storage, flowName, flow.codePackage);
+      const parameters = await fds.saveArtifacts({ ...options.parameters });
+      const params = fds.parametersTask(runId);
+      await params.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
+      await params.writeData(0, parameters);
+      await params.writeDone(0, { attempt: 0, ok: true, endedAt: startedAt, transition: { targets: ['start'] } });
+      await fds.writeRun({
+        flowName,
+        runId,
+        user,
+        tags: [...new Set([`user:${user}`, ...(options.tags ?? [])])],
+        startedAt,
+        codePackage: flow.codePackage.sha,
+        graph: flow.graph,
+        parameters,
+        extra: { decorators: Object.fromEntries(decorators) },
+      });
+      scheduler = new Scheduler({
+        flowName,
+        runId,
+        graph: flow.graph,
+        datastore: fds,
+        storage: { kind: storage.kind, root: storage.root },
+        codePackage: { sha: flow.codePackage.sha, bundlePath: flow.bundlePath },
+        decorators,
+        maxWorkers: options.maxWorkers ?? 16,
+        maxNumSplits: options.maxNumSplits ?? 100,
+        defaultLauncher: options.launcher ?? new LocalLauncher(),
+        reporter: options.reporter ?? {},
+      });
+      const running = scheduler.run();
+      if (interrupted) await scheduler.interrupt(interrupted);
+      const summary = await running;
+      await fds.writeRunStatus(runId, {
+        status: summary.status,
+        endedAt: new Date().toISOString(),
+        failedTasks: summary.failedTasks,
+      });
+      options.reporter?.runFinished?.(summary);
+      return summary;
+    },
+  };
+}
