@@ -34,7 +34,17 @@ export async function run(ctx) {
   const baselineMs = await spawnMany(WIDTH, 16, ctx.node, ['-e', '0']);
   const baselineRate = WIDTH / (baselineMs / 1000);
   const { wallMs } = await ctx.runCli(
-    ['run', FLOW, '--datastore-root', ctx.tempDir(), '--width', String(WIDTH)],
+    // --max-num-splits: the default (100, as in Metaflow) refuses a wider foreach.
+    [
+      'run',
+      FLOW,
+      '--datastore-root',
+      ctx.tempDir(),
+      '--width',
+      String(WIDTH),
+      '--max-num-splits',
+      String(WIDTH),
+    ],
     { timeoutMs: 15 * 60_000 },
   );
   return [

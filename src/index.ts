@@ -26,12 +26,7 @@
  */
 import './flow/metadata.js';
 
-export { type CurrentInfo, current } from './flow/current.js';
-export { parameter, step } from './flow/decorate.js';
-export { DecoratorUsageError, FlowError, MergeConflictError, ReservedNameError, TransitionError } from './flow/errors.js';
-export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-spec.js';
-export type { ParameterOptions, ParameterType } from './flow/metadata.js';
-export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
+export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';
 export type {
   LaunchedTask,
   LaunchOutcome,
@@ -44,4 +39,15 @@ export type {
 } from './decorators/contract.js';
 export { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './decorators/errors.js';
 export { defineStepDecorator, registerStepDecorator } from './decorators/registry.js';
-export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';
+export { type CurrentInfo, current } from './flow/current.js';
+export { parameter, step } from './flow/decorate.js';
+export {
+  DecoratorUsageError,
+  FlowError,
+  MergeConflictError,
+  ReservedNameError,
+  TransitionError,
+} from './flow/errors.js';
+export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-spec.js';
+export type { ParameterOptions, ParameterType } from './flow/metadata.js';
+export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';

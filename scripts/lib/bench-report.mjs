@@ -1,7 +1,8 @@
 /**
  * Turns benchmark results into the printed table and the JSON file.
  *
- * A row is `{ metric, value, unit, baseline?: { label, value }, target?: { min?, max? }, lowerIsBetter? }`;
+ * A row is `{ metric, value, unit, baseline?: { label, value }, target?: { min?, max? }, lowerIsBetter? }`
+ * (`lowerIsBetter` is informational, kept in the JSON);
  * the ratio is always value ÷ baseline (so for times, 3.0× means three times the baseline's time).
  *
  * @module

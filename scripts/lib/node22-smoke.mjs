@@ -37,6 +37,14 @@ export async function node22Smoke(root, { ci, timeoutMs }) {
   }
   let bin;
   let version;
+  if (!process.env.STEPFLOW_NODE22 && !fs.existsSync(path.join(root, 'tools/node22/node_modules'))) {
+    const install = await runCommand('npm', ['ci', '--prefix', 'tools/node22', '--no-audit', '--no-fund'], {
+      cwd: root,
+      timeoutMs,
+    });
+    if (install.code !== 0)
+      return { status: 'failed', message: `npm ci --prefix tools/node22: ${describeExit(install)}` };
+  }
   try {
     bin = node22Path();
     version = node22Version();

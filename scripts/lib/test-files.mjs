@@ -1,5 +1,6 @@
 /**
- * Finds the test files: unit tests `src/**\/*.test.ts`, whole-flow tests `test/e2e/**\/*.test.ts`.
+ * Finds the test files: unit tests `src/**\/*.test.ts` (and the project scripts' own tests,
+ * `scripts/**\/*.test.mjs`, `bench/**\/*.test.mjs`), whole-flow tests `test/e2e/**\/*.test.ts`.
  *
  * Node 20's `--test` takes no glob, so the files are listed here and passed explicitly.
  *
@@ -8,10 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Where each kind of test lives, relative to the repo root. */
-export const TEST_DIRS = { unit: 'src', e2e: path.join('test', 'e2e') };
+/** Where each kind of test lives, relative to the repo root (the first folder is the main one). */
+export const TEST_DIRS = { unit: ['src', 'scripts', 'bench'], e2e: ['test/e2e'] };
 
-const TEST_FILE = /\.test\.(ts|mts)$/;
+const TEST_FILE = /\.test\.(ts|mts|mjs)$/;
+const SKIP_DIRS = new Set(['node_modules', '.stepflow-cache', 'results']);
 
 /**
  * All test files of one kind, as sorted repo-relative POSIX paths.
@@ -22,14 +24,18 @@ const TEST_FILE = /\.test\.(ts|mts)$/;
  * ```
  */
 export function findTests(root, kind) {
-  const dir = path.join(root, TEST_DIRS[kind]);
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true })
-    .map((rel) => String(rel))
-    .filter((rel) => TEST_FILE.test(rel) && !rel.split(path.sep).includes('node_modules'))
-    .map((rel) => toPosix(path.join(TEST_DIRS[kind], rel)))
-    .sort();
+  const found = [];
+  for (const top of TEST_DIRS[kind]) {
+    const dir = path.join(root, top);
+    if (!fs.existsSync(dir)) continue;
+    for (const entry of fs.readdirSync(dir, { recursive: true })) {
+      const rel = String(entry);
+      if (TEST_FILE.test(rel) && !rel.split(path.sep).some((part) => SKIP_DIRS.has(part))) {
+        found.push(toPosix(path.join(top, rel)));
+      }
+    }
+  }
+  return found.sort();
 }
 
 /**
@@ -50,8 +56,8 @@ export function selectTests(root, filters) {
     const matches = matchFilter(root, filter, all);
     if (matches.length === 0) {
       throw new Error(
-        `test filter "${filter}" matched no test file (looked for *.test.ts under ${TEST_DIRS.unit}/ and ` +
-          `${TEST_DIRS.e2e}/). Pass a test file, a folder, or part of a test file's path.`,
+        `test filter "${filter}" matched no test file (looked under ${[...TEST_DIRS.unit, ...TEST_DIRS.e2e].join('/, ')}/). ` +
+          "Pass a test file, a folder, or part of a test file's path.",
       );
     }
     for (const file of matches) picked[kindOf(file)].add(file);
@@ -76,7 +82,7 @@ function matchFilter(root, filter, all) {
 }
 
 function kindOf(file) {
-  return file.startsWith(`${toPosix(TEST_DIRS.e2e)}/`) || file.startsWith('test/') ? 'e2e' : 'unit';
+  return file.startsWith('test/') ? 'e2e' : 'unit';
 }
 
 function toPosix(p) {

@@ -74,15 +74,24 @@ export class ConsoleReporter implements Reporter {
       this.out(`[${event.pathspec}] finished in ${seconds(event.elapsedMs)}`);
       return;
     }
-    const why = event.error ? `${event.error.type}: ${event.error.message}` : (event.reason ?? 'unknown error');
+    const why = event.error
+      ? `${event.error.type}: ${event.error.message}`
+      : (event.reason ?? 'unknown error');
     const next = event.willRetry ? ' — retrying' : '';
-    this.out(`[${event.pathspec}] failed after ${seconds(event.elapsedMs)} (attempt ${event.attempt + 1}): ${why}${next}`, 'stderr');
+    this.out(
+      `[${event.pathspec}] failed after ${seconds(event.elapsedMs)} (attempt ${event.attempt + 1}): ${why}${next}`,
+      'stderr',
+    );
   }
 
   stepProgress(event: { step: string; done: number; running: number; total: number }): void {
     if (!this.tty) return;
     if (event.done >= event.total) this.progress.delete(event.step);
-    else this.progress.set(event.step, `${event.step}: ${event.done}/${event.total} done, ${event.running} running`);
+    else
+      this.progress.set(
+        event.step,
+        `${event.step}: ${event.done}/${event.total} done, ${event.running} running`,
+      );
     this.clear();
     this.redraw();
   }

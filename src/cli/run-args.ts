@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { kebabCase, type ParameterDef, coerceParameter } from '../runtime/parameters.js';
+
 import { UsageError } from '../runtime/errors.js';
+import { coerceParameter, kebabCase, type ParameterDef } from '../runtime/parameters.js';
 
 /** The runtime's own options of `run`. */
 export interface RunCliOptions {
@@ -35,11 +36,23 @@ interface OptionSpec {
 /** The built-in options of `run` and `resume`, by flag. */
 export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   '--max-workers': { key: 'maxWorkers', kind: 'int', help: 'most tasks running at once (default 16)' },
-  '--max-num-splits': { key: 'maxNumSplits', kind: 'int', help: 'most tasks one foreach may create (default 100)' },
+  '--max-num-splits': {
+    key: 'maxNumSplits',
+    kind: 'int',
+    help: 'most tasks one foreach may create (default 100)',
+  },
   '--datastore': { key: 'datastore', kind: 'string', help: 'where runs are stored: local (default)' },
-  '--datastore-root': { key: 'datastoreRoot', kind: 'string', help: 'datastore root folder (default ./.stepflow)' },
+  '--datastore-root': {
+    key: 'datastoreRoot',
+    kind: 'string',
+    help: 'datastore root folder (default ./.stepflow)',
+  },
   '--tag': { key: 'tags', kind: 'list', help: 'add a tag to the run (repeatable)' },
-  '--with': { key: 'with', kind: 'list', help: 'add a decorator to every step, e.g. retry:times=2 (repeatable)' },
+  '--with': {
+    key: 'with',
+    kind: 'list',
+    help: 'add a decorator to every step, e.g. retry:times=2 (repeatable)',
+  },
   '--run-id-file': { key: 'runIdFile', kind: 'string', help: 'write the run id to this file' },
   '--flow': { key: 'flowName', kind: 'string', help: 'the flow class to run when the file has several' },
 };
@@ -47,9 +60,12 @@ export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 function intValue(flag: string, text: string | undefined): number {
   const n = Number(text);
   if (text === undefined || !Number.isInteger(n) || n < 1) {
-    throw new UsageError(`${flag} needs a positive whole number (got ${text === undefined ? 'nothing' : `"${text}"`}).`, {
-      option: flag,
-    });
+    throw new UsageError(
+      `${flag} needs a positive whole number (got ${text === undefined ? 'nothing' : `"${text}"`}).`,
+      {
+        option: flag,
+      },
+    );
   }
   return n;
 }

@@ -10,10 +10,24 @@ import { DatastoreError } from './errors.js';
 import { LocalStorage } from './local-storage.js';
 import type { StorageBackend, StorageSpec } from './storage.js';
 
-/** Creates a backend from its spec; may be async so it can `import()` its implementation lazily. */
+/**
+ * Creates a backend from its spec; may be async so it can `import()` its implementation lazily.
+ *
+ * @example
+ * ```ts
+ * const factory: StorageBackendFactory = (spec) => new LocalStorage(spec.root);
+ * ```
+ */
 export type StorageBackendFactory = (spec: StorageSpec) => StorageBackend | Promise<StorageBackend>;
 
-/** The folder name of the default local datastore, under the working directory. */
+/**
+ * The folder name of the default local datastore, under the working directory.
+ *
+ * @example
+ * ```ts
+ * path.join(process.cwd(), DEFAULT_LOCAL_ROOT_NAME); // '<cwd>/.stepflow'
+ * ```
+ */
 export const DEFAULT_LOCAL_ROOT_NAME = '.stepflow';
 
 const factories = new Map<string, StorageBackendFactory>([['local', (spec) => new LocalStorage(spec.root)]]);

@@ -15,20 +15,50 @@ import type { StorageBackend } from './storage.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Frame header byte of a blob stored as is. */
+/**
+ * Frame header bytes of stored blobs: `FRAME_RAW` (body as is) and `FRAME_GZIP` (gzip'd body).
+ *
+ * @example
+ * ```ts
+ * const stored = await storage.get(blobKey('MyFlow', sha));
+ * const compressed = stored?.[0] === FRAME_GZIP;
+ * ```
+ */
 export const FRAME_RAW = 0x00;
-/** Frame header byte of a gzip-compressed blob. */
+/** Frame header byte of a gzip-compressed blob (see {@link FRAME_RAW}). */
 export const FRAME_GZIP = 0x01;
-/** Blobs larger than this are stored raw (compression would cost more time than it saves). */
+/**
+ * Compression policy: blobs of at most `COMPRESS_MAX_BYTES` are gzipped when that shrinks them to at
+ * most `COMPRESS_MAX_RATIO` of their size; larger blobs are always stored raw.
+ *
+ * @example
+ * ```ts
+ * const mayCompress = size <= COMPRESS_MAX_BYTES;
+ * ```
+ */
 export const COMPRESS_MAX_BYTES = 1024 * 1024;
-/** A blob is stored compressed only when gzip shrinks it to at most this fraction. */
+/** See {@link COMPRESS_MAX_BYTES}. */
 export const COMPRESS_MAX_RATIO = 0.9;
 const GZIP_LEVEL = 3;
 
-/** A blob to save: one buffer, or chunks that are stored as their concatenation. */
+/**
+ * A blob to save: one buffer, or chunks that are stored as their concatenation.
+ *
+ * @example
+ * ```ts
+ * const body: BlobBody = [prefix, new Uint8Array(floats.buffer)];
+ * ```
+ */
 export type BlobBody = Uint8Array | readonly Uint8Array[];
 
-/** Options of a {@link ContentStore}. */
+/**
+ * Options of a {@link ContentStore}.
+ *
+ * @example
+ * ```ts
+ * new ContentStore(storage, { verifyOnLoad: false, concurrency: 8 });
+ * ```
+ */
 export interface ContentStoreOptions {
   /** Check the sha256 of every loaded blob (default true; costs ~1 s per GB). */
   readonly verifyOnLoad?: boolean;
@@ -36,7 +66,14 @@ export interface ContentStoreOptions {
   readonly concurrency?: number;
 }
 
-/** Counters of what a {@link ContentStore} did, for task metrics. */
+/**
+ * Counters of what a {@link ContentStore} did, for task metrics.
+ *
+ * @example
+ * ```ts
+ * const { bytesSaved, bytesLoaded } = datastore.contentStore.stats;
+ * ```
+ */
 export interface ContentStoreStats {
   blobsWritten: number;
   blobsSkipped: number;

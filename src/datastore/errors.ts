@@ -49,11 +49,11 @@ export class StorageError extends DatastoreError {
     options?: { readonly cause?: unknown; readonly detail?: string },
   ) {
     const detail = options?.detail ?? causeText(options?.cause);
-    super(
-      `Storage ${operation} failed for key "${key}" under ${root}: ${detail}. ` +
-        'Check that the datastore root exists, is writable and has free space.',
-      options,
-    );
+    const hint =
+      operation === 'key'
+        ? 'This is a bug in the caller: keys are "/"-separated relative paths.'
+        : 'Check that the datastore root exists, is writable and has free space.';
+    super(`Storage ${operation} failed for key "${key}" under ${root}: ${detail}. ${hint}`, options);
     this.operation = operation;
     this.key = key;
     this.root = root;

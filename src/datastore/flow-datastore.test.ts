@@ -110,6 +110,16 @@ test('artifacts round trip through saveArtifacts, data.json and loadArtifact', a
   assert.deepEqual(ds.loadArtifactSync(refs.table), values.table);
 });
 
+test('a large typed array loads from the local backend without a copy (aligned view)', async () => {
+  const big = new Float64Array(256 * 1024).map((_, i) => i);
+  const refs = await ds.saveArtifacts({ big });
+  for (const loaded of [await ds.loadArtifact(refs.big), ds.loadArtifactSync(refs.big)] as Float64Array[]) {
+    assert.equal(loaded.byteOffset, 16, 'a view after the frame header and the 15-byte prefix');
+    assert.equal(loaded.length, big.length);
+    assert.equal(loaded[big.length - 1], big.length - 1);
+  }
+});
+
 test('a refused artifact names itself and nothing is written', async () => {
   class Model {}
   const err = await ds.saveArtifacts({ ok: 1, model: { inner: new Model() } }).catch((e: unknown) => e);

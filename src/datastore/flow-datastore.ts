@@ -21,7 +21,14 @@ import type { StorageBackend } from './storage.js';
 import { readJsonRecord, TaskDatastore } from './task-datastore.js';
 import type { ArtifactRef, RunRecord, RunStatusRecord } from './types.js';
 
-/** Options of a {@link FlowDatastore}. */
+/**
+ * Options of a {@link FlowDatastore}.
+ *
+ * @example
+ * ```ts
+ * new FlowDatastore(storage, 'TrainFlow', { verifyOnLoad: false });
+ * ```
+ */
 export interface FlowDatastoreOptions extends ContentStoreOptions {
   /** Share one content store (and its counters) between several datastores. */
   readonly contentStore?: ContentStore;

@@ -77,6 +77,7 @@ export type {
   TaskErrorInfo,
   Transition,
 } from './types.js';
+export { v8ChunkingEnabled } from './v8-serializer.js';
 export {
   describeType,
   findUnstorable,

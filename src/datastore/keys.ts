@@ -13,16 +13,31 @@
 
 import { InvalidKeyError } from './errors.js';
 
-/** The folder of a flow that holds content-addressed blobs; never a run id. */
+/**
+ * Reserved folder names: `DATA_DIR` (a flow's blobs; never a run id), `META_DIR` (a run's records;
+ * never a step name), and the parameters pseudo task `PARAMETERS_STEP/PARAMETERS_TASK`.
+ *
+ * @example
+ * ```ts
+ * `${flow}/${runId}/${PARAMETERS_STEP}/${PARAMETERS_TASK}/0.data.json`; // the run's parameters
+ * ```
+ */
 export const DATA_DIR = 'data';
-/** The folder of a run that holds run-level records; never a step name. */
+/** See {@link DATA_DIR}. */
 export const META_DIR = '_meta';
-/** The pseudo step whose single task (`0`) holds the run's parameters as artifacts. */
+/** See {@link DATA_DIR}. */
 export const PARAMETERS_STEP = '_parameters';
-/** The task id of the parameters pseudo task. */
+/** See {@link DATA_DIR}. */
 export const PARAMETERS_TASK = '0';
 
-/** The files an attempt leaves in its task folder. */
+/**
+ * The files an attempt leaves in its task folder.
+ *
+ * @example
+ * ```ts
+ * const kind: AttemptFileKind = 'done.json';
+ * ```
+ */
 export type AttemptFileKind = 'attempt.json' | 'data.json' | 'done.json' | 'stdout.log' | 'stderr.log';
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import v8 from 'node:v8';
 import { ArtifactSerializationError, UnknownEncodingError } from './errors.js';
 import {
   type ArtifactSerializer,
@@ -10,6 +11,7 @@ import {
   unregisterSerializer,
 } from './serializers.js';
 import { TYPED_ARRAY_PREFIX_SIZE } from './typed-array-serializer.js';
+import { v8ChunkingEnabled } from './v8-serializer.js';
 import { describeType, previewValue, TYPED_ARRAY_TYPES } from './value-check.js';
 
 /** Serializes and deserializes as the datastore does (chunks joined, behind a 1-byte frame header). */
@@ -115,6 +117,24 @@ test('a large aligned typed array loads as a view without copying; a misaligned 
   const copied = deserializeArtifact('typed-array', shifted) as Float64Array;
   assert.notEqual(copied.buffer, shifted.buffer);
   assert.equal(copied[123], 123);
+});
+
+test('large typed arrays nested in a value are passed as chunks, byte-identical to v8.serialize', () => {
+  assert.ok(v8ChunkingEnabled());
+  const weights = new Float64Array(100_000).map((_, i) => i / 2);
+  const value = { weights, again: weights, layers: [{ bias: new Float32Array(50_000).fill(1) }], n: 1 };
+  const out = serializeArtifact('model', value);
+  assert.equal(out.encoding, 'v8');
+  assert.ok(out.chunks.length > 2);
+  assert.ok(
+    out.chunks.some((chunk) => chunk.buffer === weights.buffer),
+    'the weights are not copied',
+  );
+  assert.deepEqual(Buffer.concat(out.chunks), v8.serialize(value));
+  const back = roundTrip(value).value as typeof value;
+  assert.equal(back.again, back.weights);
+  assert.equal(back.weights[99_999], 99_999 / 2);
+  assert.equal(back.layers[0].bias[49_999], 1);
 });
 
 test('functions are refused with the artifact, path and type', () => {

@@ -7,12 +7,19 @@
  * @module
  */
 
-import v8 from 'node:v8';
 import { ArtifactSerializationError, UnknownEncodingError } from './errors.js';
 import { typedArraySerializer } from './typed-array-serializer.js';
-import { describeType, findUnstorable, previewValue } from './value-check.js';
+import { v8Serializer } from './v8-serializer.js';
+import { describeType, previewValue } from './value-check.js';
 
-/** What a serializer is told about the value it serializes. */
+/**
+ * What a serializer is told about the value it serializes.
+ *
+ * @example
+ * ```ts
+ * serializer.serialize(value, { artifact: 'model' });
+ * ```
+ */
 export interface SerializeContext {
   /** The artifact's name, for error messages (`Artifact "model" cannot be stored: ...`). */
   readonly artifact: string;
@@ -49,7 +56,14 @@ export interface ArtifactSerializer {
   deserialize(bytes: Buffer): unknown;
 }
 
-/** An artifact turned into bytes, ready for the content-addressed store. */
+/**
+ * An artifact turned into bytes, ready for the content-addressed store.
+ *
+ * @example
+ * ```ts
+ * const { chunks, size, encoding } = serializeArtifact('x', 1);
+ * ```
+ */
 export interface SerializedArtifact {
   readonly chunks: readonly Uint8Array[];
   /** Total size of the chunks in bytes. */
@@ -58,40 +72,6 @@ export interface SerializedArtifact {
   readonly type: string;
   readonly preview?: string;
 }
-
-/**
- * The default serializer: `node:v8`. Before serializing it refuses what v8 would throw on or
- * silently turn into a plain object (functions, symbols, class instances, WeakMap, ...), naming
- * the path of the offending value.
- *
- * @example
- * ```ts
- * const bytes = v8Serializer.serialize(new Map([[1, 'a']]), { artifact: 'm' });
- * ```
- */
-export const v8Serializer: ArtifactSerializer = {
-  id: 'v8',
-  priority: 1000,
-  canSerialize: () => true,
-  serialize(value, context) {
-    const bad = findUnstorable(value, context.artifact);
-    if (bad) throw new ArtifactSerializationError({ artifact: context.artifact, ...bad });
-    try {
-      return v8.serialize(value);
-    } catch (err) {
-      throw new ArtifactSerializationError({
-        artifact: context.artifact,
-        typeName: describeType(value),
-        path: context.artifact,
-        reason:
-          `Artifact "${context.artifact}" cannot be stored: v8 serialization failed ` +
-          `(${err instanceof Error ? err.message : String(err)}). Store plain data or register a serializer.`,
-        cause: err,
-      });
-    }
-  },
-  deserialize: (bytes) => v8.deserialize(bytes),
-};
 
 const registry = new Map<string, ArtifactSerializer>();
 let ordered: ArtifactSerializer[] = [];
@@ -182,3 +162,5 @@ export function deserializeArtifact(encoding: string, bytes: Buffer): unknown {
 
 registerSerializer(typedArraySerializer);
 registerSerializer(v8Serializer);
+
+export { v8Serializer };

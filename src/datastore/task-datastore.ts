@@ -9,10 +9,24 @@ import { type AttemptFileKind, attemptFile, taskPrefix } from './keys.js';
 import type { StorageBackend } from './storage.js';
 import type { ArtifactRef, AttemptDoneRecord, AttemptStartRecord } from './types.js';
 
-/** Which captured stream a log holds. */
+/**
+ * Which captured stream a log holds.
+ *
+ * @example
+ * ```ts
+ * await task.readLog(0, 'stderr' satisfies LogStream);
+ * ```
+ */
 export type LogStream = 'stdout' | 'stderr';
 
-/** The content of `<attempt>.data.json`. */
+/**
+ * The content of `<attempt>.data.json`.
+ *
+ * @example
+ * ```ts
+ * const record: TaskDataRecord = { artifacts: { alpha: ref } };
+ * ```
+ */
 export interface TaskDataRecord {
   readonly artifacts: Record<string, ArtifactRef>;
 }

@@ -14,7 +14,14 @@
 import type { ArtifactSerializer } from './serializers.js';
 import { TYPED_ARRAY_TYPES } from './value-check.js';
 
-/** Size of the prefix before the payload. */
+/**
+ * Size of the prefix before the payload.
+ *
+ * @example
+ * ```ts
+ * const payload = body.subarray(TYPED_ARRAY_PREFIX_SIZE);
+ * ```
+ */
 export const TYPED_ARRAY_PREFIX_SIZE = 15;
 const MAGIC = [0x53, 0x46, 0x54, 0x41]; // "SFTA"
 const VERSION = 1;

@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Typed array constructors whose instances the serializers keep exactly. */
+/**
+ * Typed array constructors whose instances the serializers keep exactly (the index is the
+ * `typed-array` serializer's type code, so the order must never change).
+ *
+ * @example
+ * ```ts
+ * TYPED_ARRAY_TYPES.some((type) => value instanceof type);
+ * ```
+ */
 export const TYPED_ARRAY_TYPES = [
   Int8Array,
   Uint8Array,
@@ -43,7 +51,14 @@ const REFUSED_PROTOTYPES = new Map<unknown, string>([
   [SharedArrayBuffer.prototype, 'SharedArrayBuffer'],
 ]);
 
-/** Where an unstorable value was found, and what it is. */
+/**
+ * Where an unstorable value was found, and what it is.
+ *
+ * @example
+ * ```ts
+ * const found: UnstorableValue = { path: 'model.layers[0]', typeName: 'Layer' };
+ * ```
+ */
 export interface UnstorableValue {
   /** Path from the root, such as `model.layers[0]` or `cache.get("k")`. */
   readonly path: string;

@@ -62,7 +62,10 @@ export class DecoratorOptionError extends DecoratorError {
 export class UnknownDecoratorError extends DecoratorError {
   override readonly name = 'UnknownDecoratorError';
   readonly known: readonly string[];
-  constructor(message: string, options: { decorator: string; known: readonly string[]; flow?: string; step?: string }) {
+  constructor(
+    message: string,
+    options: { decorator: string; known: readonly string[]; flow?: string; step?: string },
+  ) {
     super(message, options);
     this.known = options.known;
   }

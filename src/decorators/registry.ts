@@ -69,7 +69,9 @@ export function defineStepDecorator<Options extends object>(
   registerStepDecorator(plugin);
   return (options?: Options) => {
     if (typeof options === 'function') {
-      throw new TypeError(`@${plugin.name} must be called: write @${plugin.name}() or @${plugin.name}({ ... }).`);
+      throw new TypeError(
+        `@${plugin.name} must be called: write @${plugin.name}() or @${plugin.name}({ ... }).`,
+      );
     }
     const recorded = { ...(options ?? {}) } as Record<string, unknown>;
     return (method, context) => {

@@ -116,7 +116,12 @@ function normalizeOptions(
   return out;
 }
 
-function unknownDecorator(name: string, where: string, flowName: string, stepName?: string): UnknownDecoratorError {
+function unknownDecorator(
+  name: string,
+  where: string,
+  flowName: string,
+  stepName?: string,
+): UnknownDecoratorError {
   const known = knownStepDecorators();
   return new UnknownDecoratorError(
     `unknown decorator "${name}" ${where}. Known decorators: ${known.join(', ') || '(none)'}.`,
@@ -145,7 +150,9 @@ export function resolveDecorators(
   const result = new Map<string, ResolvedDecorator[]>();
   for (const stepName of graph.order) {
     const where = { flowName, stepName };
-    const uses: Array<StepDecoratorUse | (WithSpec & { source: 'cli' })> = [...(staticUses.get(stepName) ?? [])];
+    const uses: Array<StepDecoratorUse | (WithSpec & { source: 'cli' })> = [
+      ...(staticUses.get(stepName) ?? []),
+    ];
     for (const spec of withSpecs) {
       if (!uses.some((u) => u.name === spec.name)) uses.push({ ...spec, source: 'cli' });
     }

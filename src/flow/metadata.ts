@@ -75,9 +75,7 @@ export function ownFlowInfo(metadata: DecoratorMetadataObject): FlowInfo {
   }
   const parent = (metadata as Record<symbol, FlowInfo | undefined>)[FLOW_INFO_KEY];
   const info: FlowInfo = {
-    steps: new Map(
-      [...(parent?.steps ?? [])].map(([k, v]) => [k, { ...v, decorators: [...v.decorators] }]),
-    ),
+    steps: new Map([...(parent?.steps ?? [])].map(([k, v]) => [k, { ...v, decorators: [...v.decorators] }])),
     parameters: new Map(parent?.parameters ?? []),
   };
   Object.defineProperty(metadata, FLOW_INFO_KEY, { value: info, enumerable: false });

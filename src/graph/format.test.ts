@@ -76,7 +76,7 @@ const PROBLEMS: GraphProblem[] = [
 test('formatProblems gives one block per problem', () => {
   assert.equal(
     formatProblems(PROBLEMS),
-    'flow.ts:2: F has no end step\n  hint: add `@step end() {}`\nflow.ts:3: step F.start goes to edn\n  hint: did you mean this.end?',
+    'flow.ts:2: F has no end step [no-end]\n  hint: add `@step end() {}`\nflow.ts:3: step F.start goes to edn [unknown-target]\n  hint: did you mean this.end?',
   );
   assert.equal(formatProblems([]), '');
 });

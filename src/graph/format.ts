@@ -6,17 +6,17 @@
 import type { DecoratorUse, FlowGraph, GraphProblem, GraphStep } from './types.js';
 
 /**
- * Formats problems, one block each: `file:line: message`, then `  hint: ...`.
+ * Formats problems, one block each: `file:line: message [rule]`, then `  hint: ...`.
  *
  * @example
  * ```ts
  * formatProblems([{ rule: 'no-end', message: 'TrainFlow has no end step', hint: 'add @step end() {}', file: 'flow.ts', line: 2 }]);
- * // 'flow.ts:2: TrainFlow has no end step\n  hint: add @step end() {}'
+ * // 'flow.ts:2: TrainFlow has no end step [no-end]\n  hint: add @step end() {}'
  * ```
  */
 export function formatProblems(problems: readonly GraphProblem[]): string {
   return problems
-    .map((p) => `${p.file}:${p.line}: ${p.message}${p.hint !== '' ? `\n  hint: ${p.hint}` : ''}`)
+    .map((p) => `${p.file}:${p.line}: ${p.message} [${p.rule}]${p.hint !== '' ? `\n  hint: ${p.hint}` : ''}`)
     .join('\n');
 }
 

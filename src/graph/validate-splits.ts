@@ -5,6 +5,7 @@
  * @module
  */
 import { type Arrival, analyzeGraph } from './analyze.js';
+import type { FlowDetails } from './details.js';
 import { listNames, type ProblemBuilder } from './problems.js';
 import type { FlowGraph, GraphProblem, GraphStep } from './types.js';
 
@@ -37,13 +38,25 @@ function describeSplit(step: GraphStep): string {
  *
  * @example
  * ```ts
- * checkStructure(graph, problemBuilder(graph)); // [] for a valid flow
+ * checkStructure(graph, detailsOf(graph)!, problemBuilder(graph)); // [] for a valid flow
  * ```
  */
-export function checkStructure(graph: FlowGraph, problem: ProblemBuilder): GraphProblem[] {
+export function checkStructure(
+  graph: FlowGraph,
+  details: FlowDetails,
+  problem: ProblemBuilder,
+): GraphProblem[] {
   const problems: GraphProblem[] = [];
   const flow = graph.flowName;
   const analysis = analyzeGraph(graph.order.map((name) => graph.steps[name]!));
+  // Reachability counts every this.next call (a step with several calls is reported by multiple-next).
+  const everyCall = analyzeGraph(
+    graph.order.map((name) => ({
+      name,
+      isJoin: false,
+      next: details.steps[name]?.nextCalls.flatMap((call) => call.targets) ?? graph.steps[name]!.next,
+    })),
+  );
   const inCycle = new Set<string>();
   for (const members of analysis.cycles) {
     for (const name of members) inCycle.add(name);
@@ -60,7 +73,7 @@ export function checkStructure(graph: FlowGraph, problem: ProblemBuilder): Graph
   }
   if (graph.steps.start !== undefined) {
     for (const name of graph.order) {
-      if (analysis.reachable.has(name)) continue;
+      if (everyCall.reachable.has(name)) continue;
       problems.push(
         problem(
           'unreachable',
@@ -110,6 +123,8 @@ export function checkStructure(graph: FlowGraph, problem: ProblemBuilder): Graph
     if (name === 'start' || arrivals.length === 0) continue;
     const tops = new Set(arrivals.map((a) => a.stack[a.stack.length - 1] ?? ''));
     if (tops.size === 1 && tops.has('')) {
+      // A step with several parameters is reported by too-many-parameters instead.
+      if ((details.steps[name]?.parameterCount ?? 1) > 1) continue;
       problems.push(
         problem(
           'join-not-after-split',

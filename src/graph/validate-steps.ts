@@ -7,7 +7,15 @@ import type { FlowDetails, StepSource } from './details.js';
 import { closestName, listNames, type ProblemBuilder } from './problems.js';
 import type { FlowGraph, GraphProblem } from './types.js';
 
-/** Names a step may not have, and artifact names a step may not assign. */
+/**
+ * Names a step may not have, and artifact names a step may not assign (besides names starting
+ * with `_`).
+ *
+ * @example
+ * ```ts
+ * RESERVED_NAMES.includes('input'); // true
+ * ```
+ */
 export const RESERVED_NAMES: readonly string[] = [
   'next',
   'input',
@@ -21,7 +29,15 @@ export const RESERVED_NAMES: readonly string[] = [
 /** The catch decorator, refused on a step that starts a foreach. */
 const CATCH_DECORATOR = 'catchError';
 
-/** Rules on a step's name, signature and decorators. */
+/**
+ * Rules on the flow's steps and parameters as declared: start/end, names, signatures, decorators,
+ * assignments.
+ *
+ * @example
+ * ```ts
+ * checkDeclarations(graph, detailsOf(graph)!, problemBuilder(graph));
+ * ```
+ */
 export function checkDeclarations(
   graph: FlowGraph,
   details: FlowDetails,
@@ -40,12 +56,16 @@ export function checkDeclarations(
     );
   }
   if (graph.steps.end === undefined) {
+    // Without an end, the steps that stop are where it was meant to be (no-next is not reported).
+    const stops = graph.order.filter((name) => (details.steps[name]?.nextCalls.length ?? 0) === 0);
     problems.push(
       problem(
         'no-end',
         graph.line,
-        `${flow} has no end step`,
-        'add a method `@step end() {}`: every run finishes there',
+        `${flow} has no end step${stops.length > 0 ? ` (${listNames(stops)} never call${stops.length === 1 ? 's' : ''} this.next)` : ''}`,
+        stops.length === 1
+          ? `rename ${stops[0]} to end, or add \`@step end() {}\` and lead to it with this.next(this.end)`
+          : 'add a method `@step end() {}` and lead to it with this.next(this.end): every run finishes there',
       ),
     );
   }
@@ -195,7 +215,14 @@ export function checkDeclarations(
   return problems;
 }
 
-/** Rules on `this.next(...)`: how often, where, and to what. */
+/**
+ * Rules on `this.next(...)`: how often, where, to what, and the foreach it may start.
+ *
+ * @example
+ * ```ts
+ * checkTransitions(graph, detailsOf(graph)!, problemBuilder(graph));
+ * ```
+ */
 export function checkTransitions(
   graph: FlowGraph,
   details: FlowDetails,
@@ -210,7 +237,7 @@ export function checkTransitions(
     const source = details.steps[name];
     const self = `${flow}.${name}`;
     const calls = source?.nextCalls ?? [];
-    if (calls.length === 0 && name !== 'end') {
+    if (calls.length === 0 && name !== 'end' && graph.steps.end !== undefined) {
       problems.push(
         problem(
           'no-next',
@@ -342,7 +369,15 @@ export function checkTransitions(
   return problems;
 }
 
-/** Stand-in details for a graph that did not come from `extractFlows` (e.g. read back from JSON). */
+/**
+ * Stand-in details for a graph that did not come from `extractFlows` (e.g. read back from JSON):
+ * one `next` call per step, and no knowledge of assignments.
+ *
+ * @example
+ * ```ts
+ * validateGraph(graph, detailsFromGraph(graph));
+ * ```
+ */
 export function detailsFromGraph(graph: FlowGraph): FlowDetails {
   const steps: Record<string, StepSource> = {};
   for (const name of graph.order) {

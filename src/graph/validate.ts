@@ -64,7 +64,7 @@ export function validateGraph(graph: FlowGraph, details?: FlowDetails): GraphPro
   const problems = [
     ...checkDeclarations(graph, known, problem),
     ...checkTransitions(graph, known, problem),
-    ...checkStructure(graph, problem),
+    ...checkStructure(graph, known, problem),
   ];
   const seen = new Set<string>();
   return problems

@@ -22,7 +22,10 @@ const KILL_GRACE_MS = 2000;
  * spawn(node, args, { env: localTaskEnv(process.env, { FOO: '1' }) });
  * ```
  */
-export function localTaskEnv(base: NodeJS.ProcessEnv, extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+export function localTaskEnv(
+  base: NodeJS.ProcessEnv,
+  extra: Readonly<Record<string, string>>,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...extra };
   if (env.NODE_EXTRA_CA_CERTS && !env[LAZY_CA_ENV]) {
     env[LAZY_CA_ENV] = env.NODE_EXTRA_CA_CERTS;
@@ -52,7 +55,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): boolean {
 export class LocalLauncher implements TaskLauncher {
   readonly name = 'local';
 
-  constructor(private readonly nodeArgs: readonly string[] = ['--enable-source-maps']) {}
+  constructor(private readonly nodeArgs: readonly string[] = []) {}
 
   launch(spec: TaskLaunchSpec): LaunchedTask {
     const child = spawn(process.execPath, [...this.nodeArgs, spec.bundlePath, ...taskArgs(spec.task)], {
@@ -65,7 +68,11 @@ export class LocalLauncher implements TaskLauncher {
     const done = new Promise<LaunchOutcome>((resolve) => {
       child.once('error', (err) => {
         exited = true;
-        resolve({ exitCode: null, signal: null, killedReason: `could not start the task process: ${err.message}` });
+        resolve({
+          exitCode: null,
+          signal: null,
+          killedReason: `could not start the task process: ${err.message}`,
+        });
       });
       child.once('close', (exitCode, signal) => {
         exited = true;

@@ -51,7 +51,10 @@ export function parameterDefs(info: FlowInfo, instance: object): ParameterDef[] 
 
 /** `maxDepth` → `max-depth`. */
 export function kebabCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/_/g, '-')
+    .toLowerCase();
 }
 
 /**

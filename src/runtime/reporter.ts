@@ -27,7 +27,11 @@ export interface RunSummary {
  * ```
  */
 export interface Reporter {
-  taskStarted?(event: { readonly pathspec: string; readonly attempt: number; readonly launcher: string }): void;
+  taskStarted?(event: {
+    readonly pathspec: string;
+    readonly attempt: number;
+    readonly launcher: string;
+  }): void;
   taskFinished?(event: {
     readonly pathspec: string;
     readonly attempt: number;
@@ -37,7 +41,11 @@ export interface Reporter {
     readonly error?: TaskErrorInfo;
     readonly reason?: string;
   }): void;
-  taskOutput?(event: { readonly pathspec: string; readonly stream: 'stdout' | 'stderr'; readonly line: string }): void;
+  taskOutput?(event: {
+    readonly pathspec: string;
+    readonly stream: 'stdout' | 'stderr';
+    readonly line: string;
+  }): void;
   /** Progress of a step with many tasks (a wide foreach). */
   stepProgress?(event: {
     readonly step: string;

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
+
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { ForeachFrame, Transition } from '../datastore/types.js';
+import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
 import type { FlowGraph } from '../graph/types.js';
 import { attemptPlan, launcherFor, taskEnvironment } from './hooks.js';
 import { LineSplitter } from './line-splitter.js';
@@ -78,7 +79,9 @@ export class Scheduler {
 
   /** Runs until every task is done, one failed for good, or {@link interrupt} was called. */
   run(): Promise<RunSummary> {
-    const initial = this.options.initialTasks ?? [{ step: 'start', inputs: ['_parameters/0'], foreachStack: [] }];
+    const initial = this.options.initialTasks ?? [
+      { step: 'start', inputs: ['_parameters/0'], foreachStack: [] },
+    ];
     for (const t of initial) this.enqueue(t);
     return new Promise((resolve) => {
       this.finish = resolve;
@@ -88,7 +91,8 @@ export class Scheduler {
 
   /** Stops every running task, schedules nothing more, and ends the run as interrupted. */
   async interrupt(reason: string): Promise<void> {
-    if (!this.interrupted) this.options.reporter.notice?.(`Stopping ${this.running.size} running task(s): ${reason}`);
+    if (!this.interrupted)
+      this.options.reporter.notice?.(`Stopping ${this.running.size} running task(s): ${reason}`);
     this.interrupted = true;
     this.stopping = true;
     this.queue.length = 0;
@@ -188,14 +192,18 @@ export class Scheduler {
       .then(async (outcome) => {
         const td = options.datastore.task(options.runId, task.step, task.taskId);
         await Promise.all(
-          (['stdout', 'stderr'] as const).map((s) => td.saveLog(task.attempt, s, Buffer.concat(logs[s]))),
+          (['stdout', 'stderr'] as const)
+            .filter((s) => logs[s].length > 0)
+            .map((s) => td.saveLog(task.attempt, s, Buffer.concat(logs[s]))),
         );
         const done = await td.readDone(task.attempt);
         const ok = outcome.exitCode === 0 && done?.ok === true;
         const reason = ok
           ? undefined
           : (outcome.killedReason ??
-            (done ? undefined : `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`));
+            (done
+              ? undefined
+              : `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`));
         const willRetry = !ok && !this.stopping && task.attempt + 1 < plan.maxAttempts;
         this.running.delete(pathspec);
         this.progress(task.step, ok || !willRetry ? 1 : 0, -1);
@@ -244,7 +252,12 @@ export class Scheduler {
     totals.done += doneDelta;
     totals.running += runningDelta;
     if (totals.total >= (this.options.progressThreshold ?? 20)) {
-      this.options.reporter.stepProgress?.({ step, done: totals.done, running: totals.running, total: totals.total });
+      this.options.reporter.stepProgress?.({
+        step,
+        done: totals.done,
+        running: totals.running,
+        total: totals.total,
+      });
     }
   }
 

@@ -5,10 +5,10 @@
  * @module
  */
 import { userInfo } from 'node:os';
-import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
-import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
+import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
+import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { storeCodePackage } from '../package/store.js';
 import type { LoadedFlow } from './load-flow.js';
 import { LocalLauncher } from './local-launcher.js';
@@ -87,7 +87,12 @@ export function prepareRun(options: RunOptions): PreparedRun {
       const params = fds.parametersTask(runId);
       await params.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
       await params.writeData(0, parameters);
-      await params.writeDone(0, { attempt: 0, ok: true, endedAt: startedAt, transition: { targets: ['start'] } });
+      await params.writeDone(0, {
+        attempt: 0,
+        ok: true,
+        endedAt: startedAt,
+        transition: { targets: ['start'] },
+      });
       await fds.writeRun({
         flowName,
         runId,

@@ -156,7 +156,9 @@ export class ArtifactState {
   }
 
   private ownDataNames(): string[] {
-    return Object.keys(this.flow).filter((n) => 'value' in (Object.getOwnPropertyDescriptor(this.flow, n) ?? {}));
+    return Object.keys(this.flow).filter(
+      (n) => 'value' in (Object.getOwnPropertyDescriptor(this.flow, n) ?? {}),
+    );
   }
 
   /** What must be stored at the end of the step. */
@@ -164,7 +166,8 @@ export class ArtifactState {
     const values: Record<string, unknown> = {};
     const refs: Record<string, ArtifactRef> = {};
     for (const name of this.ownDataNames()) {
-      if (RESERVED_NAMES.has(name)) throw this.reserved(name, 'this name is reserved by stepflow. Rename it.');
+      if (RESERVED_NAMES.has(name))
+        throw this.reserved(name, 'this name is reserved by stepflow. Rename it.');
       values[name] = (this.flow as Record<string, unknown>)[name];
     }
     for (const name of this.dirty) values[name] = this.values.get(name);

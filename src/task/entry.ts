@@ -28,9 +28,10 @@ export function isMainModule(url: string): boolean {
   }
 }
 
-function printError(err: unknown): void {
-  const info = errorInfo(err);
-  const text = info.stack?.includes(info.message) ? info.stack : `${info.type}: ${info.message}\n${info.stack ?? ''}`;
+function printError(info: { type: string; message: string; stack?: string }): void {
+  const text = info.stack?.includes(info.message)
+    ? info.stack
+    : `${info.type}: ${info.message}\n${info.stack ?? ''}`;
   process.stderr.write(`${text.trimEnd()}\n`);
 }
 
@@ -56,13 +57,10 @@ export async function taskMain(flowModule: Record<string, unknown>, argv: readon
   try {
     const spec = parseTaskArgs(argv);
     const result = await runTask(flowModule, spec);
-    if (!result.ok) {
-      const e = result.error;
-      process.stderr.write(`${(e?.stack?.includes(e.message) ? e.stack : `${e?.type}: ${e?.message}\n${e?.stack ?? ''}`)?.trimEnd()}\n`);
-    }
+    if (!result.ok && result.error) printError(result.error);
     code = result.ok ? 0 : 1;
   } catch (err) {
-    printError(err);
+    printError(errorInfo(err));
   }
   return flushAndExit(code);
 }

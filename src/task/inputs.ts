@@ -42,7 +42,11 @@ function makeView(input: JoinInput, load: SyncLoader): object {
  * inputs.length; inputs[0].score; inputs.a.score;
  * ```
  */
-export function makeInputs(inputs: readonly JoinInput[], load: SyncLoader, keyByStep: boolean): readonly object[] {
+export function makeInputs(
+  inputs: readonly JoinInput[],
+  load: SyncLoader,
+  keyByStep: boolean,
+): readonly object[] {
   const views = inputs.map((i) => makeView(i, load));
   if (keyByStep) {
     inputs.forEach((input, i) => {

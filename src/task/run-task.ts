@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResolvedDecorator, TaskHookContext } from '../decorators/contract.js';
-import { getStepDecorator } from '../decorators/registry.js';
 import { openStorage } from '../datastore/backends.js';
 import { sha256Hex } from '../datastore/content-store.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import { serializeArtifact } from '../datastore/serializers.js';
 import type { ArtifactRef, RunRecord, TaskErrorInfo, Transition } from '../datastore/types.js';
+import type { ResolvedDecorator, TaskHookContext } from '../decorators/contract.js';
+import { getStepDecorator } from '../decorators/registry.js';
 import { setCurrent } from '../flow/current.js';
 import { TransitionError } from '../flow/errors.js';
 import { bindTaskState } from '../flow/task-state.js';
@@ -23,6 +23,7 @@ import { ForeachError, TaskError } from './errors.js';
 import { findFlowClass } from './find-flow.js';
 import { type JoinInput, makeInputs } from './inputs.js';
 import type { TaskSpec } from './spec.js';
+import { mapStack } from './stack-map.js';
 import { RunningTaskState } from './task-state-impl.js';
 
 /** How the attempt ended. */
@@ -31,9 +32,12 @@ export interface TaskResult {
   readonly error?: TaskErrorInfo;
 }
 
-/** Describes a thrown value for records and output. */
+/** Describes a thrown value for records and output, its stack mapped to the `.ts` sources. */
 export function errorInfo(err: unknown): TaskErrorInfo {
-  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack };
+  if (err instanceof Error) {
+    const stack = err.stack === undefined ? undefined : mapStack(err.stack, process.argv[1] ?? '');
+    return { type: err.name, message: err.message, stack };
+  }
   return { type: typeof err, message: String(err) };
 }
 
@@ -42,7 +46,9 @@ async function readInput(fds: FlowDatastore, runId: string, pathspec: string): P
   const td = fds.task(runId, step, taskId);
   const attempt = await td.latestDoneAttempt();
   if (attempt === undefined) {
-    throw new TaskError(`input task ${fds.flow}/${runId}/${pathspec} has no completed attempt`, { pathspec: `${fds.flow}/${runId}/${pathspec}` });
+    throw new TaskError(`input task ${fds.flow}/${runId}/${pathspec} has no completed attempt`, {
+      pathspec: `${fds.flow}/${runId}/${pathspec}`,
+    });
   }
   const data = await td.readData(attempt);
   return { step, taskId, refs: data ?? {} };
@@ -241,7 +247,11 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
   } catch (err) {
     error = err;
     for (const d of spec.decorators) {
-      const handled = await getStepDecorator(d.name)?.taskException?.({ ...hookBase, options: d.options, error: err });
+      const handled = await getStepDecorator(d.name)?.taskException?.({
+        ...hookBase,
+        options: d.options,
+        error: err,
+      });
       if (handled) {
         error = undefined;
         transition = { targets: [...gstep.next] };

@@ -9,10 +9,10 @@ import { openStorage } from '../../datastore/backends.js';
 import { parseWithSpec } from '../../decorators/resolve.js';
 import { UsageError } from '../../runtime/errors.js';
 import { loadFlow } from '../../runtime/load-flow.js';
-import { type ParameterDef, kebabCase, parameterDefs, resolveParameters } from '../../runtime/parameters.js';
+import { kebabCase, type ParameterDef, parameterDefs, resolveParameters } from '../../runtime/parameters.js';
 import { prepareRun } from '../../runtime/start-run.js';
 import { ConsoleReporter } from '../console-reporter.js';
-import { RUN_OPTIONS, parseParameterArgs, splitRunArgs } from '../run-args.js';
+import { parseParameterArgs, RUN_OPTIONS, splitRunArgs } from '../run-args.js';
 
 function runHelp(defs: readonly ParameterDef[] | undefined): string {
   const lines = ['Usage: stepflow run <flow.ts> [options] [--parameter value ...]', '', 'Options:'];
@@ -20,7 +20,12 @@ function runHelp(defs: readonly ParameterDef[] | undefined): string {
   if (defs && defs.length > 0) {
     lines.push('', 'Parameters:');
     for (const d of defs) {
-      const def = d.default === undefined ? (d.required ? 'required' : 'no default') : `default ${JSON.stringify(d.default)}`;
+      const def =
+        d.default === undefined
+          ? d.required
+            ? 'required'
+            : 'no default'
+          : `default ${JSON.stringify(d.default)}`;
       lines.push(`  --${kebabCase(d.name).padEnd(20)} ${d.type}; ${def}${d.help ? `. ${d.help}` : ''}`);
     }
   }
