@@ -3,13 +3,14 @@
  * object; the runtime calls them in Metaflow's order and never special-cases a decorator by name.
  *
  * Order: `parseOptions` → `stepInit` (all steps, before anything runs) → `runtimeInit` (once per run) →
- * per task: `retryCount`, `taskEnvironment`, `launcher` → in the task process: `taskPreStep` → step body →
- * `taskPostStep` or `taskException` → `taskFinished` → `runtimeFinished` (once per run).
+ * per attempt: `retryCount`, `taskEnvironment`, `launcher`, `attemptTimeout` → in the task process:
+ * `taskPreStep` → `taskDecorate` → step body → `taskPostStep` or `taskException` → `taskFinished` →
+ * `runtimeFinished` (once per run).
  *
  * @module
  */
 import type { Readable } from 'node:stream';
-import type { ForeachFrame } from '../datastore/types.js';
+import type { ForeachFrame, TaskErrorInfo } from '../datastore/types.js';
 import type { FlowGraph } from '../graph/types.js';
 
 /** A decorator on a step after its options were parsed. */
@@ -59,6 +60,8 @@ export interface TaskSpec {
   readonly attempt: number;
   /** Total attempts the runtime will make (1 + retries). */
   readonly maxAttempts: number;
+  /** Attempts reserved by decorators for error handling (counted in `maxAttempts`). */
+  readonly errorRetries: number;
   /** Run-relative pathspecs (`step/taskId`) of the input tasks. */
   readonly inputs: readonly string[];
   readonly foreachStack: readonly ForeachFrame[];
@@ -115,6 +118,14 @@ export interface TaskLauncher {
   launch(spec: TaskLaunchSpec): LaunchedTask;
 }
 
+/** How the previous attempt of a task ended (for hooks of a retry). */
+export interface PreviousAttempt {
+  readonly attempt: number;
+  readonly error?: TaskErrorInfo;
+  /** True when the attempt was stopped from outside (timeout, interrupt) or died without a result. */
+  readonly killed: boolean;
+}
+
 /** Context of in-task hooks (run inside the task process). */
 export interface TaskHookContext<O> extends StepWhere {
   readonly options: O;
@@ -123,13 +134,32 @@ export interface TaskHookContext<O> extends StepWhere {
   readonly retryCount: number;
   /** The attempts the runtime will make in all (1 + retries). */
   readonly maxAttempts: number;
+  /** Attempts reserved by decorators for error handling (the largest `error` of `retryCount`). */
+  readonly errorRetries: number;
   /** The flow instance running the step. */
   readonly flow: object;
+  /** The previous attempt of this task, when this attempt is a retry. */
+  readonly previousAttempt?: PreviousAttempt;
+  /** Sets an artifact of this task (as `this[name] = value` would). */
+  setArtifact(name: string, value: unknown): void;
 }
 
 /** Context of {@link StepDecoratorPlugin.taskException}. */
 export interface TaskExceptionContext<O> extends TaskHookContext<O> {
   readonly error: unknown;
+}
+
+/** A replacement for the step's body returned by {@link StepDecoratorPlugin.taskDecorate}. */
+export interface StepReplacement {
+  /** Runs instead of the user's code; the task then continues to the step's targets in the graph. */
+  run(): void | Promise<void>;
+}
+
+/** A limit on how long one attempt may run, and where it comes from. */
+export interface AttemptTimeout {
+  readonly seconds: number;
+  /** Shown when the attempt is stopped, e.g. `@timeout(minutes=5)`. */
+  readonly source: string;
 }
 
 /**
@@ -157,8 +187,12 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
   retryCount?(ctx: { readonly options: O }): RetryCounts;
   taskEnvironment?(ctx: RuntimeTaskContext<O>): Readonly<Record<string, string>>;
   launcher?(ctx: RuntimeTaskContext<O>): TaskLauncher | undefined;
+  /** How long an attempt may run; the runtime stops it after the shortest limit any decorator sets. */
+  attemptTimeout?(ctx: RuntimeTaskContext<O>): AttemptTimeout | undefined;
   runtimeFinished?(ctx: { readonly flowName: string; readonly runId: string }): void | Promise<void>;
   taskPreStep?(ctx: TaskHookContext<O>): void | Promise<void>;
+  /** Returns a replacement for the step's body (e.g. a fallback after a killed attempt), or nothing. */
+  taskDecorate?(ctx: TaskHookContext<O>): StepReplacement | undefined;
   taskPostStep?(ctx: TaskHookContext<O>): void | Promise<void>;
   /** Returns true when the exception was handled (the task then succeeds). */
   taskException?(ctx: TaskExceptionContext<O>): boolean | Promise<boolean>;

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { ResolvedDecorator, RuntimeTaskContext, TaskLauncher } from '../decorators/contract.js';
+import type {
+  AttemptTimeout,
+  ResolvedDecorator,
+  RuntimeTaskContext,
+  TaskLauncher,
+} from '../decorators/contract.js';
 import { getStepDecorator } from '../decorators/registry.js';
 
 /** Metaflow's cap on attempts per task. */
@@ -13,6 +18,8 @@ export const MAX_ATTEMPTS = 6;
 /** How many attempts a task gets and how long to wait between them. */
 export interface AttemptPlan {
   readonly maxAttempts: number;
+  /** Attempts reserved for error handling (after the user's retries). */
+  readonly errorRetries: number;
   readonly retryDelayMs: number;
 }
 
@@ -21,7 +28,7 @@ export interface AttemptPlan {
  *
  * @example
  * ```ts
- * attemptPlan([]); // { maxAttempts: 1, retryDelayMs: 0 }
+ * attemptPlan([]); // { maxAttempts: 1, errorRetries: 0, retryDelayMs: 0 }
  * ```
  */
 export function attemptPlan(decorators: readonly ResolvedDecorator[]): AttemptPlan {
@@ -36,7 +43,7 @@ export function attemptPlan(decorators: readonly ResolvedDecorator[]): AttemptPl
       retryDelayMs = Math.max(retryDelayMs, counts.delayMs ?? 0);
     }
   }
-  return { maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error), retryDelayMs };
+  return { maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error), errorRetries: error, retryDelayMs };
 }
 
 /**
@@ -75,4 +82,24 @@ export function taskEnvironment(
     Object.assign(env, getStepDecorator(d.name)?.taskEnvironment?.({ ...ctx, options: d.options }) ?? {});
   }
   return env;
+}
+
+/**
+ * The shortest attempt time limit the step's decorators set, if any.
+ *
+ * @example
+ * ```ts
+ * attemptTimeoutFor(decorators, ctx); // { seconds: 60, source: '@timeout(minutes=1)' }
+ * ```
+ */
+export function attemptTimeoutFor(
+  decorators: readonly ResolvedDecorator[],
+  ctx: Omit<RuntimeTaskContext<unknown>, 'options'>,
+): AttemptTimeout | undefined {
+  let best: AttemptTimeout | undefined;
+  for (const d of decorators) {
+    const limit = getStepDecorator(d.name)?.attemptTimeout?.({ ...ctx, options: d.options });
+    if (limit && (!best || limit.seconds < best.seconds)) best = limit;
+  }
+  return best;
 }

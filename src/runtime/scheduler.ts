@@ -10,7 +10,7 @@ import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { ForeachFrame, Transition } from '../datastore/types.js';
 import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
 import type { FlowGraph } from '../graph/types.js';
-import { attemptPlan, launcherFor, taskEnvironment } from './hooks.js';
+import { attemptPlan, attemptTimeoutFor, launcherFor, taskEnvironment } from './hooks.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Reporter, RunSummary } from './reporter.js';
 
@@ -160,6 +160,7 @@ export class Scheduler {
       taskId: task.taskId,
       attempt: task.attempt,
       maxAttempts: plan.maxAttempts,
+      errorRetries: plan.errorRetries,
       inputs: task.inputs,
       foreachStack: task.foreachStack,
       storage: options.storage,
@@ -177,6 +178,14 @@ export class Scheduler {
       env: taskEnvironment(decorators, ctx),
     });
     this.running.set(pathspec, launched);
+    const limit = attemptTimeoutFor(decorators, ctx);
+    const timeout =
+      limit &&
+      setTimeout(() => {
+        void launched.kill(
+          `timed out after ${formatSeconds(limit.seconds)} (the limit set by ${limit.source})`,
+        );
+      }, limit.seconds * 1000);
     this.progress(task.step, 0, 1);
     options.reporter.taskStarted?.({ pathspec, attempt: task.attempt, launcher: launcher.name });
     const logs = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -190,6 +199,7 @@ export class Scheduler {
     }
     launched.done
       .then(async (outcome) => {
+        if (timeout) clearTimeout(timeout);
         const td = options.datastore.task(options.runId, task.step, task.taskId);
         await Promise.all(
           (['stdout', 'stderr'] as const)
@@ -213,7 +223,7 @@ export class Scheduler {
           ok,
           elapsedMs: performance.now() - started,
           willRetry,
-          error: done?.error,
+          error: outcome.killedReason ? undefined : done?.error,
           reason,
         });
         if (ok) {
@@ -308,4 +318,10 @@ export class Scheduler {
       this.enqueue({ step: joinStep, inputs: wait.slots, foreachStack: wait.foreachStack });
     }
   }
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }

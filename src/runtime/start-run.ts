@@ -8,6 +8,7 @@ import { userInfo } from 'node:os';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
 import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
+import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { storeCodePackage } from '../package/store.js';
 import type { LoadedFlow } from './load-flow.js';
@@ -117,9 +118,12 @@ export function prepareRun(options: RunOptions): PreparedRun {
         defaultLauncher: options.launcher ?? new LocalLauncher(),
         reporter: options.reporter ?? {},
       });
+      const plugins = new Set([...decorators.values()].flat().map((d) => getStepDecorator(d.name)));
+      for (const plugin of plugins) await plugin?.runtimeInit?.({ flowName, runId });
       const running = scheduler.run();
       if (interrupted) await scheduler.interrupt(interrupted);
       const summary = await running;
+      for (const plugin of plugins) await plugin?.runtimeFinished?.({ flowName, runId });
       await fds.writeRunStatus(runId, {
         status: summary.status,
         endedAt: new Date().toISOString(),

@@ -66,7 +66,6 @@ function transitionFor(
   spec: TaskSpec,
   graph: FlowGraph,
   state: RunningTaskState,
-  artifacts: ArtifactState,
   flow: Record<string, unknown>,
 ): Transition | undefined {
   const step = graph.steps[spec.stepName];
@@ -117,7 +116,6 @@ function transitionFor(
       { pathspec, field: rec.foreach },
     );
   }
-  void artifacts;
   return { targets: rec.targets, foreach: rec.foreach, foreachCount: count };
 }
 
@@ -164,6 +162,7 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
       pid: process.pid,
       inputs: spec.inputs,
       foreachStack: spec.foreachStack,
+      extra: { decorators: spec.decorators },
     }),
   ]);
   if (!run) throw new TaskError(`run ${spec.flowName}/${spec.runId} has no run record`, { pathspec });
@@ -224,6 +223,7 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
     username: run.user,
     originRunId: run.originRunId,
   });
+  const previous = spec.attempt > 0 ? await td.readDone(spec.attempt - 1) : undefined;
   const hookBase = {
     flowName: spec.flowName,
     stepName: spec.stepName,
@@ -231,18 +231,40 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
     taskId: spec.taskId,
     retryCount: spec.attempt,
     maxAttempts: spec.maxAttempts,
+    errorRetries: spec.errorRetries ?? 0,
     flow,
+    previousAttempt: previous && {
+      attempt: previous.attempt,
+      error: previous.error,
+      killed: previous.killed === true,
+    },
+    setArtifact: (name: string, value: unknown) => {
+      flow[name] = value;
+    },
   };
   let error: unknown;
   let transition: Transition | undefined;
   try {
     await callHooks(spec.decorators, 'taskPreStep', hookBase);
-    const method = proto[spec.stepName] as (...args: unknown[]) => unknown;
-    const split = gstep.matchingSplit ? graph.steps[gstep.matchingSplit] : undefined;
-    const keyByStep = split !== undefined && split.foreach === undefined && split.next.length > 1;
-    const args = gstep.isJoin ? [makeInputs(inputs, load, keyByStep)] : [];
-    await method.apply(flow, args);
-    transition = transitionFor(spec, graph, state, artifacts, flow);
+    const replacement = spec.decorators
+      .map((d) => getStepDecorator(d.name)?.taskDecorate?.({ ...hookBase, options: d.options }))
+      .find((r) => r !== undefined);
+    if (replacement) {
+      await replacement.run();
+      if (gstep.foreach) {
+        throw new TaskError(`step ${spec.stepName} starts a foreach; its body cannot be replaced`, {
+          pathspec,
+        });
+      }
+      transition = gstep.kind === 'end' ? undefined : { targets: [...gstep.next] };
+    } else {
+      const method = proto[spec.stepName] as (...args: unknown[]) => unknown;
+      const split = gstep.matchingSplit ? graph.steps[gstep.matchingSplit] : undefined;
+      const keyByStep = split !== undefined && split.foreach === undefined && split.next.length > 1;
+      const args = gstep.isJoin ? [makeInputs(inputs, load, keyByStep)] : [];
+      await method.apply(flow, args);
+      transition = transitionFor(spec, graph, state, flow);
+    }
     await callHooks(spec.decorators, 'taskPostStep', hookBase);
   } catch (err) {
     error = err;
@@ -254,7 +276,7 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
       });
       if (handled) {
         error = undefined;
-        transition = { targets: [...gstep.next] };
+        transition = gstep.kind === 'end' ? undefined : { targets: [...gstep.next] };
         break;
       }
     }
