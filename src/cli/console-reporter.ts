@@ -57,6 +57,10 @@ export class ConsoleReporter implements Reporter {
     this.out(`[${event.pathspec}] started${retry}${where}`);
   }
 
+  taskCloned(event: { pathspec: string; from: string }): void {
+    this.out(`[${event.pathspec}] cloned from ${event.from}`);
+  }
+
   taskOutput(event: { pathspec: string; stream: 'stdout' | 'stderr'; line: string }): void {
     this.out(`[${event.pathspec}] ${event.line}`, event.stream);
   }
@@ -103,7 +107,8 @@ export class ConsoleReporter implements Reporter {
   runFinished(summary: RunSummary): void {
     this.progress.clear();
     const path = `${summary.flowName}/${summary.runId}`;
-    const tasks = `${summary.tasksSucceeded} task(s) succeeded in ${seconds(summary.elapsedMs)}`;
+    const cloned = summary.tasksCloned > 0 ? ` (${summary.tasksCloned} cloned)` : '';
+    const tasks = `${summary.tasksSucceeded} task(s) succeeded${cloned} in ${seconds(summary.elapsedMs)}`;
     if (summary.status === 'successful') {
       this.out(`Done! Run ${path} succeeded: ${tasks}.`);
     } else if (summary.status === 'interrupted') {

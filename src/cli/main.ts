@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { checkCommand, showCommand } from './commands/check.js';
-import { runCommand } from './commands/run.js';
+import { resumeCommand, runCommand } from './commands/run.js';
 import { formatCliError } from './format-error.js';
 
 /**
@@ -31,6 +31,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('[args...]')
     .action(async (args: string[]) => {
       code = await runCommand(args);
+    });
+  program
+    .command('resume')
+    .description(
+      're-run the latest failed run, cloning finished tasks: stepflow resume <flow.ts> [step] [--origin-run-id ID]',
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      code = await resumeCommand(args);
     });
   for (const [name, fn, what] of [
     ['check', checkCommand, 'check a flow statically and report every problem'],

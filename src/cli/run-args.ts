@@ -20,6 +20,7 @@ export interface RunCliOptions {
   tags: string[];
   with: string[];
   runIdFile?: string;
+  originRunId?: string;
   help: boolean;
   /** Positional arguments after the flow file (e.g. the step of `resume`). */
   positionals: string[];
@@ -55,6 +56,11 @@ export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   '--run-id-file': { key: 'runIdFile', kind: 'string', help: 'write the run id to this file' },
   '--flow': { key: 'flowName', kind: 'string', help: 'the flow class to run when the file has several' },
+  '--origin-run-id': {
+    key: 'originRunId',
+    kind: 'string',
+    help: 'resume only: the run to resume (default: the latest failed run)',
+  },
 };
 
 function intValue(flag: string, text: string | undefined): number {

@@ -74,6 +74,8 @@ export interface AttemptDoneRecord {
   readonly endedAt: string;
   readonly transition?: Transition;
   readonly error?: TaskErrorInfo;
+  /** Set when this attempt was cloned by `resume` from a task of an earlier run (its pathspec). */
+  readonly clonedFrom?: string;
   /** True when the runtime wrote this record because the attempt was stopped or died without one. */
   readonly killed?: boolean;
   /** Timing and volume figures of the attempt (artifact bytes saved/loaded and milliseconds spent). */

@@ -11,6 +11,8 @@ export interface RunSummary {
   readonly runId: string;
   readonly status: 'successful' | 'failed' | 'interrupted';
   readonly tasksSucceeded: number;
+  /** Of the succeeded tasks, those cloned from the origin run by resume. */
+  readonly tasksCloned: number;
   readonly tasksFailed: number;
   readonly attempts: number;
   readonly elapsedMs: number;
@@ -41,6 +43,8 @@ export interface Reporter {
     readonly error?: TaskErrorInfo;
     readonly reason?: string;
   }): void;
+  /** A task was cloned from the origin run (resume) instead of running. */
+  taskCloned?(event: { readonly pathspec: string; readonly from: string }): void;
   taskOutput?(event: {
     readonly pathspec: string;
     readonly stream: 'stdout' | 'stderr';

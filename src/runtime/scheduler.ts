@@ -13,6 +13,7 @@ import type { FlowGraph } from '../graph/types.js';
 import { attemptPlan, attemptTimeoutFor, launcherFor, taskEnvironment } from './hooks.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Reporter, RunSummary } from './reporter.js';
+import type { Cloner } from './resume.js';
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -31,6 +32,8 @@ export interface SchedulerOptions {
   readonly initialTasks?: readonly PlannedTask[];
   /** Steps with at least this many tasks get progress events (default 20). */
   readonly progressThreshold?: number;
+  /** For resume: clones a task from the origin run instead of running it, when it can. */
+  readonly cloner?: Cloner;
 }
 
 /** A task the scheduler will run. */
@@ -68,6 +71,7 @@ export class Scheduler {
   private readonly failedTasks: string[] = [];
   private nextTaskId = 1;
   private succeeded = 0;
+  private cloned = 0;
   private attempts = 0;
   private stopping = false;
   private interrupted = false;
@@ -133,6 +137,7 @@ export class Scheduler {
       runId: this.options.runId,
       status,
       tasksSucceeded: this.succeeded,
+      tasksCloned: this.cloned,
       tasksFailed: this.failedTasks.length,
       attempts: this.attempts,
       elapsedMs: performance.now() - this.startedAt,
@@ -141,6 +146,37 @@ export class Scheduler {
   }
 
   private launch(task: ScheduledTask): void {
+    const { cloner } = this.options;
+    if (!cloner || task.attempt > 0) {
+      this.runAttempt(task);
+      return;
+    }
+    const pathspec = this.pathspec(task);
+    this.running.set(pathspec, { kill: async () => {} });
+    cloner({ step: task.step, taskId: task.taskId, inputs: task.inputs, foreachStack: task.foreachStack })
+      .then((cloned) => {
+        this.running.delete(pathspec);
+        if (!cloned) {
+          if (this.stopping) return;
+          this.runAttempt(task);
+          return;
+        }
+        this.succeeded++;
+        this.cloned++;
+        this.progress(task.step, 1, 0);
+        this.options.reporter.taskCloned?.({ pathspec, from: cloned.from });
+        this.successors(task, cloned.transition);
+      })
+      .catch((err: unknown) => {
+        this.running.delete(pathspec);
+        this.failedTasks.push(pathspec);
+        this.stopping = true;
+        this.options.reporter.notice?.(`Could not clone ${pathspec}: ${(err as Error).message}`);
+      })
+      .finally(() => this.pump());
+  }
+
+  private runAttempt(task: ScheduledTask): void {
     const { options } = this;
     const decorators = options.decorators.get(task.step) ?? [];
     const pathspec = this.pathspec(task);

@@ -11,9 +11,11 @@ import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js'
 import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { storeCodePackage } from '../package/store.js';
+import { RuntimeError } from './errors.js';
 import type { LoadedFlow } from './load-flow.js';
 import { LocalLauncher } from './local-launcher.js';
 import type { Reporter, RunSummary } from './reporter.js';
+import { planResume } from './resume.js';
 import { newRunId } from './run-id.js';
 import { Scheduler } from './scheduler.js';
 
@@ -21,8 +23,10 @@ import { Scheduler } from './scheduler.js';
 export interface RunOptions {
   readonly flow: LoadedFlow;
   readonly storage: StorageBackend;
-  /** Parameter values, already typed and checked. */
+  /** Parameter values, already typed and checked (ignored when resuming: the origin's are used). */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** Resume an earlier run: clone what need not run again. */
+  readonly resume?: { readonly originRunId: string; readonly step?: string };
   readonly tags?: readonly string[];
   readonly withSpecs?: readonly WithSpec[];
   readonly maxWorkers?: number;
@@ -84,7 +88,17 @@ export function prepareRun(options: RunOptions): PreparedRun {
       const user = currentUser();
       const startedAt = new Date().toISOString();
       await storeCodePackage(storage, flowName, flow.codePackage);
-      const parameters = await fds.saveArtifacts({ ...options.parameters });
+      const origin = options.resume ? await fds.readRun(options.resume.originRunId) : undefined;
+      if (options.resume && !origin) {
+        throw new RuntimeError(
+          `Cannot resume ${flowName}/${options.resume.originRunId}: no such run in ${storage.root}.`,
+          { flow: flowName, runId: options.resume.originRunId },
+        );
+      }
+      const cloner =
+        options.resume &&
+        (await planResume(fds, flow.graph, options.resume.originRunId, runId, options.resume.step));
+      const parameters = origin ? origin.parameters : await fds.saveArtifacts({ ...options.parameters });
       const params = fds.parametersTask(runId);
       await params.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
       await params.writeData(0, parameters);
@@ -98,12 +112,22 @@ export function prepareRun(options: RunOptions): PreparedRun {
         flowName,
         runId,
         user,
-        tags: [...new Set([`user:${user}`, ...(options.tags ?? [])])],
+        tags: [
+          ...new Set([
+            `user:${user}`,
+            ...(origin?.tags.filter((t) => !t.startsWith('user:')) ?? []),
+            ...(options.tags ?? []),
+          ]),
+        ],
         startedAt,
         codePackage: flow.codePackage.sha,
         graph: flow.graph,
         parameters,
-        extra: { decorators: Object.fromEntries(decorators) },
+        ...(origin ? { originRunId: origin.runId } : {}),
+        extra: {
+          decorators: Object.fromEntries(decorators),
+          ...(options.resume?.step ? { resumeStep: options.resume.step } : {}),
+        },
       });
       scheduler = new Scheduler({
         flowName,
@@ -117,6 +141,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
         maxNumSplits: options.maxNumSplits ?? 100,
         defaultLauncher: options.launcher ?? new LocalLauncher(),
         reporter: options.reporter ?? {},
+        cloner: cloner || undefined,
       });
       const plugins = new Set([...decorators.values()].flat().map((d) => getStepDecorator(d.name)));
       for (const plugin of plugins) await plugin?.runtimeInit?.({ flowName, runId });

@@ -6,11 +6,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openStorage } from '../../datastore/backends.js';
+import { FlowDatastore } from '../../datastore/flow-datastore.js';
 import { parseWithSpec } from '../../decorators/resolve.js';
 import { UsageError } from '../../runtime/errors.js';
 import { loadFlow } from '../../runtime/load-flow.js';
 import { kebabCase, type ParameterDef, parameterDefs, resolveParameters } from '../../runtime/parameters.js';
-import { prepareRun } from '../../runtime/start-run.js';
+import { latestFailedRun } from '../../runtime/resume.js';
+import { currentUser, prepareRun } from '../../runtime/start-run.js';
 import { ConsoleReporter } from '../console-reporter.js';
 import { parseParameterArgs, RUN_OPTIONS, splitRunArgs } from '../run-args.js';
 
@@ -40,17 +42,44 @@ function runHelp(defs: readonly ParameterDef[] | undefined): string {
  * process.exitCode = await runCommand(['flow.ts', '--alpha', '0.2']);
  * ```
  */
-export async function runCommand(argv: readonly string[]): Promise<number> {
+export function runCommand(argv: readonly string[]): Promise<number> {
+  return execute(argv, 'run');
+}
+
+/**
+ * Resumes a run (`stepflow resume flow.ts [step] [--origin-run-id ID]`); returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await resumeCommand(['flow.ts', 'train']);
+ * ```
+ */
+export function resumeCommand(argv: readonly string[]): Promise<number> {
+  return execute(argv, 'resume');
+}
+
+async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise<number> {
   const args = splitRunArgs(argv);
   if (!args.flowFile) {
     if (args.help) {
       process.stdout.write(runHelp(undefined));
       return 0;
     }
-    throw new UsageError('Missing the flow file: stepflow run <flow.ts> [options].');
+    throw new UsageError(`Missing the flow file: stepflow ${mode} <flow.ts> [options].`);
   }
-  if (args.positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${args.positionals[0]}": stepflow run takes one flow file.`);
+  const maxPositionals = mode === 'resume' ? 1 : 0;
+  if (args.positionals.length > maxPositionals) {
+    throw new UsageError(
+      `Unexpected argument "${args.positionals[maxPositionals]}": ` +
+        (mode === 'run'
+          ? 'stepflow run takes one flow file.'
+          : 'stepflow resume takes a flow file and one step.'),
+    );
+  }
+  if (mode === 'run' && args.originRunId) {
+    throw new UsageError('--origin-run-id belongs to resume: stepflow resume <flow.ts> --origin-run-id ID.', {
+      option: '--origin-run-id',
+    });
   }
   const flow = await loadFlow(args.flowFile, { flowName: args.flowName });
   const flowName = flow.graph.flowName;
@@ -59,7 +88,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(runHelp(defs));
     return 0;
   }
-  const parameters = resolveParameters(defs, parseParameterArgs(args.rest, defs, flowName), flowName);
+  const given = parseParameterArgs(args.rest, defs, flowName);
+  if (mode === 'resume' && Object.keys(given).length > 0) {
+    throw new UsageError(
+      `resume takes the parameters of the origin run; remove --${Object.keys(given).map(kebabCase).join(', --')}.`,
+    );
+  }
+  const parameters = mode === 'resume' ? {} : resolveParameters(defs, given, flowName);
   if (args.datastore !== 'local') {
     throw new UsageError(`--datastore ${args.datastore} is not available; use --datastore local.`, {
       option: '--datastore',
@@ -67,6 +102,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const storage = await openStorage({ kind: 'local', root: resolve(args.datastoreRoot ?? '.stepflow') });
   const reporter = new ConsoleReporter({ stdout: process.stdout, stderr: process.stderr });
+  let resume: { originRunId: string; step?: string } | undefined;
+  if (mode === 'resume') {
+    const fds = new FlowDatastore(storage, flowName);
+    const originRunId = args.originRunId ?? (await latestFailedRun(fds, currentUser()));
+    resume = { originRunId, step: args.positionals[0] };
+  }
   const run = prepareRun({
     flow,
     storage,
@@ -76,8 +117,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     maxWorkers: args.maxWorkers,
     maxNumSplits: args.maxNumSplits,
     reporter,
+    resume,
   });
   process.stdout.write(`${flowName}/${run.runId}\n`);
+  if (resume) {
+    const from = resume.step ? ` from step ${resume.step}` : '';
+    process.stdout.write(`Resuming ${flowName}/${resume.originRunId}${from}\n`);
+  }
   if (args.runIdFile) await writeFile(args.runIdFile, run.runId);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,0 +1,162 @@
+/**
+ * Resume: a new run that clones the tasks of an origin run that need not run again, and runs the rest.
+ *
+ * A task of the new run is cloned when the origin run has a successful task of the same step at the same
+ * foreach position (the step name plus the split indices of its foreach stack), its step is not the
+ * resume step or downstream of it, and every task it reads from was itself cloned. So after one child of a
+ * foreach failed, exactly that child and what comes after it run again.
+ *
+ * @module
+ */
+import type { FlowDatastore } from '../datastore/flow-datastore.js';
+import type { ForeachFrame, Transition } from '../datastore/types.js';
+import type { FlowGraph } from '../graph/types.js';
+import { RuntimeError } from './errors.js';
+
+/** An origin task that may be cloned. */
+interface OriginTask {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly transition?: Transition;
+}
+
+/** What the scheduler asks before launching a task. */
+export interface CloneRequest {
+  readonly step: string;
+  readonly taskId: string;
+  readonly inputs: readonly string[];
+  readonly foreachStack: readonly ForeachFrame[];
+}
+
+/** Clones a task when it can; returns its transition, or undefined to run it. */
+export type Cloner = (task: CloneRequest) => Promise<{ transition?: Transition; from: string } | undefined>;
+
+/** The key of a task within a run: step plus foreach positions. */
+function positionKey(step: string, stack: readonly ForeachFrame[]): string {
+  return `${step}@${stack.map((f) => `${f.step}[${f.index}]`).join('/')}`;
+}
+
+/** Steps reachable from `from` (itself included). */
+export function downstreamOf(graph: FlowGraph, from: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [from];
+  while (todo.length > 0) {
+    const step = todo.pop() as string;
+    if (seen.has(step)) continue;
+    seen.add(step);
+    todo.push(...(graph.steps[step]?.next ?? []));
+  }
+  return seen;
+}
+
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Indexes the successful tasks of a run by position. */
+async function indexOrigin(fds: FlowDatastore, runId: string): Promise<Map<string, OriginTask>> {
+  const index = new Map<string, OriginTask>();
+  const steps = await fds.listSteps(runId);
+  const tasks = (
+    await Promise.all(
+      steps.map(async (step) => (await fds.listTasks(runId, step)).map((id) => ({ step, id }))),
+    )
+  ).flat();
+  await mapBounded(tasks, 16, async ({ step, id }) => {
+    const td = fds.task(runId, step, id);
+    const attempt = await td.latestDoneAttempt();
+    if (attempt === undefined) return;
+    const [done, start] = await Promise.all([td.readDone(attempt), td.readAttemptStart(attempt)]);
+    if (!done?.ok || !start) return;
+    index.set(positionKey(step, start.foreachStack), { taskId: id, attempt, transition: done.transition });
+  });
+  return index;
+}
+
+/**
+ * The latest run of `user` that did not succeed (failed, interrupted, or never finished).
+ *
+ * @example
+ * ```ts
+ * const origin = await latestFailedRun(fds, 'alice'); // '1764081234567123'
+ * ```
+ */
+export async function latestFailedRun(fds: FlowDatastore, user: string): Promise<string> {
+  const ids = (await fds.listRunIds()).sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : -1));
+  for (const id of ids) {
+    const [run, status] = await Promise.all([fds.readRun(id), fds.readRunStatus(id)]);
+    if (run?.user === user && status?.status !== 'successful') return id;
+  }
+  throw new RuntimeError(
+    `No failed run of ${fds.flow} by ${user} to resume. Pass --origin-run-id ID to resume a given run.`,
+    { flow: fds.flow },
+  );
+}
+
+/**
+ * Prepares the cloning of an origin run's tasks into a new run.
+ *
+ * @example
+ * ```ts
+ * const cloner = await planResume(fds, graph, originRunId, newRunId, 'train');
+ * ```
+ */
+export async function planResume(
+  fds: FlowDatastore,
+  graph: FlowGraph,
+  originRunId: string,
+  newRunId: string,
+  resumeStep?: string,
+): Promise<Cloner> {
+  if (resumeStep !== undefined && !graph.steps[resumeStep]) {
+    throw new RuntimeError(
+      `Cannot resume ${fds.flow} from step "${resumeStep}": there is no such step. Steps: ${graph.order.join(', ')}.`,
+      { flow: fds.flow },
+    );
+  }
+  const origin = await indexOrigin(fds, originRunId);
+  const rerun = resumeStep ? downstreamOf(graph, resumeStep) : new Set<string>();
+  const cloned = new Set<string>(['_parameters/0']);
+  return async (task) => {
+    if (rerun.has(task.step) || !task.inputs.every((i) => cloned.has(i))) return undefined;
+    const found = origin.get(positionKey(task.step, task.foreachStack));
+    if (!found) return undefined;
+    const from = fds.task(originRunId, task.step, found.taskId);
+    const to = fds.task(newRunId, task.step, task.taskId);
+    const [start, data, done, stdout, stderr] = await Promise.all([
+      from.readAttemptStart(found.attempt),
+      from.readData(found.attempt),
+      from.readDone(found.attempt),
+      from.readLog(found.attempt, 'stdout'),
+      from.readLog(found.attempt, 'stderr'),
+    ]);
+    if (!start || !done) return undefined;
+    const clonedFrom = `${fds.flow}/${originRunId}/${task.step}/${found.taskId}`;
+    await to.writeAttemptStart({
+      ...start,
+      attempt: 0,
+      inputs: task.inputs,
+      foreachStack: task.foreachStack,
+      extra: { ...start.extra, clonedFrom },
+    });
+    await to.writeData(0, data ?? {});
+    if (stdout) await to.saveLog(0, 'stdout', stdout);
+    if (stderr) await to.saveLog(0, 'stderr', stderr);
+    await to.writeDone(0, { ...done, attempt: 0, clonedFrom });
+    cloned.add(`${task.step}/${task.taskId}`);
+    return { transition: done.transition, from: clonedFrom };
+  };
+}
