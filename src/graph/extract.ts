@@ -3,7 +3,8 @@
  *
  * @module
  */
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.js';
 import { analyzeGraph } from './analyze.js';
 import {
   attachDetails,
@@ -20,13 +21,13 @@ import type { DecoratorUse, FlowGraph, GraphParameter, GraphProblem, GraphStep, 
 
 type RawStep = Omit<GraphStep, 'inFuncs' | 'splitParents' | 'matchingSplit'>;
 
-function memberName(name: ts.PropertyName): string | undefined {
+function memberName(name: TS.PropertyName): string | undefined {
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
   if (ts.isPrivateIdentifier(name)) return name.text;
   return undefined;
 }
 
-function decoratorUse(decorator: ts.Decorator, name: string, parsed: ParsedFile): DecoratorUse {
+function decoratorUse(decorator: TS.Decorator, name: string, parsed: ParsedFile): DecoratorUse {
   const { sourceFile } = parsed;
   const args = ts.isCallExpression(decorator.expression) ? decorator.expression.arguments : [];
   const { options, dynamic } = evaluateArguments(args, sourceFile);
@@ -63,7 +64,7 @@ interface ClassScan {
   opaque: boolean;
 }
 
-function scanMethod(member: ts.MethodDeclaration, name: string, scan: ClassScan, parsed: ParsedFile): void {
+function scanMethod(member: TS.MethodDeclaration, name: string, scan: ClassScan, parsed: ParsedFile): void {
   const { sourceFile, aliases } = parsed;
   const decorators = ts.getDecorators(member) ?? [];
   const named = decorators.map((decorator) => ({
@@ -112,7 +113,7 @@ function scanMethod(member: ts.MethodDeclaration, name: string, scan: ClassScan,
   scan.sources[name] = { name, line, parameterCount, nextCalls, assignments: body?.assignments ?? [] };
 }
 
-function scanClass(node: ts.ClassDeclaration, parsed: ParsedFile): ClassScan {
+function scanClass(node: TS.ClassDeclaration, parsed: ParsedFile): ClassScan {
   const { sourceFile, aliases } = parsed;
   const scan: ClassScan = {
     steps: [],
@@ -159,7 +160,7 @@ function scanClass(node: ts.ClassDeclaration, parsed: ParsedFile): ClassScan {
   return scan;
 }
 
-function buildFlow(node: ts.ClassDeclaration, flowName: string, parsed: ParsedFile): FlowGraph {
+function buildFlow(node: TS.ClassDeclaration, flowName: string, parsed: ParsedFile): FlowGraph {
   const scan = scanClass(node, parsed);
   const analysis = analyzeGraph(scan.steps);
   const steps: Record<string, GraphStep> = {};

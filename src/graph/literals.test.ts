@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.js';
 import { evaluateArguments, literalValue } from './literals.js';
 
-function argsOf(call: string): { args: readonly ts.Expression[]; sourceFile: ts.SourceFile } {
+function argsOf(call: string): { args: readonly TS.Expression[]; sourceFile: TS.SourceFile } {
   const sourceFile = ts.createSourceFile('x.ts', `f(${call});`, ts.ScriptTarget.Latest, true);
-  const statement = sourceFile.statements[0] as ts.ExpressionStatement;
-  return { args: (statement.expression as ts.CallExpression).arguments, sourceFile };
+  const statement = sourceFile.statements[0] as TS.ExpressionStatement;
+  return { args: (statement.expression as TS.CallExpression).arguments, sourceFile };
 }
 
 function evaluate(call: string) {

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.js';
 
 /** The result of evaluating one decorator's arguments. */
 export interface EvaluatedOptions {
@@ -16,7 +17,7 @@ export interface EvaluatedOptions {
 const NOT_LITERAL: unique symbol = Symbol('not-literal');
 type Evaluated = unknown | typeof NOT_LITERAL;
 
-function unwrap(node: ts.Expression): ts.Expression {
+function unwrap(node: TS.Expression): TS.Expression {
   let current = node;
   while (
     ts.isParenthesizedExpression(current) ||
@@ -29,7 +30,7 @@ function unwrap(node: ts.Expression): ts.Expression {
   return current;
 }
 
-function propertyName(name: ts.PropertyName): string | undefined {
+function propertyName(name: TS.PropertyName): string | undefined {
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) {
     return name.text;
   }
@@ -37,7 +38,7 @@ function propertyName(name: ts.PropertyName): string | undefined {
   return undefined;
 }
 
-function evaluate(expr: ts.Expression, sourceFile: ts.SourceFile | undefined): Evaluated {
+function evaluate(expr: TS.Expression, sourceFile: TS.SourceFile | undefined): Evaluated {
   const node = unwrap(expr);
   if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
@@ -68,12 +69,12 @@ function evaluate(expr: ts.Expression, sourceFile: ts.SourceFile | undefined): E
 }
 
 function evaluateObject(
-  node: ts.ObjectLiteralExpression,
-  sourceFile: ts.SourceFile | undefined,
+  node: TS.ObjectLiteralExpression,
+  sourceFile: TS.SourceFile | undefined,
 ): EvaluatedOptions {
   const options: Record<string, unknown> = {};
   const dynamic: Record<string, string> = {};
-  const text = (n: ts.Node): string => n.getText(sourceFile);
+  const text = (n: TS.Node): string => n.getText(sourceFile);
   for (const property of node.properties) {
     if (ts.isPropertyAssignment(property)) {
       const name = propertyName(property.name);
@@ -109,8 +110,8 @@ function evaluateObject(
  * ```
  */
 export function evaluateArguments(
-  args: readonly ts.Expression[],
-  sourceFile: ts.SourceFile,
+  args: readonly TS.Expression[],
+  sourceFile: TS.SourceFile,
 ): EvaluatedOptions {
   const options: Record<string, unknown> = {};
   const dynamic: Record<string, string> = {};
@@ -136,8 +137,8 @@ export function evaluateArguments(
  * ```
  */
 export function literalValue(
-  expr: ts.Expression,
-  sourceFile?: ts.SourceFile,
+  expr: TS.Expression,
+  sourceFile?: TS.SourceFile,
 ): { ok: true; value: unknown } | { ok: false } {
   const value = evaluate(expr, sourceFile);
   return value === NOT_LITERAL ? { ok: false } : { ok: true, value };

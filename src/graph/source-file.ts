@@ -4,20 +4,21 @@
  *
  * @module
  */
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.js';
 import type { GraphProblem } from './types.js';
 
 /** A parsed file and what its imports mean. */
 export interface ParsedFile {
   readonly file: string;
-  readonly sourceFile: ts.SourceFile;
+  readonly sourceFile: TS.SourceFile;
   /** Local name → imported name, for named imports (`import { step as s }` gives `s → step`). */
   readonly aliases: ReadonlyMap<string, string>;
   /** Names of classes exported as default (`export default class X`, `export default X`, ...). */
   readonly defaultExports: ReadonlySet<string>;
 }
 
-function scriptKind(file: string): ts.ScriptKind {
+function scriptKind(file: string): TS.ScriptKind {
   if (/\.tsx$/i.test(file)) return ts.ScriptKind.TSX;
   if (/\.jsx$/i.test(file)) return ts.ScriptKind.JSX;
   if (/\.[cm]?js$/i.test(file)) return ts.ScriptKind.JS;
@@ -32,11 +33,11 @@ function scriptKind(file: string): ts.ScriptKind {
  * lineOf(method.name, parsed.sourceFile); // 12
  * ```
  */
-export function lineOf(node: ts.Node, sourceFile: ts.SourceFile): number {
+export function lineOf(node: TS.Node, sourceFile: TS.SourceFile): number {
   return sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
 }
 
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+function hasModifier(node: TS.Node, kind: TS.SyntaxKind): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === kind) ?? false);
 }
 
@@ -81,7 +82,7 @@ export function parseFlowFile(
     }
   }
   const diagnostics =
-    (sourceFile as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ??
+    (sourceFile as unknown as { parseDiagnostics?: readonly TS.DiagnosticWithLocation[] }).parseDiagnostics ??
     [];
   const problems = diagnostics.slice(0, 5).map(
     (diagnostic): GraphProblem => ({
@@ -104,7 +105,7 @@ export function parseFlowFile(
  * resolvedName(decorator.expression, parsed.aliases); // 'batch'
  * ```
  */
-export function resolvedName(expr: ts.Expression, aliases: ReadonlyMap<string, string>): string | undefined {
+export function resolvedName(expr: TS.Expression, aliases: ReadonlyMap<string, string>): string | undefined {
   let node = expr;
   if (ts.isCallExpression(node)) node = node.expression;
   while (ts.isParenthesizedExpression(node)) node = node.expression;
@@ -122,9 +123,9 @@ export function resolvedName(expr: ts.Expression, aliases: ReadonlyMap<string, s
  * flowClasses(parsed).map((c) => c.name?.text); // ['TrainFlow']
  * ```
  */
-export function flowClasses(parsed: ParsedFile): ts.ClassDeclaration[] {
+export function flowClasses(parsed: ParsedFile): TS.ClassDeclaration[] {
   return parsed.sourceFile.statements.filter(
-    (statement): statement is ts.ClassDeclaration =>
+    (statement): statement is TS.ClassDeclaration =>
       ts.isClassDeclaration(statement) &&
       (statement.heritageClauses ?? []).some(
         (clause) =>

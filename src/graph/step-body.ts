@@ -3,7 +3,8 @@
  *
  * @module
  */
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.js';
 import type { FieldAssignment, NextCall } from './details.js';
 
 /** What one method body does. */
@@ -14,7 +15,7 @@ export interface BodyScan {
   readonly opaque: boolean;
 }
 
-const ASSIGNMENT_OPERATORS = new Set<ts.SyntaxKind>([
+const ASSIGNMENT_OPERATORS = new Set<TS.SyntaxKind>([
   ts.SyntaxKind.EqualsToken,
   ts.SyntaxKind.PlusEqualsToken,
   ts.SyntaxKind.MinusEqualsToken,
@@ -33,7 +34,7 @@ const ASSIGNMENT_OPERATORS = new Set<ts.SyntaxKind>([
   ts.SyntaxKind.QuestionQuestionEqualsToken,
 ]);
 
-function skipWrappers(node: ts.Expression): ts.Expression {
+function skipWrappers(node: TS.Expression): TS.Expression {
   let current = node;
   while (
     ts.isParenthesizedExpression(current) ||
@@ -55,7 +56,7 @@ function skipWrappers(node: ts.Expression): ts.Expression {
  * thisMember(expr); // 'train' for `this.train`
  * ```
  */
-export function thisMember(expr: ts.Expression): string | undefined {
+export function thisMember(expr: TS.Expression): string | undefined {
   const node = skipWrappers(expr);
   if (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword) {
     return ts.isIdentifier(node.name) ? node.name.text : undefined;
@@ -71,13 +72,13 @@ export function thisMember(expr: ts.Expression): string | undefined {
   return undefined;
 }
 
-function lineOf(node: ts.Node, sourceFile: ts.SourceFile): number {
+function lineOf(node: TS.Node, sourceFile: TS.SourceFile): number {
   return sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
 }
 
 /** Does this statement consist of the given call (`x;`, `await x;`, `return x;`, `void x;`)? */
-function statementIsCall(statement: ts.Statement, call: ts.CallExpression): boolean {
-  let expr: ts.Expression | undefined;
+function statementIsCall(statement: TS.Statement, call: TS.CallExpression): boolean {
+  let expr: TS.Expression | undefined;
   if (ts.isExpressionStatement(statement)) expr = statement.expression;
   else if (ts.isReturnStatement(statement)) expr = statement.expression;
   if (expr === undefined) return false;
@@ -86,7 +87,7 @@ function statementIsCall(statement: ts.Statement, call: ts.CallExpression): bool
   return expr === call;
 }
 
-function readNextCall(call: ts.CallExpression, body: ts.Block, sourceFile: ts.SourceFile): NextCall {
+function readNextCall(call: TS.CallExpression, body: TS.Block, sourceFile: TS.SourceFile): NextCall {
   const targets: string[] = [];
   const badArguments: string[] = [];
   let foreach: string | undefined;
@@ -125,7 +126,7 @@ function readNextCall(call: ts.CallExpression, body: ts.Block, sourceFile: ts.So
   };
 }
 
-function collectTargets(target: ts.Expression, out: string[]): void {
+function collectTargets(target: TS.Expression, out: string[]): void {
   const node = skipWrappers(target);
   const member = thisMember(node);
   if (member !== undefined) {
@@ -145,7 +146,7 @@ function collectTargets(target: ts.Expression, out: string[]): void {
 }
 
 /** Nodes with their own `this`: their contents do not belong to the method. */
-function hasOwnThis(node: ts.Node): boolean {
+function hasOwnThis(node: TS.Node): boolean {
   return (
     ts.isFunctionDeclaration(node) ||
     ts.isFunctionExpression(node) ||
@@ -165,16 +166,16 @@ function hasOwnThis(node: ts.Node): boolean {
  * scan.nextCalls[0]?.targets; // ['train']
  * ```
  */
-export function scanBody(body: ts.Block, sourceFile: ts.SourceFile): BodyScan {
+export function scanBody(body: TS.Block, sourceFile: TS.SourceFile): BodyScan {
   const nextCalls: NextCall[] = [];
   const assignments: FieldAssignment[] = [];
   let opaque = false;
-  const record = (target: ts.Expression, at: ts.Node): void => {
+  const record = (target: TS.Expression, at: TS.Node): void => {
     const names: string[] = [];
     collectTargets(target, names);
     for (const name of names) assignments.push({ name, line: lineOf(at, sourceFile) });
   };
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (hasOwnThis(node)) return;
     if (ts.isCallExpression(node)) {
       if (thisMember(node.expression) === 'next') {

@@ -15,6 +15,9 @@ import { LineSplitter } from './line-splitter.js';
 import type { Reporter, RunSummary } from './reporter.js';
 import type { Cloner } from './resume.js';
 
+/** How often the logs of a running task are saved. */
+const LOG_FLUSH_MS = 2000;
+
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
   readonly flowName: string;
@@ -233,15 +236,26 @@ export class Scheduler {
       });
       launched[stream].on('end', () => splitter.end());
     }
+    // Logs are saved while the task runs (every few seconds), so `stepflow logs` shows a running task's output.
+    const td = options.datastore.task(options.runId, task.step, task.taskId);
+    const saved = { stdout: 0, stderr: 0 };
+    let flushing = Promise.resolve();
+    const flush = () => {
+      flushing = flushing.then(async () => {
+        for (const s of ['stdout', 'stderr'] as const) {
+          if (logs[s].length === saved[s]) continue;
+          saved[s] = logs[s].length;
+          await td.saveLog(task.attempt, s, Buffer.concat(logs[s]));
+        }
+      });
+      return flushing;
+    };
+    const flusher = setInterval(() => void flush().catch(() => {}), LOG_FLUSH_MS);
     launched.done
       .then(async (outcome) => {
         if (timeout) clearTimeout(timeout);
-        const td = options.datastore.task(options.runId, task.step, task.taskId);
-        await Promise.all(
-          (['stdout', 'stderr'] as const)
-            .filter((s) => logs[s].length > 0)
-            .map((s) => td.saveLog(task.attempt, s, Buffer.concat(logs[s]))),
-        );
+        clearInterval(flusher);
+        await flush();
         const done = await td.readDone(task.attempt);
         const ok = outcome.exitCode === 0 && done?.ok === true;
         const reason = ok
