@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isCI } from './ci-rules.mjs';
 import { reexecOnHostNode } from './lib/host-node.mjs';
+import { motoAvailable, startMoto } from './lib/moto.mjs';
 import { node22Smoke } from './lib/node22-smoke.mjs';
 import { describeExit, formatDuration, hostNodeEnv, runCommand } from './lib/proc.mjs';
 import { addSummaries, formatClosingLines, readTapSummary } from './lib/tap-summary.mjs';
@@ -199,6 +200,26 @@ async function command(cmd, args, name, hint) {
   };
 }
 
+/** The moto server (S3/Batch/Logs stand-in) shared by the unit and e2e runs, started on first need. */
+let moto;
+
+/**
+ * Environment for test processes: STEPFLOW_TEST_AWS_ENDPOINT points at a moto server started here on a free
+ * loopback port. Without moto, tests that need it skip locally and fail under CI=true.
+ */
+async function serviceEnv() {
+  if (!moto && motoAvailable()) {
+    moto = await startMoto({ logDir: path.join(ROOT, '.ci', 'work') });
+    process.stdout.write(`moto server on ${moto.url} (pid ${moto.pid})\n`);
+  } else if (!moto && ci) {
+    fail(
+      'services',
+      "moto is not importable by python3 (python3 -c 'import moto, moto.server, flask, flask_cors')",
+    );
+  }
+  return moto ? { STEPFLOW_TEST_AWS_ENDPOINT: moto.url } : {};
+}
+
 async function runTests(kind, files) {
   if (files.length === 0) {
     return {
@@ -222,7 +243,7 @@ async function runTests(kind, files) {
   process.stdout.write(`${files.length} file(s); per-test timeout ${formatDuration(TEST_TIMEOUT[kind])}\n`);
   const result = await runCommand(process.execPath, args, {
     cwd: ROOT,
-    env: hostNodeEnv(),
+    env: { ...hostNodeEnv(), ...(await serviceEnv()) },
     timeoutMs: LIMITS[kind],
   });
   const summary = readTapSummary(tap);
@@ -262,6 +283,14 @@ function fail(step, message, ms) {
 }
 
 function finish(code) {
+  // Stop the services this script started, by PID (they would outlive process.exit otherwise).
+  if (moto) {
+    try {
+      process.kill(moto.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
   process.stdout.write('\n━━ summary\n');
   for (const d of done) {
     const mark = { passed: '✔', skipped: '﹣', failed: '✖' }[d.status];
