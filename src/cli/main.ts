@@ -3,10 +3,13 @@
  *
  * @module
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkCommand, showCommand } from './commands/check.js';
+import { DUMP_HELP, dumpCommand } from './commands/dump.js';
+import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { formatCliError } from './format-error.js';
+import '../plugins/index.js';
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
@@ -57,6 +60,29 @@ export async function main(argv: readonly string[]): Promise<number> {
         code = await fn(file, opts);
       });
   }
+  program
+    .command('logs')
+    .description('print the stdout (or stderr) of past tasks: stepflow logs <Flow/run/step[/task]>')
+    .argument('<pathspec>', 'Flow/run/step or Flow/run/step/task')
+    .option('--stderr', 'print stderr instead of stdout')
+    .option('--attempt <n>', 'the attempt to show (default: the latest)', attemptNumber)
+    .option('--datastore-root <dir>', 'the local datastore to read')
+    .addHelpText('after', LOGS_HELP)
+    .action(
+      async (pathspec: string, opts: { stderr?: boolean; attempt?: number; datastoreRoot?: string }) => {
+        code = await logsCommand(pathspec, opts);
+      },
+    );
+  program
+    .command('dump')
+    .description('print the artifacts of past tasks: stepflow dump <Flow/run/step[/task]> [--json]')
+    .argument('<pathspec>', 'Flow/run/step or Flow/run/step/task')
+    .option('--json', 'print the values as JSON (tagged form for Map, BigInt, ...; see below)')
+    .option('--datastore-root <dir>', 'the local datastore to read')
+    .addHelpText('after', DUMP_HELP)
+    .action(async (pathspec: string, opts: { json?: boolean; datastoreRoot?: string }) => {
+      code = await dumpCommand(pathspec, opts);
+    });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -65,4 +91,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${formatCliError(err)}\n`);
     return err instanceof Error && err.name === 'UsageError' ? 2 : 1;
   }
+}
+
+function attemptNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected an attempt number (0, 1, ...).');
+  return Number(value);
 }

@@ -175,7 +175,7 @@ export function parseParameterArgs(
       continue;
     }
     if (text === undefined) text = rest[++i];
-    if (text === undefined) {
+    if (text === undefined || (text.startsWith('--') && Number.isNaN(Number(text)))) {
       throw new UsageError(`Parameter ${flag} of ${flowName} needs a value: ${flag} VALUE.`, {
         option: flag,
         flow: flowName,

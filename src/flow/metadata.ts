@@ -100,10 +100,20 @@ export function readFlowInfo(cls: Function): FlowInfo | undefined {
 
 /** Gets or creates the entry of one method. */
 export function stepEntry(info: FlowInfo, name: string): StepInfo {
+  let own = ownNames.get(info);
+  if (!own) {
+    own = new Set();
+    ownNames.set(info, own);
+  }
   let entry = info.steps.get(name);
-  if (!entry) {
+  if (!entry || !own.has(name)) {
+    // First decorator of this class on `name`: an override replaces what a parent class declared.
     entry = { name, isStep: false, decorators: [] };
     info.steps.set(name, entry);
+    own.add(name);
   }
   return entry;
 }
+
+/** Method names decorated in the class that owns each FlowInfo (not inherited). */
+const ownNames = new WeakMap<FlowInfo, Set<string>>();

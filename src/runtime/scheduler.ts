@@ -218,9 +218,11 @@ export class Scheduler {
     });
     this.running.set(pathspec, launched);
     const limit = attemptTimeoutFor(decorators, ctx);
+    let timedOut = false;
     const timeout =
       limit &&
       setTimeout(() => {
+        timedOut = true;
         void launched.kill(
           `timed out after ${formatSeconds(limit.seconds)} (the limit set by ${limit.source})`,
         );
@@ -264,6 +266,17 @@ export class Scheduler {
             (done
               ? undefined
               : `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`));
+        if (!ok && (outcome.killedReason !== undefined || !done)) {
+          // Stopped or died without a result of its own: record what happened, for history and the next attempt.
+          const type = timedOut ? 'TimeoutError' : outcome.killedReason ? 'TaskKilledError' : 'TaskDiedError';
+          await td.writeDone(task.attempt, {
+            attempt: task.attempt,
+            ok: false,
+            endedAt: new Date().toISOString(),
+            killed: true,
+            error: { type, message: reason ?? 'the attempt was stopped' },
+          });
+        }
         const willRetry = !ok && !this.stopping && task.attempt + 1 < plan.maxAttempts;
         this.running.delete(pathspec);
         this.progress(task.step, ok || !willRetry ? 1 : 0, -1);

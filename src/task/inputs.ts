@@ -50,7 +50,8 @@ export function makeInputs(
   const views = inputs.map((i) => makeView(i, load));
   if (keyByStep) {
     inputs.forEach((input, i) => {
-      if (!Object.hasOwn(views, input.step)) {
+      // Array members (`length`, `map`, ...) win over a step of the same name.
+      if (!(input.step in views)) {
         Object.defineProperty(views, input.step, { value: views[i], enumerable: false });
       }
     });

@@ -1,0 +1,137 @@
+/**
+ * `stepflow dump <Flow/run/step[/task]> [--json]`: the artifacts of past tasks, as a table or as JSON.
+ *
+ * @module
+ */
+import {
+  ClientError,
+  type DataArtifact,
+  getByPathspec,
+  type JsonValue,
+  type Task,
+  toTaggedJson,
+} from '../../client/index.js';
+import { DatastoreError } from '../../datastore/errors.js';
+import { readAnyRun } from './logs.js';
+
+/**
+ * Options of {@link dumpCommand}.
+ *
+ * @example
+ * ```ts
+ * const options: DumpOptions = { json: true, datastoreRoot: '/tmp/ds' };
+ * ```
+ */
+export interface DumpOptions {
+  /** Print the values as (tagged) JSON instead of a table of names, types and sizes. */
+  readonly json?: boolean;
+  readonly datastoreRoot?: string;
+}
+
+/**
+ * The help text after the options of `stepflow dump --help`: what is printed, and the tagged JSON form.
+ *
+ * @example
+ * ```ts
+ * command.addHelpText('after', DUMP_HELP);
+ * ```
+ */
+export const DUMP_HELP = `
+Without --json, prints a table of each task's artifacts (name, type, size, and a preview of small
+scalars). With --json, prints {name: value} for a task and {taskId: {name: value}} for a step.
+Artifacts are those of each task's latest finished attempt. Any run can be read, whatever its
+namespace. The datastore is --datastore-root, else $METAFLOW_DATASTORE_SYSROOT_LOCAL, else ./.stepflow.
+
+Values with no JSON form are written as objects tagged with "$type" (never dropped):
+  undefined                      {"$type":"Undefined"}
+  NaN, Infinity, -Infinity, -0   {"$type":"Number","value":"NaN"}
+  BigInt                         {"$type":"BigInt","value":"123"}
+  Date                           {"$type":"Date","value":"2026-01-02T03:04:05.000Z"}
+  RegExp                         {"$type":"RegExp","source":"a+","flags":"g"}
+  Map                            {"$type":"Map","entries":[[key,value],...]}
+  Set                            {"$type":"Set","values":[...]}
+  typed array                    {"$type":"Float64Array","values":[...]}  (BigInt64 values as strings)
+  Buffer, ArrayBuffer, DataView  {"$type":"Buffer","base64":"..."}
+  Error                          {"$type":"Error","name":"...","message":"...","stack":"...","cause":...}
+  boxed primitive                {"$type":"Boxed","value":...}
+  sparse array hole              {"$type":"Hole"}
+  object with its own "$type"    {"$type":"Object","value":{...}}
+  reference to an enclosing value {"$type":"Cycle","path":"$.a.b"}  (a path into this artifact's JSON)
+Tags nest (a Map's keys and values are tagged too). The client's fromTaggedJson() reads this form back.
+
+Examples:
+  stepflow dump TrainFlow/1764081234567123/end
+  stepflow dump TrainFlow/1764081234567123/train --json`;
+
+/**
+ * Prints the artifacts a pathspec names; returns the exit code (1 with one error line when it names
+ * nothing that exists).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await dumpCommand('TrainFlow/17/end', { json: true });
+ * ```
+ */
+export async function dumpCommand(pathspec: string, options: DumpOptions = {}): Promise<number> {
+  try {
+    const target = await getByPathspec(pathspec, readAnyRun(options.datastoreRoot));
+    if (target.kind !== 'task' && target.kind !== 'step') {
+      throw new ClientError(
+        `stepflow dump takes a step or task pathspec (Flow/run/step or Flow/run/step/task), not "${pathspec}".`,
+      );
+    }
+    const tasks = target.kind === 'task' ? [target] : await target.tasks();
+    if (options.json) {
+      const out: Record<string, JsonValue> = {};
+      for (const task of tasks) out[task.id] = await taskJson(task);
+      const doc = target.kind === 'task' ? out[target.id] : out;
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return 0;
+    }
+    for (const [i, task] of tasks.entries()) {
+      if (target.kind === 'step') process.stdout.write(`${i > 0 ? '\n' : ''}==> ${task.pathspec} <==\n`);
+      process.stdout.write(formatTable(await task.artifacts()));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ClientError || err instanceof DatastoreError) {
+      process.stderr.write(`stepflow: error: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function taskJson(task: Task): Promise<JsonValue> {
+  const values = await task.data();
+  const out: Record<string, JsonValue> = {};
+  for (const [name, value] of Object.entries(values)) out[name] = toTaggedJson(value);
+  return out;
+}
+
+function formatTable(artifacts: readonly DataArtifact[]): string {
+  if (artifacts.length === 0) return '(no artifacts)\n';
+  const rows = [
+    ['NAME', 'TYPE', 'SIZE', 'PREVIEW'],
+    ...artifacts.map((a) => [a.name, a.type, formatSize(a.size), a.preview ?? '']),
+  ];
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) =>
+      [r[0].padEnd(widths[0]), r[1].padEnd(widths[1]), r[2].padStart(widths[2]), r[3]].join('  ').trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * `stepflow logs <Flow/run/step[/task]>`: the captured stdout (or stderr) of past tasks.
+ *
+ * @module
+ */
+import { resolve } from 'node:path';
+import {
+  ClientError,
+  type ClientOptions,
+  getByPathspec,
+  parsePathspec,
+  type Step,
+  type Task,
+} from '../../client/index.js';
+import { DatastoreError } from '../../datastore/errors.js';
+
+/**
+ * Options of {@link logsCommand}.
+ *
+ * @example
+ * ```ts
+ * const options: LogsOptions = { stderr: true, attempt: 1, datastoreRoot: '/tmp/ds' };
+ * ```
+ */
+export interface LogsOptions {
+  /** Print stderr instead of stdout. */
+  readonly stderr?: boolean;
+  /** The attempt (default: each task's latest). */
+  readonly attempt?: number;
+  readonly datastoreRoot?: string;
+}
+
+/**
+ * The help text after the options of `stepflow logs --help`.
+ *
+ * @example
+ * ```ts
+ * command.addHelpText('after', LOGS_HELP);
+ * ```
+ */
+export const LOGS_HELP = `
+A task pathspec (Flow/run/step/task) prints that task's output; a step pathspec (Flow/run/step)
+prints every task's, each headed by "==> Flow/run/step/task (attempt N) <==". Logs are kept per
+attempt; without --attempt, each task's latest attempt is shown. Any run can be read, whatever its
+namespace. The datastore is --datastore-root, else $METAFLOW_DATASTORE_SYSROOT_LOCAL, else ./.stepflow.
+
+Examples:
+  stepflow logs TrainFlow/1764081234567123/train/3
+  stepflow logs TrainFlow/1764081234567123/train --stderr --attempt 1`;
+
+/**
+ * Prints the logs a pathspec names; returns the exit code (1 with one error line when it names
+ * nothing that exists).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await logsCommand('TrainFlow/17/train/3', { stderr: true });
+ * ```
+ */
+export async function logsCommand(pathspec: string, options: LogsOptions = {}): Promise<number> {
+  try {
+    const parts = parsePathspec(pathspec);
+    if (parts.step === undefined || parts.artifact !== undefined) {
+      throw new ClientError(
+        `stepflow logs takes a step or task pathspec (Flow/run/step or Flow/run/step/task), not "${pathspec}".`,
+      );
+    }
+    const target = await getByPathspec(pathspec, readAnyRun(options.datastoreRoot));
+    if (target.kind !== 'task' && target.kind !== 'step')
+      throw new ClientError(`${pathspec} is not a step or task.`);
+    const stream = options.stderr ? 'stderr' : 'stdout';
+    if (target.kind === 'task') {
+      process.stdout.write(await readLog(target, stream, options.attempt));
+      return 0;
+    }
+    await printStep(target, stream, options.attempt);
+    return 0;
+  } catch (err) {
+    if (err instanceof ClientError || err instanceof DatastoreError) {
+      process.stderr.write(`stepflow: error: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function printStep(
+  step: Step,
+  stream: 'stdout' | 'stderr',
+  attempt: number | undefined,
+): Promise<void> {
+  const tasks = await step.tasks();
+  for (const [i, task] of tasks.entries()) {
+    const has = attempt === undefined || task.attemptNumbers.includes(attempt);
+    const which = has ? `attempt ${attempt ?? task.currentAttempt}` : `no attempt ${attempt}`;
+    process.stdout.write(`${i > 0 ? '\n' : ''}==> ${task.pathspec} (${which}) <==\n`);
+    if (!has) continue;
+    const text = await readLog(task, stream, attempt);
+    process.stdout.write(text.length === 0 || text.endsWith('\n') ? text : `${text}\n`);
+  }
+}
+
+async function readLog(
+  task: Task,
+  stream: 'stdout' | 'stderr',
+  attempt: number | undefined,
+): Promise<string> {
+  return stream === 'stderr' ? await task.stderr(attempt) : await task.stdout(attempt);
+}
+
+/**
+ * Client options of the `logs` and `dump` commands: every namespace, and `--datastore-root` when given
+ * (else the client's default datastore).
+ *
+ * @example
+ * ```ts
+ * await getByPathspec('TrainFlow/17/end', readAnyRun('/tmp/ds'));
+ * ```
+ */
+export function readAnyRun(datastoreRoot: string | undefined): ClientOptions {
+  return datastoreRoot
+    ? { namespace: null, datastore: { kind: 'local', root: resolve(datastoreRoot) } }
+    : { namespace: null };
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import type { RunSummary } from '../runtime/reporter.js';
+import { ConsoleReporter } from './console-reporter.js';
+
+/** A stream that records what is written; `isTTY` as asked. */
+function sink(isTTY: boolean) {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  }) as Writable & { isTTY?: boolean };
+  if (isTTY) stream.isTTY = true;
+  return { stream, chunks, text: () => chunks.join('') };
+}
+
+function reporter(isTTY: boolean) {
+  const stdout = sink(isTTY);
+  const stderr = sink(false);
+  return { stdout, stderr, r: new ConsoleReporter({ stdout: stdout.stream, stderr: stderr.stream }) };
+}
+
+const summary = (extra: Partial<RunSummary>): RunSummary => ({
+  flowName: 'F',
+  runId: '7',
+  status: 'successful',
+  tasksSucceeded: 3,
+  tasksCloned: 0,
+  tasksFailed: 0,
+  attempts: 3,
+  elapsedMs: 1234,
+  failedTasks: [],
+  ...extra,
+});
+
+test('non-TTY: one line per event, failures and notices on stderr, no progress line', () => {
+  const { stdout, stderr, r } = reporter(false);
+  r.taskStarted({ pathspec: 'F/7/start/1', attempt: 0, launcher: 'local' });
+  r.taskStarted({ pathspec: 'F/7/train/2', attempt: 2, launcher: 'batch' });
+  r.taskOutput({ pathspec: 'F/7/train/2', stream: 'stdout', line: 'epoch 1' });
+  r.taskOutput({ pathspec: 'F/7/train/2', stream: 'stderr', line: 'warning!' });
+  r.stepProgress({ step: 'train', done: 1, running: 2, total: 30 });
+  r.taskFinished({ pathspec: 'F/7/start/1', attempt: 0, ok: true, elapsedMs: 250, willRetry: false });
+  r.taskFinished({
+    pathspec: 'F/7/train/2',
+    attempt: 2,
+    ok: false,
+    elapsedMs: 12_345,
+    willRetry: true,
+    error: { type: 'ValueError', message: 'bad' },
+  });
+  r.taskFinished({
+    pathspec: 'F/7/train/3',
+    attempt: 0,
+    ok: false,
+    elapsedMs: 10,
+    willRetry: false,
+    reason: 'timed out',
+  });
+  r.taskFinished({ pathspec: 'F/7/train/4', attempt: 0, ok: false, elapsedMs: 10, willRetry: false });
+  r.taskCloned({ pathspec: 'F/7/start/1', from: 'F/6/start/1' });
+  r.notice('Stopping 1 running task(s)');
+  assert.deepEqual(stdout.text().split('\n'), [
+    '[F/7/start/1] started',
+    '[F/7/train/2] started (retry 2) on batch',
+    '[F/7/train/2] epoch 1',
+    '[F/7/start/1] finished in 0.25s',
+    '[F/7/start/1] cloned from F/6/start/1',
+    '',
+  ]);
+  assert.deepEqual(stderr.text().split('\n'), [
+    '[F/7/train/2] warning!',
+    '[F/7/train/2] failed after 12.3s (attempt 3): ValueError: bad — retrying',
+    '[F/7/train/3] failed after 0.01s (attempt 1): timed out',
+    '[F/7/train/4] failed after 0.01s (attempt 1): unknown error',
+    'Stopping 1 running task(s)',
+    '',
+  ]);
+  assert.ok(!stdout.text().includes('\x1b') && !stdout.text().includes('\r'));
+});
+
+test('the run summary: succeeded, failed, interrupted', () => {
+  const ok = reporter(false);
+  ok.r.runFinished(summary({ tasksCloned: 2 }));
+  assert.equal(ok.stdout.text(), 'Done! Run F/7 succeeded: 3 task(s) succeeded (2 cloned) in 1.23s.\n');
+  const failed = reporter(false);
+  failed.r.runFinished(summary({ status: 'failed', failedTasks: ['F/7/a/2', 'F/7/b/3'], tasksSucceeded: 1 }));
+  assert.equal(
+    failed.stderr.text(),
+    'Run F/7 failed: F/7/a/2, F/7/b/3 failed; 1 task(s) succeeded in 1.23s.\n',
+  );
+  assert.equal(failed.stdout.text(), '');
+  const stopped = reporter(false);
+  stopped.r.runFinished(summary({ status: 'interrupted' }));
+  assert.match(
+    stopped.stderr.text(),
+    /^Run F\/7 was interrupted and is marked failed; 3 task\(s\) succeeded/,
+  );
+});
+
+test('TTY: a progress line for wide steps, cleared before other output and redrawn after', () => {
+  const { stdout, stderr, r } = reporter(true);
+  const CLEAR = '\r\x1b[K';
+  r.stepProgress({ step: 'train', done: 0, running: 4, total: 30 });
+  assert.deepEqual(stdout.chunks, ['train: 0/30 done, 4 running']);
+  r.stepProgress({ step: 'score', done: 2, running: 1, total: 25 });
+  assert.deepEqual(stdout.chunks.slice(1), [
+    CLEAR,
+    'train: 0/30 done, 4 running  |  score: 2/25 done, 1 running',
+  ]);
+  stdout.chunks.length = 0;
+  r.taskStarted({ pathspec: 'F/7/train/9', attempt: 0, launcher: 'local' });
+  assert.deepEqual(stdout.chunks, [
+    CLEAR,
+    '[F/7/train/9] started\n',
+    'train: 0/30 done, 4 running  |  score: 2/25 done, 1 running',
+  ]);
+  stdout.chunks.length = 0;
+  r.notice('careful');
+  assert.deepEqual(stdout.chunks, [CLEAR, 'train: 0/30 done, 4 running  |  score: 2/25 done, 1 running']);
+  assert.equal(stderr.text(), 'careful\n');
+  stdout.chunks.length = 0;
+  // A finished step drops out of the line; when none is left the line is gone.
+  r.stepProgress({ step: 'train', done: 30, running: 0, total: 30 });
+  assert.deepEqual(stdout.chunks, [CLEAR, 'score: 2/25 done, 1 running']);
+  stdout.chunks.length = 0;
+  r.stepProgress({ step: 'score', done: 25, running: 0, total: 25 });
+  assert.deepEqual(stdout.chunks, [CLEAR]);
+  stdout.chunks.length = 0;
+  r.taskStarted({ pathspec: 'F/7/end/40', attempt: 0, launcher: 'local' });
+  assert.deepEqual(stdout.chunks, ['[F/7/end/40] started\n']);
+});
+
+test('TTY: the summary clears the progress line and does not redraw it', () => {
+  const { stdout, r } = reporter(true);
+  r.stepProgress({ step: 'train', done: 3, running: 1, total: 30 });
+  r.runFinished(summary({}));
+  assert.deepEqual(stdout.chunks, [
+    'train: 3/30 done, 1 running',
+    '\r\x1b[K',
+    'Done! Run F/7 succeeded: 3 task(s) succeeded in 1.23s.\n',
+  ]);
+});

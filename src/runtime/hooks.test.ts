@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ResolvedDecorator, StepDecoratorPlugin, TaskLauncher } from '../decorators/contract.js';
+import { registerStepDecorator } from '../decorators/registry.js';
+import { attemptPlan, attemptTimeoutFor, launcherFor, MAX_ATTEMPTS, taskEnvironment } from './hooks.js';
+
+type Opts = Record<string, unknown>;
+const base = (name: string, extra: Partial<StepDecoratorPlugin<Opts>>): StepDecoratorPlugin<Opts> => ({
+  name,
+  optionNames: [],
+  parseOptions: (raw) => ({ ...raw }),
+  ...extra,
+});
+const fakeLauncher = (name: string): TaskLauncher => ({
+  name,
+  launch: () => {
+    throw new Error('not used');
+  },
+});
+const launcherA = fakeLauncher('a');
+const launcherB = fakeLauncher('b');
+const seen: unknown[] = [];
+
+registerStepDecorator(
+  base('hRetry', {
+    retryCount: ({ options }) => ({
+      user: Number(options.times ?? 0),
+      error: 0,
+      delayMs: Number(options.delay ?? 0),
+    }),
+  }),
+);
+registerStepDecorator(base('hCatch', { retryCount: () => ({ user: 0, error: 1 }) }));
+registerStepDecorator(
+  base('hEnv', {
+    taskEnvironment: (ctx) => {
+      seen.push(ctx);
+      return ctx.options.vars as Record<string, string>;
+    },
+  }),
+);
+registerStepDecorator(
+  base('hRemote', {
+    launcher: ({ options }) => (options.off ? undefined : options.which === 'b' ? launcherB : launcherA),
+  }),
+);
+registerStepDecorator(
+  base('hTimeout', {
+    attemptTimeout: ({ options }) =>
+      options.seconds === undefined
+        ? undefined
+        : { seconds: Number(options.seconds), source: `@hTimeout(${options.seconds})` },
+  }),
+);
+registerStepDecorator(base('hPlain', {}));
+
+const d = (name: string, options: Opts = {}): ResolvedDecorator => ({ name, options, source: 'static' });
+const ctx = { flowName: 'F', stepName: 's', runId: '1', taskId: '2', attempt: 0, decorators: [] };
+
+test('attemptPlan: one attempt by default; the largest user and error retries add up, capped', () => {
+  assert.deepEqual(attemptPlan([]), { maxAttempts: 1, errorRetries: 0, retryDelayMs: 0 });
+  assert.deepEqual(attemptPlan([d('hPlain'), d('unregistered')]), {
+    maxAttempts: 1,
+    errorRetries: 0,
+    retryDelayMs: 0,
+  });
+  assert.deepEqual(attemptPlan([d('hRetry', { times: 2, delay: 50 })]), {
+    maxAttempts: 3,
+    errorRetries: 0,
+    retryDelayMs: 50,
+  });
+  assert.deepEqual(
+    attemptPlan([d('hRetry', { times: 2 }), d('hCatch'), d('hRetry', { times: 1, delay: 9 })]),
+    {
+      maxAttempts: 4,
+      errorRetries: 1,
+      retryDelayMs: 9,
+    },
+  );
+  assert.equal(attemptPlan([d('hRetry', { times: 50 })]).maxAttempts, MAX_ATTEMPTS);
+  assert.equal(MAX_ATTEMPTS, 6);
+});
+
+test('launcherFor: the first decorator that returns a launcher wins', () => {
+  assert.equal(launcherFor([], ctx), undefined);
+  assert.equal(launcherFor([d('hPlain'), d('hRemote', { off: true })], ctx), undefined);
+  assert.equal(
+    launcherFor([d('hRemote', { off: true }), d('hRemote', { which: 'b' }), d('hRemote')], ctx),
+    launcherB,
+  );
+});
+
+test('taskEnvironment merges every decorator, later ones winning', () => {
+  seen.length = 0;
+  const env = taskEnvironment(
+    [d('hEnv', { vars: { A: '1', B: '1' } }), d('hPlain'), d('hEnv', { vars: { B: '2' } })],
+    { ...ctx, attempt: 3 },
+  );
+  assert.deepEqual(env, { A: '1', B: '2' });
+  assert.equal(seen.length, 2);
+  assert.deepEqual(seen[0], { ...ctx, attempt: 3, options: { vars: { A: '1', B: '1' } } });
+  assert.deepEqual(taskEnvironment([], ctx), {});
+});
+
+test('attemptTimeoutFor: the shortest limit, with its source', () => {
+  assert.equal(attemptTimeoutFor([], ctx), undefined);
+  assert.equal(attemptTimeoutFor([d('hTimeout')], ctx), undefined);
+  assert.deepEqual(
+    attemptTimeoutFor([d('hTimeout', { seconds: 60 }), d('hTimeout', { seconds: 5 }), d('hTimeout')], ctx),
+    {
+      seconds: 5,
+      source: '@hTimeout(5)',
+    },
+  );
+});

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TaskError, TaskSpecError } from './errors.js';
+import { parseTaskArgs, type TaskSpec, taskArgs } from './spec.js';
+
+const spec: TaskSpec = {
+  flowName: 'F',
+  runId: '1700000000000000',
+  stepName: 'train',
+  taskId: '7',
+  attempt: 1,
+  maxAttempts: 3,
+  errorRetries: 0,
+  inputs: ['start/1'],
+  foreachStack: [{ step: 'start', taskId: '1', field: 'xs', index: 2, count: 4 }],
+  storage: { kind: 'local', root: '/tmp/ds' },
+  maxNumSplits: 100,
+  decorators: [{ name: 'retry', options: { times: 2 }, source: 'static' }],
+};
+
+test('taskArgs and parseTaskArgs round-trip a spec', () => {
+  const args = taskArgs(spec);
+  assert.equal(args.length, 2);
+  assert.equal(args[0], 'step');
+  assert.deepEqual(parseTaskArgs(args), spec);
+  assert.deepEqual(parseTaskArgs([...args, 'ignored']), spec);
+});
+
+function specError(argv: string[], text: RegExp): void {
+  assert.throws(
+    () => parseTaskArgs(argv),
+    (err: unknown) => err instanceof TaskSpecError && err instanceof TaskError && text.test(err.message),
+    argv.join(' '),
+  );
+}
+
+test('malformed command lines are TaskSpecErrors that say what was expected', () => {
+  specError([], /expected the arguments `step <json spec>`, got ``/);
+  specError(['step'], /got `step`/);
+  specError(['run', '{}'], /stepflow run flow\.ts/);
+  specError(['step', '{not json'], /not valid JSON/);
+  const noCause = (() => {
+    try {
+      parseTaskArgs(['step', '{']);
+    } catch (err) {
+      return (err as Error).cause;
+    }
+  })();
+  assert.ok(noCause instanceof SyntaxError);
+});
+
+test('a spec without flowName, runId, stepName or taskId is refused', () => {
+  for (const key of ['flowName', 'runId', 'stepName', 'taskId'] as const) {
+    specError(['step', JSON.stringify({ ...spec, [key]: undefined })], new RegExp(`has no ${key}`));
+    specError(['step', JSON.stringify({ ...spec, [key]: '' })], new RegExp(`has no ${key}`));
+    specError(['step', JSON.stringify({ ...spec, [key]: 7 })], new RegExp(`has no ${key}`));
+  }
+});
