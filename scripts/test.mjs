@@ -72,6 +72,9 @@ const done = [];
 const summaries = [];
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** The moto server (S3/Batch/Logs stand-in) shared by the unit and e2e runs, started on first need. */
+let moto;
+
 main().catch((err) => fail('test runner', err.stack ?? String(err)));
 
 async function main() {
@@ -199,9 +202,6 @@ async function command(cmd, args, name, hint) {
     message: `\`${[path.basename(cmd), ...args].join(' ')}\` ${describeExit(result, LIMITS[name])}; ${hint}`,
   };
 }
-
-/** The moto server (S3/Batch/Logs stand-in) shared by the unit and e2e runs, started on first need. */
-let moto;
 
 /**
  * Environment for test processes: STEPFLOW_TEST_AWS_ENDPOINT points at a moto server started here on a free

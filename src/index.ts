@@ -26,6 +26,33 @@
  */
 import './flow/metadata.js';
 
+export {
+  type AttemptInfo,
+  type AttemptStatus,
+  ClientError,
+  type ClientObject,
+  type ClientOptions,
+  DataArtifact,
+  defaultNamespace,
+  Flow,
+  fromTaggedJson,
+  getByPathspec,
+  getDatastore,
+  getNamespace,
+  type JsonValue,
+  NamespaceMismatchError,
+  NotFoundError,
+  namespace,
+  type ObjectKind,
+  type PathspecParts,
+  parsePathspec,
+  Run,
+  type RunStatus,
+  Step,
+  setDatastore,
+  Task,
+  toTaggedJson,
+} from './client/index.js';
 export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';
 export type {
   LaunchedTask,
@@ -51,3 +78,16 @@ export {
 export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-spec.js';
 export type { ParameterOptions, ParameterType } from './flow/metadata.js';
 export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
+export {
+  type CatchErrorOptions,
+  type CaughtError,
+  catchError,
+  type EnvironmentOptions,
+  environment,
+  type ResourcesOptions,
+  type RetryOptions,
+  resources,
+  retry,
+  type TimeoutOptions,
+  timeout,
+} from './plugins/index.js';

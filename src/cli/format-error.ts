@@ -17,6 +17,7 @@ const EXPECTED = new Set([
   'StorageError',
   'FlowError',
   'DecoratorUsageError',
+  'ConfigError',
 ]);
 
 /**

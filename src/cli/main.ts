@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkCommand, showCommand } from './commands/check.js';
+import { CONFIGURE_HELP, configureShowCommand } from './commands/configure.js';
 import { DUMP_HELP, dumpCommand } from './commands/dump.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { resumeCommand, runCommand } from './commands/run.js';
@@ -82,6 +83,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', DUMP_HELP)
     .action(async (pathspec: string, opts: { json?: boolean; datastoreRoot?: string }) => {
       code = await dumpCommand(pathspec, opts);
+    });
+  program
+    .command('configure')
+    .description('inspect the settings stepflow resolves as Metaflow does: stepflow configure show [--json]')
+    .command('show')
+    .description('print every effective setting, its value (secrets masked) and where it came from')
+    .option('--json', 'print JSON, for scripts')
+    .addHelpText('after', CONFIGURE_HELP)
+    .action((opts: { json?: boolean }) => {
+      code = configureShowCommand(opts);
     });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -36,17 +36,25 @@ interface OptionSpec {
 
 /** The built-in options of `run` and `resume`, by flag. */
 export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  '--max-workers': { key: 'maxWorkers', kind: 'int', help: 'most tasks running at once (default 16)' },
+  '--max-workers': {
+    key: 'maxWorkers',
+    kind: 'int',
+    help: 'most tasks running at once (default STEPFLOW_MAX_WORKERS, else 16)',
+  },
   '--max-num-splits': {
     key: 'maxNumSplits',
     kind: 'int',
     help: 'most tasks one foreach may create (default 100)',
   },
-  '--datastore': { key: 'datastore', kind: 'string', help: 'where runs are stored: local (default)' },
+  '--datastore': {
+    key: 'datastore',
+    kind: 'string',
+    help: 'where runs are stored: local or s3 (default METAFLOW_DEFAULT_DATASTORE, else local)',
+  },
   '--datastore-root': {
     key: 'datastoreRoot',
     kind: 'string',
-    help: 'datastore root folder (default ./.stepflow)',
+    help: 'datastore root (default METAFLOW_DATASTORE_SYSROOT_LOCAL, else ./.stepflow; s3: METAFLOW_DATASTORE_SYSROOT_S3)',
   },
   '--tag': { key: 'tags', kind: 'list', help: 'add a tag to the run (repeatable)' },
   '--with': {
@@ -77,7 +85,8 @@ function intValue(flag: string, text: string | undefined): number {
 }
 
 /**
- * Splits the arguments after `run` into the runtime's options and the rest (parameters).
+ * Splits the arguments after `run` into the runtime's options and the rest (parameters). `defaults` come
+ * from the config (`STEPFLOW_MAX_WORKERS`, `METAFLOW_DEFAULT_DATASTORE`); options override them.
  *
  * @example
  * ```ts
@@ -85,11 +94,14 @@ function intValue(flag: string, text: string | undefined): number {
  * // { flowFile: 'flow.ts', maxWorkers: 8, rest: ['--alpha', '0.2'], ... }
  * ```
  */
-export function splitRunArgs(argv: readonly string[]): RunCliOptions {
+export function splitRunArgs(
+  argv: readonly string[],
+  defaults: Partial<Pick<RunCliOptions, 'maxWorkers' | 'datastore'>> = {},
+): RunCliOptions {
   const out: RunCliOptions = {
-    maxWorkers: 16,
+    maxWorkers: defaults.maxWorkers ?? 16,
     maxNumSplits: 100,
-    datastore: 'local',
+    datastore: defaults.datastore ?? 'local',
     tags: [],
     with: [],
     help: false,

@@ -10,16 +10,19 @@ import type {
   RuntimeTaskContext,
   TaskLauncher,
 } from '../decorators/contract.js';
+import { MAX_ATTEMPTS_PER_TASK, retryBudget } from '../decorators/attempt-cap.js';
 import { getStepDecorator } from '../decorators/registry.js';
 
 /** Metaflow's cap on attempts per task. */
-export const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = MAX_ATTEMPTS_PER_TASK;
 
 /** How many attempts a task gets and how long to wait between them. */
 export interface AttemptPlan {
   readonly maxAttempts: number;
   /** Attempts reserved for error handling (after the user's retries). */
   readonly errorRetries: number;
+  /** Retries of failed user code. */
+  readonly userRetries: number;
   readonly retryDelayMs: number;
 }
 
@@ -28,22 +31,17 @@ export interface AttemptPlan {
  *
  * @example
  * ```ts
- * attemptPlan([]); // { maxAttempts: 1, errorRetries: 0, retryDelayMs: 0 }
+ * attemptPlan([]); // { maxAttempts: 1, errorRetries: 0, userRetries: 0, retryDelayMs: 0 }
  * ```
  */
 export function attemptPlan(decorators: readonly ResolvedDecorator[]): AttemptPlan {
-  let user = 0;
-  let error = 0;
+  const { user, error } = retryBudget(decorators);
   let retryDelayMs = 0;
   for (const d of decorators) {
     const counts = getStepDecorator(d.name)?.retryCount?.({ options: d.options });
-    if (counts) {
-      user = Math.max(user, counts.user);
-      error = Math.max(error, counts.error);
-      retryDelayMs = Math.max(retryDelayMs, counts.delayMs ?? 0);
-    }
+    retryDelayMs = Math.max(retryDelayMs, counts?.delayMs ?? 0);
   }
-  return { maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error), errorRetries: error, retryDelayMs };
+  return { maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error), errorRetries: error, userRetries: user, retryDelayMs };
 }
 
 /**

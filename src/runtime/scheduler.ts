@@ -293,7 +293,8 @@ export class Scheduler {
           this.succeeded++;
           this.successors(task, done?.transition);
         } else if (willRetry) {
-          this.retryLater(task, plan.retryDelayMs);
+          // The attempts reserved for error handling (after the user's retries) start at once.
+          this.retryLater(task, task.attempt + 1 > plan.userRetries ? 0 : plan.retryDelayMs);
         } else if (!this.interrupted) {
           this.failedTasks.push(pathspec);
           this.stopping = true;

@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { userInfo } from 'node:os';
+import { currentUser } from '../config/user.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
 import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
+import { checkAttemptCap } from '../decorators/attempt-cap.js';
 import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { storeCodePackage } from '../package/store.js';
@@ -46,15 +47,8 @@ export interface PreparedRun {
   interrupt(reason: string): Promise<void>;
 }
 
-/** The user a run belongs to: `METAFLOW_USER`, else the OS user. */
-export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.METAFLOW_USER) return env.METAFLOW_USER;
-  try {
-    return userInfo().username || env.USER || 'unknown';
-  } catch {
-    return env.USER || 'unknown';
-  }
-}
+/** The user a run belongs to: `METAFLOW_USER`, else the OS user (shared with the client). */
+export { currentUser };
 
 /**
  * Validates everything that can be checked before a run (decorators, options) and names the run. Nothing
@@ -72,6 +66,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
   const flowName = flow.graph.flowName;
   const staticUses = new Map([...flow.info.steps].map(([name, s]) => [name, s.decorators]));
   const decorators = resolveDecorators(flow.graph, staticUses, options.withSpecs ?? []);
+  checkAttemptCap(flowName, decorators);
   const runId = newRunId();
   const fds = new FlowDatastore(storage, flowName);
   let scheduler: Scheduler | undefined;

@@ -4,7 +4,8 @@
  * @module
  */
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolveDatastoreSpec } from '../../config/datastore-spec.js';
+import { loadConfig } from '../../config/resolve.js';
 import { openStorage } from '../../datastore/backends.js';
 import { FlowDatastore } from '../../datastore/flow-datastore.js';
 import { parseWithSpec } from '../../decorators/resolve.js';
@@ -59,7 +60,11 @@ export function resumeCommand(argv: readonly string[]): Promise<number> {
 }
 
 async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise<number> {
-  const args = splitRunArgs(argv);
+  const config = loadConfig();
+  const args = splitRunArgs(argv, {
+    maxWorkers: config.get('MAX_WORKERS'),
+    datastore: config.get('DEFAULT_DATASTORE'),
+  });
   if (!args.flowFile) {
     if (args.help) {
       process.stdout.write(runHelp(undefined));
@@ -95,12 +100,7 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
     );
   }
   const parameters = mode === 'resume' ? {} : resolveParameters(defs, given, flowName);
-  if (args.datastore !== 'local') {
-    throw new UsageError(`--datastore ${args.datastore} is not available; use --datastore local.`, {
-      option: '--datastore',
-    });
-  }
-  const storage = await openStorage({ kind: 'local', root: resolve(args.datastoreRoot ?? '.stepflow') });
+  const storage = await openStorage(resolveDatastoreSpec(config, args));
   const reporter = new ConsoleReporter({ stdout: process.stdout, stderr: process.stderr });
   let resume: { originRunId: string; step?: string } | undefined;
   if (mode === 'resume') {
@@ -138,7 +138,10 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
     if (summary.status === 'interrupted') return 130;
     return summary.status === 'successful' ? 0 : 1;
   } finally {
+    // Keep absorbing signals until the process exits: a late second Ctrl-C must not kill it mid-report.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => {});
   }
 }

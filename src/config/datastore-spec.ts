@@ -1,0 +1,74 @@
+/**
+ * Which datastore a command uses: `--datastore` / `--datastore-root` over `METAFLOW_DEFAULT_DATASTORE`
+ * and `METAFLOW_DATASTORE_SYSROOT_LOCAL` / `_S3`.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+import type { Config } from './resolve.js';
+
+/** A datastore choice, ready for `openStorage`. */
+export interface DatastoreSpec {
+  readonly kind: 'local' | 's3';
+  /** An absolute folder (local) or an `s3://bucket/prefix` URL (s3). */
+  readonly root: string;
+}
+
+/** The datastore options of the command line. */
+export interface DatastoreCliOptions {
+  readonly datastore?: string;
+  readonly datastoreRoot?: string;
+}
+
+/**
+ * Chooses the datastore: `--datastore` overrides `DEFAULT_DATASTORE`; the local root is `--datastore-root`,
+ * else `DATASTORE_SYSROOT_LOCAL` (default `<cwd>/.stepflow`); the S3 root is `--datastore-root`, else
+ * `DATASTORE_SYSROOT_S3`, which must then be set.
+ *
+ * @example
+ * ```ts
+ * const storage = await openStorage(resolveDatastoreSpec(loadConfig(), { datastore: 's3' }));
+ * resolveDatastoreSpec(loadConfig(), { datastoreRoot: '/data/runs' }); // { kind: 'local', root: '/data/runs' }
+ * ```
+ */
+export function resolveDatastoreSpec(config: Config, cli: DatastoreCliOptions): DatastoreSpec {
+  const configured = config.get('DEFAULT_DATASTORE');
+  const kind = cli.datastore ?? configured;
+  // A caller may pass the configured value as its option default: name the setting then.
+  const fromConfig =
+    cli.datastore === undefined ||
+    (kind === configured && config.source('DEFAULT_DATASTORE').kind !== 'default');
+  const from = fromConfig ? describe(config, 'DEFAULT_DATASTORE') : '--datastore';
+  if (kind === 'local') {
+    return { kind, root: path.resolve(cli.datastoreRoot ?? config.get('DATASTORE_SYSROOT_LOCAL')) };
+  }
+  if (kind === 's3') {
+    const root = cli.datastoreRoot ?? config.get('DATASTORE_SYSROOT_S3');
+    if (!root) {
+      throw new ConfigError(
+        '--datastore s3 needs METAFLOW_DATASTORE_SYSROOT_S3 (s3://bucket/prefix) or --datastore-root.',
+        { setting: 'METAFLOW_DATASTORE_SYSROOT_S3' },
+      );
+    }
+    if (!/^s3:\/\/[^/]+/.test(root)) {
+      const where =
+        cli.datastoreRoot !== undefined ? '--datastore-root' : describe(config, 'DATASTORE_SYSROOT_S3');
+      throw new ConfigError(
+        `The S3 datastore root "${root}" (${where}) is not an S3 URL: use s3://bucket/prefix.`,
+        cli.datastoreRoot !== undefined ? {} : { setting: 'METAFLOW_DATASTORE_SYSROOT_S3' },
+      );
+    }
+    return { kind, root: root.replace(/\/+$/, '') };
+  }
+  throw new ConfigError(`Unknown datastore "${kind}" (${from}): use local or s3.`, {
+    setting: fromConfig ? 'METAFLOW_DEFAULT_DATASTORE' : undefined,
+  });
+}
+
+function describe(config: Config, name: 'DEFAULT_DATASTORE' | 'DATASTORE_SYSROOT_S3'): string {
+  const source = config.source(name);
+  if (source.kind === 'env') return `from ${source.detail}`;
+  if (source.kind === 'profile') return `METAFLOW_${name} in ${source.detail}`;
+  return `METAFLOW_${name}`;
+}

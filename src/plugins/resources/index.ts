@@ -1,0 +1,93 @@
+/**
+ * `@resources`: what a step needs (CPUs, memory, GPUs, shared memory). Locally it only validates; a
+ * compute layer such as `@batch` reads it from the step's decorators in its `stepInit` (the larger of its
+ * own value and this one wins, as in Metaflow). The resolved options are kept with each attempt record.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import type { ResolvedDecorator, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
+import { defineStepDecorator } from '../../decorators/registry.js';
+import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
+
+/** Options of `@resources` as written in a flow (`shared_memory` is accepted from `--with`). */
+export interface ResourcesOptions {
+  /** CPUs, fractions allowed (default 1). */
+  readonly cpu?: number;
+  /** Memory in MiB (default 4096). */
+  readonly memory?: number;
+  /** GPUs (default 0). */
+  readonly gpu?: number;
+  /** Shared memory (`/dev/shm`) in MiB. */
+  readonly sharedMemory?: number;
+}
+
+/** Options of `@resources` after parsing (defaults filled in). */
+export interface ParsedResourcesOptions {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpu: number;
+  readonly sharedMemory?: number;
+}
+
+const schema = z.strictObject({
+  cpu: z._default(z.number().check(z.positive()), 1),
+  memory: z._default(z.int().check(z.positive()), 4096),
+  gpu: z._default(z.int().check(z.minimum(0)), 0),
+  sharedMemory: z.optional(z.int().check(z.positive())),
+});
+
+const rules: OptionRules = {
+  cpu: 'a number of CPUs greater than 0 (fractions allowed)',
+  memory: 'a whole number of MiB greater than 0',
+  gpu: 'a whole number of GPUs, 0 or more',
+  sharedMemory: 'a whole number of MiB greater than 0',
+};
+
+/**
+ * The `@resources` plugin: validation only.
+ *
+ * @example
+ * ```ts
+ * resourcesPlugin.parseOptions({ memory: 8192 }, where); // { cpu: 1, memory: 8192, gpu: 0 }
+ * ```
+ */
+export const resourcesPlugin: StepDecoratorPlugin<ParsedResourcesOptions> = {
+  name: 'resources',
+  optionNames: Object.keys(rules),
+  parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): ParsedResourcesOptions {
+    const parsed = parseDecoratorOptions('resources', schema, rules, raw, where);
+    return parsed.sharedMemory === undefined
+      ? { cpu: parsed.cpu, memory: parsed.memory, gpu: parsed.gpu }
+      : parsed;
+  },
+};
+
+/**
+ * The `@resources` options among a step's resolved decorators, if it has one (for compute layers).
+ *
+ * @example
+ * ```ts
+ * stepInit(ctx) { const wanted = resourcesOf(ctx.decorators); if (wanted) cpu = Math.max(cpu, wanted.cpu); }
+ * ```
+ */
+export function resourcesOf(decorators: readonly ResolvedDecorator[]): ParsedResourcesOptions | undefined {
+  const found = decorators.find((d) => d.name === resourcesPlugin.name);
+  return found?.options as ParsedResourcesOptions | undefined;
+}
+
+/**
+ * Declares what a step needs. It has no effect on a local run; compute layers (`@batch`) size the task
+ * from it, taking the larger of their own value and this one.
+ *
+ * @example
+ * ```ts
+ * class TrainFlow extends FlowSpec {
+ *   @resources({ cpu: 4, memory: 16_384, gpu: 1 })
+ *   @step train() { ... this.next(this.end); }
+ * }
+ * ```
+ */
+export const resources = defineStepDecorator<ResourcesOptions>(
+  resourcesPlugin as StepDecoratorPlugin<unknown>,
+);
