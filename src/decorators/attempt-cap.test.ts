@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkAttemptCap, isFallbackAttempt, retryBudget } from './attempt-cap.js';
 import type { ResolvedDecorator } from './contract.js';
 import { DecoratorError } from './errors.js';
-import { checkAttemptCap, isFallbackAttempt, retryBudget } from './attempt-cap.js';
 import '../plugins/index.js';
 
 const retry = (times: number): ResolvedDecorator => ({

@@ -4,7 +4,6 @@
  * @module
  */
 import type * as TS from 'typescript';
-import { ts } from './typescript.js';
 import { analyzeGraph } from './analyze.js';
 import {
   attachDetails,
@@ -18,6 +17,7 @@ import { evaluateArguments } from './literals.js';
 import { flowClasses, lineOf, type ParsedFile, parseFlowFile, resolvedName } from './source-file.js';
 import { scanBody } from './step-body.js';
 import type { DecoratorUse, FlowGraph, GraphParameter, GraphProblem, GraphStep, StepKind } from './types.js';
+import { ts } from './typescript.js';
 
 type RawStep = Omit<GraphStep, 'inFuncs' | 'splitParents' | 'matchingSplit'>;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as TS from 'typescript';
-import { ts } from './typescript.js';
 import { evaluateArguments, literalValue } from './literals.js';
+import { ts } from './typescript.js';
 
 function argsOf(call: string): { args: readonly TS.Expression[]; sourceFile: TS.SourceFile } {
   const sourceFile = ts.createSourceFile('x.ts', `f(${call});`, ts.ScriptTarget.Latest, true);

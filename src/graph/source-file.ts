@@ -5,8 +5,8 @@
  * @module
  */
 import type * as TS from 'typescript';
-import { ts } from './typescript.js';
 import type { GraphProblem } from './types.js';
+import { ts } from './typescript.js';
 
 /** A parsed file and what its imports mean. */
 export interface ParsedFile {

@@ -4,8 +4,8 @@
  * @module
  */
 import type * as TS from 'typescript';
-import { ts } from './typescript.js';
 import type { FieldAssignment, NextCall } from './details.js';
+import { ts } from './typescript.js';
 
 /** What one method body does. */
 export interface BodyScan {

@@ -4,13 +4,14 @@
  *
  * @module
  */
+
+import { MAX_ATTEMPTS_PER_TASK, retryBudget } from '../decorators/attempt-cap.js';
 import type {
   AttemptTimeout,
   ResolvedDecorator,
   RuntimeTaskContext,
   TaskLauncher,
 } from '../decorators/contract.js';
-import { MAX_ATTEMPTS_PER_TASK, retryBudget } from '../decorators/attempt-cap.js';
 import { getStepDecorator } from '../decorators/registry.js';
 
 /** Metaflow's cap on attempts per task. */
@@ -41,7 +42,12 @@ export function attemptPlan(decorators: readonly ResolvedDecorator[]): AttemptPl
     const counts = getStepDecorator(d.name)?.retryCount?.({ options: d.options });
     retryDelayMs = Math.max(retryDelayMs, counts?.delayMs ?? 0);
   }
-  return { maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error), errorRetries: error, userRetries: user, retryDelayMs };
+  return {
+    maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error),
+    errorRetries: error,
+    userRetries: user,
+    retryDelayMs,
+  };
 }
 
 /**

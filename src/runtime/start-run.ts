@@ -7,8 +7,8 @@
 import { currentUser } from '../config/user.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
-import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
 import { checkAttemptCap } from '../decorators/attempt-cap.js';
+import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
 import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { storeCodePackage } from '../package/store.js';

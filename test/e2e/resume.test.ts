@@ -17,7 +17,14 @@ async function executed(runId: string): Promise<Record<string, number>> {
   for (const step of ['start', 'work', 'join', 'end']) {
     let n = 0;
     for (const id of await taskIds(ws.root, 'ResumeFlow', runId, step).catch(() => [])) {
-      const done = await readRecord<{ clonedFrom?: string }>(ws.root, 'ResumeFlow', runId, step, id, '0.done.json');
+      const done = await readRecord<{ clonedFrom?: string }>(
+        ws.root,
+        'ResumeFlow',
+        runId,
+        step,
+        id,
+        '0.done.json',
+      );
       if (!done.clonedFrom) n++;
     }
     counts[step] = n;
@@ -37,7 +44,9 @@ describe('stepflow resume', () => {
     origin = failed.runId;
     const before = await executed(origin);
     assert.equal(before.work, 50, 'all 50 children ran (49 succeeded)');
-    const r = await runCli(['resume', join(FLOWS, 'resume-flow.ts'), '--datastore-root', ws.root], { cwd: ws.dir });
+    const r = await runCli(['resume', join(FLOWS, 'resume-flow.ts'), '--datastore-root', ws.root], {
+      cwd: ws.dir,
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const runId = r.stdout.split('\n')[0].split('/')[1];
     assert.match(r.stdout, new RegExp(`Resuming ResumeFlow/${origin}`));
@@ -51,7 +60,15 @@ describe('stepflow resume', () => {
 
   it('resume <step> re-runs that step and everything after it', async () => {
     const r = await runCli(
-      ['resume', join(FLOWS, 'resume-flow.ts'), 'join', '--origin-run-id', origin, '--datastore-root', ws.root],
+      [
+        'resume',
+        join(FLOWS, 'resume-flow.ts'),
+        'join',
+        '--origin-run-id',
+        origin,
+        '--datastore-root',
+        ws.root,
+      ],
       { cwd: ws.dir },
     );
     // The origin's failed child has no successful task to clone, so it runs too.
@@ -64,7 +81,15 @@ describe('stepflow resume', () => {
     const ok = await runFlow(ws, 'resume-flow.ts', ['--width', '3']);
     assert.equal(ok.code, 0);
     const r = await runCli(
-      ['resume', join(FLOWS, 'resume-flow.ts'), 'start', '--origin-run-id', ok.runId, '--datastore-root', ws.root],
+      [
+        'resume',
+        join(FLOWS, 'resume-flow.ts'),
+        'start',
+        '--origin-run-id',
+        ok.runId,
+        '--datastore-root',
+        ws.root,
+      ],
       { cwd: ws.dir },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -78,9 +103,12 @@ describe('stepflow resume', () => {
       [['nosuch', '--origin-run-id', origin], /no such step. Steps: start, work, join, end/],
       [['--origin-run-id', '123'], /Cannot resume ResumeFlow\/123: no such run/],
     ] as const) {
-      const r = await runCli(['resume', join(FLOWS, 'resume-flow.ts'), ...args, '--datastore-root', ws.root], {
-        cwd: ws.dir,
-      });
+      const r = await runCli(
+        ['resume', join(FLOWS, 'resume-flow.ts'), ...args, '--datastore-root', ws.root],
+        {
+          cwd: ws.dir,
+        },
+      );
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, pattern);
     }

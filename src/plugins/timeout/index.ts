@@ -5,9 +5,9 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { isFallbackAttempt } from '../../decorators/attempt-cap.js';
 import type { AttemptTimeout, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
 import { defineStepDecorator } from '../../decorators/registry.js';
-import { isFallbackAttempt } from '../../decorators/attempt-cap.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** The longest limit: 24 days (longer ones overflow Node's timers). */
