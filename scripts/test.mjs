@@ -80,6 +80,15 @@ main().catch((err) => fail('test runner', err.stack ?? String(err)));
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const plan = planSteps(opts);
+  // The pinned Node 22 binary lives apart (tools/node22) so its `node` never shadows Node 20; install it
+  // once, since the unit tests and the node22 step both use it.
+  if (!fs.existsSync(path.join(ROOT, 'tools/node22/node_modules')) && !process.env.STEPFLOW_NODE22) {
+    const r = await runCommand('npm', ['ci', '--prefix', 'tools/node22', '--no-audit', '--no-fund'], {
+      cwd: ROOT,
+      timeoutMs: LIMITS.node22,
+    });
+    if (r.code !== 0) fail('setup', `npm ci --prefix tools/node22 ${describeExit(r, LIMITS.node22)}`);
+  }
   process.stdout.write(
     `stepflow tests — node ${process.version} (${process.execPath})${ci ? ', CI=true: skips for missing services fail' : ''}\n` +
       `steps: ${plan.map((s) => s.name).join(', ')}\n`,

@@ -30,7 +30,11 @@ export type StorageBackendFactory = (spec: StorageSpec) => StorageBackend | Prom
  */
 export const DEFAULT_LOCAL_ROOT_NAME = '.stepflow';
 
-const factories = new Map<string, StorageBackendFactory>([['local', (spec) => new LocalStorage(spec.root)]]);
+const factories = new Map<string, StorageBackendFactory>([
+  ['local', (spec) => new LocalStorage(spec.root)],
+  // Loaded lazily: local runs never load the S3 backend (nor, through it, the AWS SDK).
+  ['s3', async (spec) => (await import('./s3/s3-storage.js')).openS3Storage(spec)],
+]);
 
 /**
  * Registers (or replaces) the factory of a backend kind.
@@ -38,8 +42,8 @@ const factories = new Map<string, StorageBackendFactory>([['local', (spec) => ne
  * @example
  * ```ts
  * registerStorageBackend('s3', async (spec) => {
- *   const { S3Storage } = await import('../plugins/s3/s3-storage.js');
- *   return new S3Storage(spec.root);
+ *   const { S3Storage } = await import('./s3/s3-storage.js');
+ *   return new S3Storage(spec.root, { sse: 'AES256' });
  * });
  * ```
  */

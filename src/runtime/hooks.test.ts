@@ -58,15 +58,17 @@ const d = (name: string, options: Opts = {}): ResolvedDecorator => ({ name, opti
 const ctx = { flowName: 'F', stepName: 's', runId: '1', taskId: '2', attempt: 0, decorators: [] };
 
 test('attemptPlan: one attempt by default; the largest user and error retries add up, capped', () => {
-  assert.deepEqual(attemptPlan([]), { maxAttempts: 1, errorRetries: 0, retryDelayMs: 0 });
+  assert.deepEqual(attemptPlan([]), { maxAttempts: 1, errorRetries: 0, userRetries: 0, retryDelayMs: 0 });
   assert.deepEqual(attemptPlan([d('hPlain'), d('unregistered')]), {
     maxAttempts: 1,
     errorRetries: 0,
+    userRetries: 0,
     retryDelayMs: 0,
   });
   assert.deepEqual(attemptPlan([d('hRetry', { times: 2, delay: 50 })]), {
     maxAttempts: 3,
     errorRetries: 0,
+    userRetries: 2,
     retryDelayMs: 50,
   });
   assert.deepEqual(
@@ -74,6 +76,7 @@ test('attemptPlan: one attempt by default; the largest user and error retries ad
     {
       maxAttempts: 4,
       errorRetries: 1,
+      userRetries: 2,
       retryDelayMs: 9,
     },
   );

@@ -1,0 +1,169 @@
+/**
+ * Loading `@aws-sdk/client-s3` lazily, outside of code package bundles, and building its client.
+ *
+ * The SDK is loaded through `createRequire`, which esbuild does not follow: a task bundle never
+ * carries the SDK (about 3 MB), and a process that only uses the local datastore never loads it
+ * (about 150 ms). The package is resolved from this module's file, i.e. from a task bundle's folder
+ * upward; when that fails, from the path in `STEPFLOW_S3_SDK_PATH`, which the first process that
+ * loaded the SDK sets so that its child task processes find the same copy; then from the working
+ * directory. It is loaded with
+ * `require` (its CommonJS build): about twice as fast as `import()` of the same file, which makes
+ * Node scan the 500 KB module for its export names.
+ *
+ * @module
+ */
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { DatastoreError } from '../errors.js';
+import type { S3StorageOptions } from './s3-options.js';
+
+/** The `@aws-sdk/client-s3` module. */
+export type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+/** The environment variable that carries the resolved SDK path to child processes. */
+export const SDK_PATH_ENV = 'STEPFLOW_S3_SDK_PATH';
+const SDK_SPECIFIER: string = '@aws-sdk/client-s3';
+/** The SDK warns in every process under Node < 22; stepflow supports Node 20 and pins the SDK: noise. */
+const NODE_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+const requireHere = createRequire(import.meta.url);
+let loaded: Promise<{ sdk: S3Sdk; path: string }> | undefined;
+
+/**
+ * Loads `@aws-sdk/client-s3` once per process; resolves to the module and the file it came from.
+ *
+ * @example
+ * ```ts
+ * const { sdk } = await loadS3Sdk();
+ * const client = new sdk.S3Client({ region: 'us-east-1' });
+ * ```
+ */
+export function loadS3Sdk(): Promise<{ sdk: S3Sdk; path: string }> {
+  if (!loaded) {
+    const attempt = importSdk();
+    loaded = attempt;
+    attempt.catch(() => {
+      if (loaded === attempt) loaded = undefined;
+    });
+  }
+  return loaded;
+}
+
+async function importSdk(): Promise<{ sdk: S3Sdk; path: string }> {
+  const file = resolveS3SdkPath();
+  let sdk: S3Sdk;
+  try {
+    sdk = requireHere(file) as S3Sdk;
+  } catch (err) {
+    throw sdkMissing([`${file}: ${firstLine(err)}`], err);
+  }
+  if (typeof sdk?.S3Client !== 'function') throw sdkMissing([`${file} does not export S3Client`]);
+  if (!process.env[SDK_PATH_ENV]) process.env[SDK_PATH_ENV] = file;
+  return { sdk, path: file };
+}
+
+/**
+ * The path of `@aws-sdk/client-s3`'s CommonJS entry, resolved synchronously: from this module's
+ * location (a task bundle's folder upward), else `STEPFLOW_S3_SDK_PATH`, else the working directory.
+ *
+ * @example
+ * ```ts
+ * const file = resolveS3SdkPath(); // '/…/node_modules/@aws-sdk/client-s3/dist-cjs/index.js'
+ * ```
+ */
+export function resolveS3SdkPath(): string {
+  const failures: string[] = [];
+  try {
+    return requireHere.resolve(SDK_SPECIFIER);
+  } catch (err) {
+    failures.push(`from ${import.meta.url}: ${firstLine(err)}`);
+  }
+  const fromEnv = process.env[SDK_PATH_ENV];
+  if (fromEnv) return fromEnv;
+  try {
+    return createRequire(path.join(process.cwd(), 'stepflow-s3.cjs')).resolve(SDK_SPECIFIER);
+  } catch (err) {
+    failures.push(`from ${process.cwd()}: ${firstLine(err)}`);
+  }
+  throw sdkMissing(failures);
+}
+
+/**
+ * The environment of a thread or process that will construct an S3 client: this one's, with the SDK's
+ * "Node < 22" warning switched off unless the environment already decides about it.
+ *
+ * @example
+ * ```ts
+ * new Worker(source, { eval: true, env: quietSdkEnv() });
+ * ```
+ */
+export function quietSdkEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, [NODE_WARNING_ENV]: process.env[NODE_WARNING_ENV] ?? 'true' };
+}
+
+/** Runs `make` (an S3 client constructor) without the SDK's Node-version warning, leaving env as it was. */
+function quietly<T>(make: () => T): T {
+  if (process.env[NODE_WARNING_ENV] !== undefined) return make();
+  process.env[NODE_WARNING_ENV] = 'true';
+  try {
+    return make();
+  } finally {
+    delete process.env[NODE_WARNING_ENV];
+  }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+function sdkMissing(failures: readonly string[], cause?: unknown): DatastoreError {
+  return new DatastoreError(
+    `The S3 datastore needs the package ${SDK_SPECIFIER}, which cannot be loaded (${failures.join('; ')}). ` +
+      `Install it beside the flow (npm install ${SDK_SPECIFIER}) or in the image that runs the task, or ` +
+      `set ${SDK_PATH_ENV} to the path of its entry module.`,
+    { cause },
+  );
+}
+
+/**
+ * The plain (structured-cloneable) client configuration of some options: adaptive retries, the
+ * endpoint with path-style addressing, the region (a bucket in another region is followed).
+ *
+ * @example
+ * ```ts
+ * new sdk.S3Client(s3ClientConfig({ endpoint: 'http://127.0.0.1:5000' }));
+ * ```
+ */
+export function s3ClientConfig(options: S3StorageOptions): S3ClientConfig {
+  return {
+    region: options.region ?? 'us-east-1',
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? 7,
+    followRegionRedirects: true,
+    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials
+      ? {
+          credentials: {
+            accessKeyId: options.credentials.accessKeyId,
+            secretAccessKey: options.credentials.secretAccessKey,
+            ...(options.credentials.sessionToken ? { sessionToken: options.credentials.sessionToken } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Creates an S3 client for some options (loading the SDK on first use).
+ *
+ * @example
+ * ```ts
+ * const { sdk, client } = await createS3Client({ region: 'eu-west-1' });
+ * ```
+ */
+export async function createS3Client(options: S3StorageOptions): Promise<{ sdk: S3Sdk; client: S3Client }> {
+  const { sdk } = await loadS3Sdk();
+  return { sdk, client: quietly(() => new sdk.S3Client(s3ClientConfig(options))) };
+}
