@@ -11,6 +11,13 @@
  *      e2e        the same on test/e2e/**\/*.test.ts (concurrency 1, a per-test timeout)
  *   5. node22     the example flow run by the pinned Node 22 binary
  *
+ * Services, started here on first need and stopped by PID at the end (loopback only):
+ *   - moto (S3, Batch, Logs stand-in) on a free port, for every test run: STEPFLOW_TEST_AWS_ENDPOINT;
+ *   - the local AWS Batch stand-in (scripts/aws-local.mjs: dockerd with no bridge, the node-only job image,
+ *     the job credentials endpoint, a job queue and bucket on that moto) only when a selected test file
+ *     needs it (under test/e2e/batch/ or named *.batch.test.ts): STEPFLOW_TEST_BATCH_QUEUE/_IMAGE/_BUCKET.
+ *     Under CI=true a missing docker.io is apt-installed; locally those tests skip without it.
+ *
  * The CI rule: with CI=true, a test that would skip because a service it needs is missing must fail
  * instead (tests read `process.env.CI`, or use `needService` from scripts/ci-rules.mjs). The same
  * rule applies here: under CI a missing example flow, or no test file at all, is a failure.
@@ -24,7 +31,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { needsLocalAws } from './aws-local.mjs';
 import { isCI } from './ci-rules.mjs';
+import { which } from './lib/docker.mjs';
 import { reexecOnHostNode } from './lib/host-node.mjs';
 import { motoAvailable, startMoto } from './lib/moto.mjs';
 import { node22Smoke } from './lib/node22-smoke.mjs';
@@ -74,6 +83,11 @@ process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The moto server (S3/Batch/Logs stand-in) shared by the unit and e2e runs, started on first need. */
 let moto;
+/** The local AWS Batch stand-in (docker + job image + credentials endpoint + queue), for batch tests only. */
+let localAws;
+let localAwsTried = false;
+const LOG_DIR = path.join(ROOT, '.ci', 'work');
+process.on('exit', stopServices);
 
 main().catch((err) => fail('test runner', err.stack ?? String(err)));
 
@@ -214,11 +228,12 @@ async function command(cmd, args, name, hint) {
 
 /**
  * Environment for test processes: STEPFLOW_TEST_AWS_ENDPOINT points at a moto server started here on a free
- * loopback port. Without moto, tests that need it skip locally and fail under CI=true.
+ * loopback port; when `files` include batch tests, STEPFLOW_TEST_BATCH_* name the local Batch stand-in on it.
+ * Without them, tests that need them skip locally and fail under CI=true.
  */
-async function serviceEnv() {
+async function serviceEnv(files) {
   if (!moto && motoAvailable()) {
-    moto = await startMoto({ logDir: path.join(ROOT, '.ci', 'work') });
+    moto = await startMoto({ logDir: LOG_DIR });
     process.stdout.write(`moto server on ${moto.url} (pid ${moto.pid})\n`);
   } else if (!moto && ci) {
     fail(
@@ -226,7 +241,42 @@ async function serviceEnv() {
       "moto is not importable by python3 (python3 -c 'import moto, moto.server, flask, flask_cors')",
     );
   }
-  return moto ? { STEPFLOW_TEST_AWS_ENDPOINT: moto.url } : {};
+  if (moto && !localAwsTried && needsLocalAws(files)) await startBatchStandIn();
+  return {
+    ...(moto ? { STEPFLOW_TEST_AWS_ENDPOINT: moto.url } : {}),
+    ...(localAws
+      ? {
+          STEPFLOW_TEST_BATCH_QUEUE: localAws.settings.queue,
+          STEPFLOW_TEST_BATCH_IMAGE: localAws.settings.image,
+          STEPFLOW_TEST_BATCH_BUCKET: localAws.settings.bucket,
+          STEPFLOW_TEST_BATCH_REGION: localAws.settings.region,
+        }
+      : {}),
+  };
+}
+
+/** Starts the local AWS Batch stand-in on the shared moto; a failure fails the run with the log folder. */
+async function startBatchStandIn() {
+  localAwsTried = true;
+  if (!ci && !which('dockerd')) {
+    process.stdout.write(
+      'batch tests will skip: dockerd is not installed (CI installs docker.io; so does `npm run aws:local`)\n',
+    );
+    return;
+  }
+  const { startLocalAws } = await import('./aws-local.mjs');
+  try {
+    localAws = await startLocalAws({
+      logDir: LOG_DIR,
+      motoUrl: moto.url,
+      install: ci,
+      log: (line) => process.stdout.write(`aws-local: ${line}\n`),
+    });
+  } catch (err) {
+    fail('services', `the local AWS Batch stand-in did not start: ${err.message} (logs in ${LOG_DIR})`);
+  }
+  const times = Object.entries(localAws.timings).map(([k, v]) => `${k} ${formatDuration(v)}`);
+  process.stdout.write(`local AWS Batch stand-in ready (${times.join(', ')})\n`);
 }
 
 async function runTests(kind, files) {
@@ -252,7 +302,7 @@ async function runTests(kind, files) {
   process.stdout.write(`${files.length} file(s); per-test timeout ${formatDuration(TEST_TIMEOUT[kind])}\n`);
   const result = await runCommand(process.execPath, args, {
     cwd: ROOT,
-    env: { ...hostNodeEnv(), ...(await serviceEnv()) },
+    env: { ...hostNodeEnv(), ...(await serviceEnv(files)) },
     timeoutMs: LIMITS[kind],
   });
   const summary = readTapSummary(tap);
@@ -268,6 +318,42 @@ async function runTests(kind, files) {
       `${kind} tests: ${counts} (${describeExit(result, LIMITS[kind])}); see "failing tests" above. ` +
       `Re-run one file with: npm test -- <file>`,
   };
+}
+
+/**
+ * Stops the services this script started, by PID (they would outlive process.exit otherwise): moto, then
+ * the Batch stand-in (its job containers, credentials endpoint and dockerd), waiting up to 15 s for dockerd.
+ * Synchronous, so it also runs from the 'exit' handler after an interrupt; calling it twice is harmless.
+ */
+function stopServices() {
+  if (moto) {
+    try {
+      process.kill(moto.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  if (localAws) {
+    const { dockerdPid } = localAws.settings;
+    localAws.stop(); // sends every signal synchronously
+    localAws = undefined;
+    if (dockerdPid) waitForExitSync(dockerdPid, 15_000);
+  }
+}
+
+function waitForExitSync(pid, timeoutMs) {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let state;
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    } catch {
+      return;
+    }
+    if (state === 'Z') return;
+    Atomics.wait(sleeper, 0, 0, 100);
+  }
 }
 
 function bin(name) {
@@ -292,14 +378,7 @@ function fail(step, message, ms) {
 }
 
 function finish(code) {
-  // Stop the services this script started, by PID (they would outlive process.exit otherwise).
-  if (moto) {
-    try {
-      process.kill(moto.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
+  stopServices();
   process.stdout.write('\n━━ summary\n');
   for (const d of done) {
     const mark = { passed: '✔', skipped: '﹣', failed: '✖' }[d.status];

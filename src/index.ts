@@ -54,6 +54,30 @@ export {
   toTaggedJson,
 } from './client/index.js';
 export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';
+export {
+  S3,
+  S3AccessDeniedError,
+  S3ConfigError,
+  S3Error,
+  type S3GetObject,
+  type S3GetOptions,
+  S3InsufficientDiskSpaceError,
+  S3InvalidRangeError,
+  type S3Metadata,
+  S3NoSuchBucketError,
+  S3NotFoundError,
+  S3Object,
+  type S3Options,
+  type S3OverwriteOptions,
+  type S3PutFile,
+  type S3PutObject,
+  type S3PutOptions,
+  type S3PutResult,
+  type S3RangeInfo,
+  S3RetriesExhaustedError,
+  type S3RunRef,
+  S3UrlError,
+} from './datatools/s3/index.js';
 export type {
   LaunchedTask,
   LaunchOutcome,
@@ -79,6 +103,8 @@ export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-sp
 export type { ParameterOptions, ParameterType } from './flow/metadata.js';
 export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
 export {
+  type BatchOptions,
+  batch,
   type CatchErrorOptions,
   type CaughtError,
   catchError,

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { retry, timeout, catchError, resources, environment } from './plugins/index.js';
+ * import { batch, retry, timeout, catchError, resources, environment } from './plugins/index.js';
  * ```
  *
  * @module
@@ -16,6 +16,15 @@ export {
   type RetryBudget,
   retryBudget,
 } from '../decorators/attempt-cap.js';
+export {
+  type BatchOptions,
+  batch,
+  batchPlugin,
+  type ParsedBatchOptions,
+  type ResolvedBatch,
+  resolveBatchStep,
+  validateForPlatform,
+} from './batch/index.js';
 export {
   type CatchErrorOptions,
   type CaughtError,

@@ -44,12 +44,15 @@ describe('stepflow run: Ctrl-C', () => {
       assert.equal(pids.length, 6);
       assert.ok(pids.every(alive));
       child.kill(signal);
-      await sleep(50);
-      child.kill(signal); // a second signal must not skip stopping the tasks
+      // A second signal while the tasks are being stopped must not skip stopping them. (Stopping takes
+      // ~50 ms; a signal that lands while the process is already exiting gets Node's default action.)
+      await sleep(10);
+      child.kill(signal);
       const r = await result;
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /Stopping 3 running task\(s\)/);
       assert.match(r.stderr, /was interrupted and is marked failed/);
+      assert.match(r.stderr, /Still stopping the run's tasks/);
       for (let i = 0; i < 50 && pids.some(alive); i++) await sleep(100);
       assert.deepEqual(pids.filter(alive), [], 'no task process or grandchild is left behind');
       const runId = r.stdout.split('\n')[0].split('/')[1];

@@ -126,7 +126,11 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
   }
   if (args.runIdFile) await writeFile(args.runIdFile, run.runId);
   let signals = 0;
+  let finished = false;
+  // The handlers stay installed until the process exits (removing one restores the default action, and a
+  // late second Ctrl-C would then kill the process mid-report); after the run they do nothing.
   const onSignal = (signal: NodeJS.Signals) => {
+    if (finished) return;
     signals++;
     if (signals === 1) void run.interrupt(`${signal} received`);
     else reporter.notice(`Still stopping the run's tasks (${signal} again); they will all be stopped first.`);
@@ -138,10 +142,6 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
     if (summary.status === 'interrupted') return 130;
     return summary.status === 'successful' ? 0 : 1;
   } finally {
-    // Keep absorbing signals until the process exits: a late second Ctrl-C must not kill it mid-report.
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.on('SIGINT', () => {});
-    process.on('SIGTERM', () => {});
+    finished = true;
   }
 }

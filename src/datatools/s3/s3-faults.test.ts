@@ -1,0 +1,291 @@
+/**
+ * Failures moto cannot produce on demand, injected by stand-ins that are named as such:
+ * - a fault-injecting stand-in: a tiny HTTP proxy on 127.0.0.1 in front of moto that answers some
+ *   requests with 503 SlowDown or 403 AccessDenied, delays them, or cuts response bodies short;
+ * - a fake file system whose writes fail with ENOSPC (a full disk).
+ * Everything else is the real moto server.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../../../test/support/aws.js';
+import {
+  type FileOps,
+  S3,
+  S3AccessDeniedError,
+  S3InsufficientDiskSpaceError,
+  S3NotFoundError,
+  type S3Options,
+  S3RetriesExhaustedError,
+} from './index.js';
+
+Object.assign(process.env, TEST_AWS_ENV);
+const MiB = 1024 * 1024;
+const tmp = mkdtempSync(path.join(tmpdir(), 'stepflow-s3-faults-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** What the fault-injecting stand-in does to a request; first matching rule wins. */
+type Fault = 'slowDown' | 'deny' | 'cutBody' | 'pass';
+
+/** A fault-injecting stand-in for S3: forwards to moto, except where `decide` says otherwise. */
+class FaultProxy {
+  readonly requests: Array<{ method: string; path: string; range?: string }> = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  delayMs = 0;
+  decide: (req: http.IncomingMessage, index: number) => Fault = () => 'pass';
+  readonly #server: http.Server;
+  readonly #target: URL;
+
+  private constructor(target: string) {
+    this.#target = new URL(target);
+    this.#server = http.createServer((req, res) => void this.#handle(req, res));
+  }
+
+  static async start(target: string): Promise<FaultProxy> {
+    const proxy = new FaultProxy(target);
+    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get url(): string {
+    const { port } = this.#server.address() as { port: number };
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Requests whose path contains `part` (the key), with this method. */
+  count(method: string, part: string): number {
+    return this.requests.filter((r) => r.method === method && r.path.includes(part)).length;
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const index = this.requests.length;
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range });
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.once('close', () => this.inFlight--);
+    const body: Buffer[] = [];
+    for await (const chunk of req) body.push(chunk as Buffer);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const fault = this.decide(req, index);
+    if (fault === 'slowDown' || fault === 'deny') {
+      const [status, code] = fault === 'slowDown' ? [503, 'SlowDown'] : [403, 'AccessDenied'];
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test stand-in</Message></Error>`;
+      res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+      res.end(req.method === 'HEAD' ? undefined : xml);
+      return;
+    }
+    const upstream = http.request(
+      {
+        host: this.#target.hostname,
+        port: this.#target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: this.#target.host },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (fault !== 'cutBody') {
+          up.pipe(res);
+          return;
+        }
+        // Send the first half of the body, then drop the connection.
+        const half = Math.floor(Number(up.headers['content-length'] ?? 0) / 2);
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (sent >= half) return;
+          const piece = chunk.subarray(0, half - sent);
+          sent += piece.length;
+          res.write(piece);
+          if (sent >= half) {
+            up.destroy();
+            res.socket?.destroy();
+          }
+        });
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    upstream.end(Buffer.concat(body));
+  }
+}
+
+const endpoint = process.env.STEPFLOW_TEST_AWS_ENDPOINT;
+let bucket = '';
+let proxy: FaultProxy;
+
+describe('S3 failures (fault-injecting stand-in in front of moto)', () => {
+  before(async () => {
+    if (!endpoint) return;
+    bucket = await createTestBucket(endpoint);
+    proxy = await FaultProxy.start(endpoint);
+  });
+  after(async () => proxy?.close());
+
+  /** A tool that talks to moto through the stand-in; the stand-in's rules reset. */
+  const tool = (prefix: string, options: S3Options = {}) => {
+    proxy.decide = () => 'pass';
+    proxy.delayMs = 0;
+    proxy.requests.length = 0;
+    proxy.maxInFlight = 0;
+    return new S3({
+      s3root: `s3://${bucket}/${prefix}`,
+      endpoint: proxy.url,
+      tmproot: tmp,
+      retryDelayMs: 1,
+      ...options,
+    });
+  };
+
+  it('transient 503 SlowDown is retried until the request succeeds', async (t) => {
+    if (!awsEndpoint(t)) return;
+    await using s3 = tool('slow');
+    let failures = 3;
+    proxy.decide = (req) => (req.method === 'PUT' && failures-- > 0 ? 'slowDown' : 'pass');
+    await s3.put('x.txt', 'made it');
+    assert.equal(proxy.count('PUT', '/slow/x.txt'), 4);
+    assert.equal((await s3.get('x.txt')).text, 'made it');
+  });
+
+  it('gives up after METAFLOW_S3_RETRY_COUNT retries with S3RetriesExhaustedError', async (t) => {
+    if (!awsEndpoint(t)) return;
+    process.env.METAFLOW_S3_RETRY_COUNT = '2';
+    let s3: S3;
+    try {
+      s3 = tool('exhausted');
+    } finally {
+      delete process.env.METAFLOW_S3_RETRY_COUNT;
+    }
+    proxy.decide = () => 'slowDown';
+    await assert.rejects(s3.get('y.txt'), (err: unknown) => {
+      assert.ok(err instanceof S3RetriesExhaustedError);
+      assert.equal(err.url, `s3://${bucket}/exhausted/y.txt`);
+      assert.equal(err.attempts, 3);
+      assert.match(err.message, /503 SlowDown/);
+      return true;
+    });
+    assert.equal(proxy.count('GET', '/exhausted/y.txt'), 3);
+    await s3.close();
+  });
+
+  it('403 AccessDenied is permanent: not retried, S3AccessDeniedError with the URL', async (t) => {
+    if (!awsEndpoint(t)) return;
+    await using s3 = tool('denied');
+    proxy.decide = () => 'deny';
+    await assert.rejects(s3.get('secret.bin'), (err: unknown) => {
+      assert.ok(err instanceof S3AccessDeniedError);
+      assert.equal(err.url, `s3://${bucket}/denied/secret.bin`);
+      return true;
+    });
+    assert.equal(proxy.count('GET', '/denied/secret.bin'), 1);
+    await assert.rejects(s3.put('secret.bin', 'x'), S3AccessDeniedError);
+    assert.equal(proxy.count('PUT', '/denied/secret.bin'), 1);
+  });
+
+  it('404 is permanent: not retried', async (t) => {
+    if (!awsEndpoint(t)) return;
+    await using s3 = tool('notfound');
+    await assert.rejects(s3.get('missing'), S3NotFoundError);
+    assert.equal(proxy.count('GET', '/notfound/missing'), 1);
+    await assert.rejects(s3.info('missing'), S3NotFoundError);
+    assert.equal(proxy.count('HEAD', '/notfound/missing'), 1);
+  });
+
+  it('many-object calls retry only the objects that failed transiently', async (t) => {
+    if (!awsEndpoint(t)) return;
+    await using s3 = tool('many');
+    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+    await s3.putMany(keys.map((key) => ({ key, value: key })));
+    const failed = new Set<string>();
+    proxy.requests.length = 0;
+    proxy.decide = (req) => {
+      const key = /\/many\/(k\d)/.exec(req.url ?? '')?.[1];
+      if (!key || Number(key.slice(1)) % 2 === 0 || failed.has(key)) return 'pass';
+      failed.add(key);
+      return 'slowDown';
+    };
+    const objs = await s3.getMany(keys);
+    assert.deepEqual(
+      objs.map((o) => o.text),
+      keys,
+    );
+    for (const [i, key] of keys.entries()) {
+      assert.equal(proxy.count('GET', `/many/${key}`), i % 2 === 0 ? 1 : 2, key);
+    }
+  });
+
+  it('keeps at most `concurrency` requests in flight', async (t) => {
+    if (!awsEndpoint(t)) return;
+    await using s3 = tool('bound', { concurrency: 3 });
+    proxy.delayMs = 30;
+    await s3.putMany(Array.from({ length: 12 }, (_, i) => ({ key: `o${i}`, value: `${i}` })));
+    assert.equal(proxy.maxInFlight, 3);
+    proxy.maxInFlight = 0;
+    const got = await s3.getMany(Array.from({ length: 12 }, (_, i) => `o${i}`));
+    assert.equal(got.length, 12);
+    assert.equal(proxy.maxInFlight, 3);
+  });
+
+  it('a range whose body breaks off is resumed from where it stopped', async (t) => {
+    if (!awsEndpoint(t)) return;
+    await using s3 = tool('resume', { partSize: 5 * MiB });
+    const big = Buffer.alloc(12 * MiB);
+    for (let i = 0; i < big.length; i += 512) big[i] = (i / 512) % 253;
+    await s3.put('big.bin', big);
+    let cuts = 2;
+    proxy.requests.length = 0;
+    proxy.decide = (req) =>
+      req.method === 'GET' && req.headers['if-match'] && cuts-- > 0 ? 'cutBody' : 'pass';
+    const obj = await s3.get('big.bin');
+    assert.ok(obj.blob.equals(big));
+    const ranges = proxy.requests.filter((r) => r.method === 'GET').map((r) => r.range);
+    assert.ok(ranges.length >= 5, `ranges: ${ranges.join(', ')}`);
+    // A resumed range starts past the start of its part (5 MiB or 5 MiB + the part size).
+    assert.ok(
+      ranges.some(
+        (r) => r !== undefined && ![0, 5 * MiB, 10 * MiB].includes(Number(/bytes=(\d+)-/.exec(r)?.[1])),
+      ),
+      `ranges: ${ranges.join(', ')}`,
+    );
+  });
+});
+
+describe('S3 download on a full disk (fake file system that fails with ENOSPC)', () => {
+  /** A tool whose downloads write through a fake file system that is always full. */
+  class FakeFullDiskS3 extends S3 {
+    writes = 0;
+    protected override fileOps(): FileOps {
+      return {
+        openForWrite: async () => ({
+          writev: async () => {
+            this.writes++;
+            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          },
+          close: async () => undefined,
+        }),
+      };
+    }
+  }
+
+  it('fails with S3InsufficientDiskSpaceError naming the URL and the temp dir, without retrying', async (t) => {
+    const moto = awsEndpoint(t);
+    if (!moto) return;
+    const root = `s3://${await createTestBucket(moto)}/full`;
+    await using s3 = new FakeFullDiskS3({ s3root: root, endpoint: moto, tmproot: tmp, retryDelayMs: 1 });
+    await s3.put('data.bin', Buffer.alloc(2 * MiB, 1));
+    await assert.rejects(s3.get('data.bin'), (err: unknown) => {
+      assert.ok(err instanceof S3InsufficientDiskSpaceError);
+      assert.equal(err.url, `${root}/data.bin`);
+      assert.ok(err.tempdir.startsWith(tmp));
+      assert.match(err.message, /METAFLOW_TEMPDIR/);
+      return true;
+    });
+    assert.equal(s3.writes, 1);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * `@batch`: run a step on AWS Batch. This part decides everything that can be decided before any AWS
+ * call: options ({@link parseBatchOptions}), the merge with `@resources`, the settings they fall back on,
+ * every AWS limit that does not depend on the platform (`stepInit`), the platform-dependent checks
+ * ({@link validateForPlatform}), and the requests a launcher sends ({@link jobDefinitionFor},
+ * {@link submitJobRequest}). There is no `launcher` hook yet: a `@batch` step still runs locally, and a
+ * missing queue is an error only at launch ({@link requireQueue}). See ARCHITECTURE.md.
+ *
+ * @module
+ */
+import { type Config, loadConfig } from '../../config/index.js';
+import type {
+  AttemptTimeout,
+  ResolvedDecorator,
+  StepDecoratorPlugin,
+  StepInitContext,
+  StepWhere,
+} from '../../decorators/contract.js';
+import { defineStepDecorator, getStepDecorator } from '../../decorators/registry.js';
+import { resourcesOf } from '../resources/index.js';
+import {
+  BATCH_OPTION_NAMES,
+  type BatchOptions,
+  DEFAULT_TMPFS_PATH,
+  type ParsedBatchOptions,
+  parseBatchOptions,
+} from './options.js';
+import { type ResolvedBatch, resolveBatch } from './resolve.js';
+import { batchSettings } from './settings.js';
+
+export { type BatchDevice, type BatchEfsVolume, type BatchHostVolume, devicesFor } from './container.js';
+export { BatchConfigError, BatchRequestError, batchOptionError } from './errors.js';
+export { FARGATE_SIZES, type FargateSize, fargateSize } from './fargate.js';
+export { definitionContent, type JobDefinitionContent, jobDefinitionFor } from './job-definition.js';
+export { BATCH_LIMITS } from './limits.js';
+export { BATCH_RESOURCE_DEFAULTS, mergeResources } from './merge-resources.js';
+export { canonicalJson, definitionName, type JobNameParts, jobNameFor } from './names.js';
+export {
+  type BatchPlatform,
+  type PlatformBatch,
+  platformOf,
+  requireQueue,
+  validateForPlatform,
+} from './platform.js';
+export { type BatchTmpfs, type ResolveBatchInput, type ResolvedBatch, resolveBatch } from './resolve.js';
+export {
+  type BatchSettings,
+  batchSettings,
+  defaultNodeImage,
+  namesRegistry,
+  resolveImage,
+  withRegistry,
+} from './settings.js';
+export { CREDENTIAL_ENV_NAMES, type SubmitJobInput, submitJobRequest } from './submit-job.js';
+export { SYSTEM_TAG_KEYS, systemTags } from './tags.js';
+export {
+  BATCH_OPTION_NAMES,
+  type BatchOptions,
+  DEFAULT_TMPFS_PATH,
+  type ParsedBatchOptions,
+  parseBatchOptions,
+};
+
+/** What {@link resolveBatchStep} needs: the step and its resolved decorators. */
+export interface BatchStepContext extends StepWhere {
+  readonly options: ParsedBatchOptions;
+  readonly decorators: readonly ResolvedDecorator[];
+}
+
+/**
+ * The step's time limit as its decorators' `attemptTimeout` hooks report it for a first attempt (from
+ * `@timeout`), the shortest one; `undefined` when none sets one.
+ *
+ * @example
+ * ```ts
+ * stepTimeout({ flowName: 'F', stepName: 's', decorators }); // { seconds: 600, source: '@timeout(minutes=10)' }
+ * ```
+ */
+export function stepTimeout(
+  ctx: StepWhere & { readonly decorators: readonly ResolvedDecorator[] },
+): AttemptTimeout | undefined {
+  let best: AttemptTimeout | undefined;
+  for (const d of ctx.decorators) {
+    const limit = getStepDecorator(d.name)?.attemptTimeout?.({
+      flowName: ctx.flowName,
+      stepName: ctx.stepName,
+      options: d.options,
+      runId: '',
+      taskId: '',
+      attempt: 0,
+      decorators: ctx.decorators,
+    });
+    if (limit && (!best || limit.seconds < best.seconds)) best = limit;
+  }
+  return best;
+}
+
+/**
+ * Resolves a `@batch` step as `stepInit` does: merges `@resources`, reads the settings from `config`
+ * (default: `loadConfig()`), takes the time limit from `@timeout`, checks everything platform-independent.
+ * The launcher calls it again at launch (same inputs, same result), then {@link validateForPlatform}.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveBatchStep({ flowName, stepName, options, decorators });
+ * const definition = jobDefinitionFor(resolved, 'EC2');
+ * ```
+ */
+export function resolveBatchStep(ctx: BatchStepContext, config: Config = loadConfig()): ResolvedBatch {
+  return resolveBatch({
+    where: { flowName: ctx.flowName, stepName: ctx.stepName },
+    options: ctx.options,
+    resources: resourcesOf(ctx.decorators),
+    settings: batchSettings(config),
+    timeout: stepTimeout(ctx),
+  });
+}
+
+function stepInit(ctx: StepInitContext<ParsedBatchOptions>): void {
+  const resolved = resolveBatchStep(ctx);
+  // Write the effective sizes back (as Metaflow does), so attempt records show what the job gets. Each is
+  // idempotent under a second resolve (max, alias folded); the image is not written back (a registry
+  // prefix must not be applied twice).
+  const options = ctx.options as { -readonly [K in keyof ParsedBatchOptions]: ParsedBatchOptions[K] };
+  options.cpu = resolved.cpu;
+  options.gpu = resolved.gpu;
+  options.memory = resolved.memory;
+  if (resolved.sharedMemory !== undefined) options.sharedMemory = resolved.sharedMemory;
+  if (options.trainium !== undefined) {
+    options.inferentia = resolved.inferentia;
+    delete options.trainium;
+  }
+}
+
+/**
+ * The `@batch` plugin: `parseOptions` checks shapes and fills defaults; `stepInit` merges `@resources`,
+ * resolves settings and runs every check that does not need the platform (a missing queue is deferred
+ * to launch, so the step still runs locally). No `launcher` hook yet.
+ *
+ * @example
+ * ```ts
+ * batchPlugin.parseOptions({ memory: 8192 }, { flowName: 'F', stepName: 'train' }).tmpfsPath; // '/metaflow_temp'
+ * ```
+ */
+export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
+  name: 'batch',
+  optionNames: BATCH_OPTION_NAMES,
+  parseOptions: parseBatchOptions,
+  stepInit,
+};
+
+/**
+ * Runs a step on AWS Batch (every option of Metaflow's `@batch`, in camelCase). With `@resources` on the
+ * same step, the larger cpu/gpu/memory/sharedMemory wins. `--with batch` applies it to every step.
+ *
+ * @example
+ * ```ts
+ * class TrainFlow extends FlowSpec {
+ *   @batch({ cpu: 2, memory: 8192, useTmpfs: true, awsBatchTags: { team: 'ml' } })
+ *   @step train() { ... this.next(this.end); }
+ * }
+ * ```
+ */
+export const batch = defineStepDecorator<BatchOptions>(batchPlugin as StepDecoratorPlugin<unknown>);
