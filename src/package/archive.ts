@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PackageFormatError } from './errors.js';
-import { readTar, writeTar } from './tar.js';
+import { readTar, type TarEntry, writeTar } from './tar.js';
 import { PACKAGE_FILES, type PackageManifest } from './types.js';
 
 /** gzip's OS byte for Unix: written whatever the host so archives match across platforms. */
@@ -48,7 +48,8 @@ export function manifestJson(manifest: PackageManifest): Buffer {
 
 /**
  * Packs a bundle, its source map and its manifest into a deterministic `.tar.gz` (gzip level 3,
- * header mtime 0, OS byte fixed to Unix).
+ * header mtime 0, OS byte fixed to Unix). `extraFiles` go in too (e.g. the AWS SDK bundle of a package
+ * sent to AWS Batch); such an archive is read by the job's bootstrap, not by `unpackCodePackage`.
  *
  * @example
  * ```ts
@@ -56,11 +57,17 @@ export function manifestJson(manifest: PackageManifest): Buffer {
  * const sha = sha256Hex(archive);
  * ```
  */
-export function packArchive(bundle: Uint8Array, sourceMap: Uint8Array, manifest: PackageManifest): Buffer {
+export function packArchive(
+  bundle: Uint8Array,
+  sourceMap: Uint8Array,
+  manifest: PackageManifest,
+  extraFiles: readonly TarEntry[] = [],
+): Buffer {
   const tar = writeTar([
     { name: 'bundle.mjs', data: bundle },
     { name: 'bundle.mjs.map', data: sourceMap },
     { name: 'manifest.json', data: manifestJson(manifest) },
+    ...extraFiles,
   ]);
   const gz = gzipSync(tar, { level: 3 });
   gz.writeUInt32LE(0, 4); // mtime: Node already writes 0; keep it explicit.

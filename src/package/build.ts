@@ -158,7 +158,10 @@ export async function buildCodePackage(
     metafile: true,
     legalComments: 'none',
     keepNames: true,
-    minify: false,
+    // Whitespace and syntax only (names kept): a smaller bundle compiles faster in every task process, and
+    // the source map still maps stacks to the sources.
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'silent',
     banner: { js: BANNER },
     define: { __filename: '__stepflow_filename', __dirname: '__stepflow_dirname' },

@@ -5,10 +5,24 @@
  * @module
  */
 
-/** What the tool was doing when an error happened. */
+/**
+ * What the tool was doing when an error happened.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof S3Error && err.operation === 'put') console.error(`upload of ${err.url} failed`);
+ * ```
+ */
 export type S3Operation = 'get' | 'put' | 'info' | 'list' | 'config';
 
-/** Options every S3 error accepts. */
+/**
+ * Options every S3 error accepts.
+ *
+ * @example
+ * ```ts
+ * new S3NotFoundError('s3://b/k', { operation: 'get', cause: sdkError } satisfies S3ErrorOptions);
+ * ```
+ */
 export interface S3ErrorOptions {
   /** The operation that failed. */
   readonly operation?: S3Operation;

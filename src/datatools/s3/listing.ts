@@ -76,8 +76,9 @@ export interface ListEntry {
 }
 
 /**
- * Lists what is under `loc` (treated as a folder: a `/` is added to a non-empty key), page by page.
- * `recursive` lists every object below; otherwise one level, with sub-folders as prefixes.
+ * Lists what is under `loc` (a folder: `dir` means `dir/`), page by page. `recursive` lists every
+ * object below, plus the object named by the key itself if there is one; otherwise one level, with
+ * sub-folders as prefixes.
  *
  * @example
  * ```ts
@@ -85,7 +86,11 @@ export interface ListEntry {
  * ```
  */
 export async function listObjects(t: Transfer, loc: S3Location, recursive: boolean): Promise<ListEntry[]> {
-  const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
+  const folder = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
+  // Recursive: also the object named by the key itself (as Metaflow), but not its siblings that only
+  // share the characters (listing run 1 must not return run 10's files).
+  const prefix = recursive ? loc.key : folder;
+  const wanted = (key: string) => key === loc.key || key.startsWith(folder);
   const entries: ListEntry[] = [];
   let token: string | undefined;
   do {
@@ -103,7 +108,7 @@ export async function listObjects(t: Transfer, loc: S3Location, recursive: boole
       if (p.Prefix !== undefined) entries.push({ url: `s3://${loc.bucket}/${p.Prefix}`, isPrefix: true });
     }
     for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
+      if (o.Key === undefined || !wanted(o.Key)) continue;
       entries.push({
         url: `s3://${loc.bucket}/${o.Key}`,
         size: o.Size,

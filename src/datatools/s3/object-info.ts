@@ -8,7 +8,14 @@
 import { S3Error } from './errors.js';
 import type { S3Metadata } from './objects.js';
 
-/** The user-metadata key Metaflow stores its JSON attributes under (`x-amz-meta-metaflow-user-attributes`). */
+/**
+ * The user-metadata key Metaflow stores its JSON attributes under (`x-amz-meta-metaflow-user-attributes`).
+ *
+ * @example
+ * ```ts
+ * JSON.parse(head.Metadata?.[USER_ATTRIBUTES_KEY] ?? '{}');
+ * ```
+ */
 export const USER_ATTRIBUTES_KEY = 'metaflow-user-attributes';
 
 /**
@@ -29,7 +36,14 @@ export interface ObjectInfo {
   readonly size?: number;
 }
 
-/** The response fields {@link objectInfo} reads (GetObject and HeadObject outputs have them all). */
+/**
+ * The response fields {@link objectInfo} reads (GetObject and HeadObject outputs have them all).
+ *
+ * @example
+ * ```ts
+ * const res: InfoResponse = { ContentType: 'text/csv', ContentLength: 12 };
+ * ```
+ */
 export interface InfoResponse {
   readonly ContentType?: string;
   readonly Metadata?: Record<string, string>;

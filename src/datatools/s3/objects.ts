@@ -35,7 +35,14 @@ export interface S3GetObject {
   readonly length?: number;
 }
 
-/** Options shared by uploads. */
+/**
+ * Options shared by uploads.
+ *
+ * @example
+ * ```ts
+ * await s3.put('a.json', '{}', { contentType: 'application/json', metadata: { v: 2 }, encryption: 'AES256' });
+ * ```
+ */
 export interface S3PutOptions {
   /** `Content-Type` of the object. */
   readonly contentType?: string;
@@ -105,7 +112,14 @@ export function relativeKey(url: string, prefix: string | undefined): string {
   return url.startsWith(`${root}/`) ? url.slice(root.length + 1) : url;
 }
 
-/** The fields an {@link S3Object} is built from (internal). */
+/**
+ * The fields an {@link S3Object} is built from (internal).
+ *
+ * @example
+ * ```ts
+ * new S3Object({ url: 's3://b/k', prefix: undefined, exists: true, size: 3 } satisfies S3ObjectFields);
+ * ```
+ */
 export interface S3ObjectFields {
   readonly url: string;
   readonly prefix: string | undefined;

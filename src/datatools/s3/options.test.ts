@@ -15,6 +15,7 @@ const settings: S3Settings = {
   serverSideEncryption: undefined,
   retryCount: 7,
   workerCount: 64,
+  logRetries: false,
 };
 const running = { running: true, flowName: 'DataFlow', runId: '42' };
 const idle = { running: false };

@@ -42,7 +42,14 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-/** Options of {@link withRetries}. */
+/**
+ * Options of {@link withRetries}.
+ *
+ * @example
+ * ```ts
+ * await withRetries(op, policy, { onRetry: (err, n, ms) => console.warn(`retry ${n} in ${ms} ms`) });
+ * ```
+ */
 export interface WithRetriesOptions {
   /** Which failures to retry (default: {@link isTransient}). */
   readonly isTransient?: (err: unknown) => boolean;

@@ -143,14 +143,29 @@ describe('S3 failures (fault-injecting stand-in in front of moto)', () => {
     });
   };
 
-  it('transient 503 SlowDown is retried until the request succeeds', async (t) => {
+  it('transient 503 SlowDown is retried until the request succeeds (logged on request)', async (t) => {
     if (!awsEndpoint(t)) return;
-    await using s3 = tool('slow');
+    process.env.METAFLOW_S3_LOG_TRANSIENT_RETRIES = 'true';
+    const s3 = tool('slow');
+    delete process.env.METAFLOW_S3_LOG_TRANSIENT_RETRIES;
     let failures = 3;
     proxy.decide = (req) => (req.method === 'PUT' && failures-- > 0 ? 'slowDown' : 'pass');
-    await s3.put('x.txt', 'made it');
+    const logged: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => logged.push(String(chunk)) > 0) as typeof write;
+    try {
+      await s3.put('x.txt', 'made it');
+    } finally {
+      process.stderr.write = write;
+    }
     assert.equal(proxy.count('PUT', '/slow/x.txt'), 4);
+    assert.equal(logged.length, 3);
+    assert.match(
+      logged[0] ?? '',
+      /S3 transient failure on s3:\/\/.*\/slow\/x\.txt \(503 SlowDown.*retry 1\/7/,
+    );
     assert.equal((await s3.get('x.txt')).text, 'made it');
+    await s3.close();
   });
 
   it('gives up after METAFLOW_S3_RETRY_COUNT retries with S3RetriesExhaustedError', async (t) => {

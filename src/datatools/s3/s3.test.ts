@@ -161,6 +161,20 @@ describe('S3 on moto', () => {
       ],
     );
     assert.deepEqual(under[0]?.metadata, { n: 2 });
+    await using parent = tool({ s3root: root });
+    await parent.putMany([
+      { key: 'tree-sibling/x.txt', value: 'not under tree' },
+      { key: 'treehouse.txt', value: 'not under tree either' },
+    ]);
+    assert.deepEqual(
+      (await parent.listRecursive(['tree'])).map((o) => o.key),
+      ['tree/a.txt', 'tree/dir/b.txt', 'tree/dir/deep/c.txt'],
+    );
+    assert.deepEqual(
+      (await s3.getRecursive(['a.txt'])).map((o) => o.text),
+      ['A'],
+      'a key that names an object gets that object',
+    );
     const all = await s3.getAll();
     assert.deepEqual(
       all.map((o) => o.text),

@@ -9,6 +9,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { current } from '../../flow/current.js';
+import { describeFailure } from './classify.js';
 import { S3ConfigError, S3UrlError } from './errors.js';
 import type { S3GetObject, S3Object, S3PutFile, S3PutObject, S3PutOptions } from './objects.js';
 import {
@@ -31,6 +32,15 @@ import { DEFAULT_PART_SIZES, type FileOps, MiB, NODE_FILE_OPS, Transfer } from '
 import { isS3Url, joinKey, parseS3Url, type S3Location } from './url.js';
 
 export type { S3GetOptions, S3OverwriteOptions, S3PutResult } from './operations.js';
+
+/** With `METAFLOW_S3_LOG_TRANSIENT_RETRIES`: one stderr line per transient retry. */
+function logRetry(retries: number) {
+  return (url: string, err: unknown, attempt: number, delayMs: number) => {
+    process.stderr.write(
+      `S3 transient failure on ${url} (${describeFailure(err)}); retry ${attempt + 1}/${retries} in ${delayMs} ms\n`,
+    );
+  };
+}
 
 /** S3's smallest multipart part. */
 const MIN_PART_SIZE = 5 * MiB;
@@ -303,18 +313,20 @@ export class S3 implements AsyncDisposable {
         maxSockets: concurrency,
       });
       const partSize = o.partSize ?? DEFAULT_PART_SIZES.partSize;
+      const retries = o.retryCount ?? this.#settings.retryCount;
       return new Transfer({
         sdk,
         client,
         concurrency,
         retry: {
-          retries: o.retryCount ?? this.#settings.retryCount,
+          retries,
           baseDelayMs: o.retryDelayMs ?? 200,
           maxDelayMs: 20_000,
         },
         parts: { ...DEFAULT_PART_SIZES, partSize, multipartThreshold: partSize },
         fileOps: this.fileOps(),
         tempdir: () => this.#tempdirPath ?? this.tmproot,
+        onRetry: this.#settings.logRetries ? logRetry(retries) : undefined,
       });
     })();
     return this.#transfer;

@@ -19,9 +19,23 @@ import path from 'node:path';
 import type * as SdkModule from '@aws-sdk/client-s3';
 import { S3ConfigError } from './errors.js';
 
-/** The `@aws-sdk/client-s3` module. */
+/**
+ * The `@aws-sdk/client-s3` module.
+ *
+ * @example
+ * ```ts
+ * const sdk: S3Sdk = loadSdk();
+ * ```
+ */
 export type S3Sdk = typeof SdkModule;
-/** The SDK's S3 client. */
+/**
+ * The SDK's S3 client.
+ *
+ * @example
+ * ```ts
+ * const client: S3SdkClient = await createClient(loadSdk(), { maxSockets: 8 });
+ * ```
+ */
 export type S3SdkClient = SdkModule.S3Client;
 
 /** Passed to a `createRequire` function, which bundlers do not follow (see the module comment). */

@@ -18,6 +18,7 @@ test('defaults: no root, temp dir ".", 7 retries, 64 workers', () => {
     serverSideEncryption: undefined,
     retryCount: 7,
     workerCount: 64,
+    logRetries: false,
   });
 });
 
@@ -46,6 +47,7 @@ test('the other settings come from their METAFLOW_ variables', () => {
       METAFLOW_S3_SERVER_SIDE_ENCRYPTION: 'AES256',
       METAFLOW_S3_RETRY_COUNT: '2',
       METAFLOW_S3_WORKER_COUNT: '8',
+      METAFLOW_S3_LOG_TRANSIENT_RETRIES: 'true',
     }),
   );
   assert.deepEqual(s, {
@@ -55,6 +57,7 @@ test('the other settings come from their METAFLOW_ variables', () => {
     serverSideEncryption: 'AES256',
     retryCount: 2,
     workerCount: 8,
+    logRetries: true,
   });
 });
 

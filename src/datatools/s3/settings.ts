@@ -28,6 +28,8 @@ export interface S3Settings {
   readonly retryCount: number;
   /** Requests in flight at once (`METAFLOW_S3_WORKER_COUNT`, default 64). */
   readonly workerCount: number;
+  /** Print each transient retry on stderr (`METAFLOW_S3_LOG_TRANSIENT_RETRIES`, default false). */
+  readonly logRetries: boolean;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -55,5 +57,6 @@ export function readS3Settings(env: NodeJS.ProcessEnv = process.env): S3Settings
     serverSideEncryption: nonEmpty(config.get('S3_SERVER_SIDE_ENCRYPTION')),
     retryCount: config.get('S3_RETRY_COUNT'),
     workerCount: config.get('S3_WORKER_COUNT'),
+    logRetries: config.get('S3_LOG_TRANSIENT_RETRIES'),
   };
 }

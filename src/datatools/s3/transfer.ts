@@ -40,7 +40,14 @@ export interface FileOps {
   openForWrite(path: string): Promise<WritableFile>;
 }
 
-/** The real file system. */
+/**
+ * The real file system.
+ *
+ * @example
+ * ```ts
+ * const file = await NODE_FILE_OPS.openForWrite('/tmp/x');
+ * ```
+ */
 export const NODE_FILE_OPS: FileOps = { openForWrite: (path) => open(path, 'w') };
 
 /**
@@ -60,10 +67,24 @@ export interface PartSizes {
   readonly partConcurrency: number;
 }
 
-/** 1 MiB. */
+/**
+ * 1 MiB.
+ *
+ * @example
+ * ```ts
+ * const partSize = 16 * MiB;
+ * ```
+ */
 export const MiB = 1024 * 1024;
 
-/** The default part sizes (see bench/s3-tool.bench.mjs). */
+/**
+ * The default part sizes: 16 MiB parts, multipart above 16 MiB, 16 parts of one object at once.
+ *
+ * @example
+ * ```ts
+ * const parts: PartSizes = { ...DEFAULT_PART_SIZES, partSize: 8 * MiB };
+ * ```
+ */
 export const DEFAULT_PART_SIZES: PartSizes = {
   partSize: 16 * MiB,
   multipartThreshold: 16 * MiB,
@@ -88,9 +109,18 @@ export interface TransferContext {
   readonly fileOps: FileOps;
   /** The temp dir downloads go to (for error messages). */
   readonly tempdir: () => string | undefined;
+  /** Hears of each transient failure about to be retried (e.g. to log it). */
+  readonly onRetry?: (url: string, err: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** Extra context for error messages. */
+/**
+ * Extra context for error messages.
+ *
+ * @example
+ * ```ts
+ * await transfer.call(loc, 'get', send, { range: 'bytes=0-99' } satisfies CallContext);
+ * ```
+ */
 export interface CallContext {
   readonly range?: string;
 }
@@ -111,6 +141,7 @@ export class Transfer {
   readonly #limiter: Limiter;
   readonly #retry: RetryPolicy;
   readonly #tempdir: () => string | undefined;
+  readonly #onRetry: TransferContext['onRetry'];
   #retries = 0;
 
   constructor(ctx: TransferContext) {
@@ -121,6 +152,7 @@ export class Transfer {
     this.#limiter = new Limiter(ctx.concurrency);
     this.#retry = ctx.retry;
     this.#tempdir = ctx.tempdir;
+    this.#onRetry = ctx.onRetry;
   }
 
   /** The bound on requests in flight. */
@@ -161,8 +193,9 @@ export class Transfer {
    */
   attempts<T>(loc: S3Location, operation: S3Operation, fn: () => Promise<T>): Promise<T> {
     return withRetries(() => this.#limiter.run(fn), this.#retry, {
-      onRetry: () => {
+      onRetry: (err, attempt, delayMs) => {
         this.#retries++;
+        this.#onRetry?.(loc.url, err, attempt, delayMs);
       },
       exhausted: (err, attempts) =>
         new S3RetriesExhaustedError(loc.url, attempts, {

@@ -58,20 +58,34 @@ async function sizeOf(loc: S3Location, source: UploadSource): Promise<number> {
   }
 }
 
-async function readSlice(source: UploadSource, start: number, length: number): Promise<Uint8Array> {
+/** Bytes `start..start+length` of the source; a file is read then (one part in memory at a time). */
+async function readSlice(
+  loc: S3Location,
+  source: UploadSource,
+  start: number,
+  length: number,
+): Promise<Uint8Array> {
   if (source.kind === 'bytes') return source.data.subarray(start, start + length);
-  const handle = await open(source.path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(length);
-    let at = 0;
-    while (at < length) {
-      const { bytesRead } = await handle.read(buf, at, length - at, start + at);
-      if (bytesRead === 0) throw new Error(`${source.path} shrank while it was being uploaded`);
-      at += bytesRead;
+    const handle = await open(source.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let at = 0;
+      while (at < length) {
+        const { bytesRead } = await handle.read(buf, at, length - at, start + at);
+        if (bytesRead === 0) throw new Error('the file shrank while it was being uploaded');
+        at += bytesRead;
+      }
+      return buf;
+    } finally {
+      await handle.close();
     }
-    return buf;
-  } finally {
-    await handle.close();
+  } catch (err) {
+    throw new S3Error(
+      `Cannot read ${source.path} for ${loc.url}: ${(err as Error).message}. Check the local file.`,
+      loc.url,
+      { operation: 'put', cause: err },
+    );
   }
 }
 
@@ -99,12 +113,7 @@ export async function uploadObject(
   };
   if (size <= t.parts.multipartThreshold) {
     await t.call(loc, 'put', async () => {
-      const body = await readSlice(source, 0, size).catch((err: unknown) => {
-        throw new S3Error(`Cannot read ${describe(source)} for ${loc.url}.`, loc.url, {
-          operation: 'put',
-          cause: err,
-        });
-      });
+      const body = await readSlice(loc, source, 0, size);
       await t.client.send(new t.sdk.PutObjectCommand({ ...common, Body: body, ContentLength: size }));
     });
     return;
@@ -120,7 +129,7 @@ export async function uploadObject(
     const parts = await mapBounded(numbers, t.parts.partConcurrency, async (n): Promise<CompletedPart> => {
       const start = (n - 1) * partSize;
       const length = Math.min(partSize, size - start);
-      const body = await readSlice(source, start, length);
+      const body = await readSlice(loc, source, start, length);
       const res = await t.call(loc, 'put', () =>
         t.client.send(
           new t.sdk.UploadPartCommand({
@@ -152,8 +161,4 @@ export async function uploadObject(
       .catch(() => undefined);
     throw err;
   }
-}
-
-function describe(source: UploadSource): string {
-  return source.kind === 'file' ? source.path : 'the value';
 }
