@@ -142,7 +142,6 @@ export class Transfer {
   readonly #retry: RetryPolicy;
   readonly #tempdir: () => string | undefined;
   readonly #onRetry: TransferContext['onRetry'];
-  #retries = 0;
 
   constructor(ctx: TransferContext) {
     this.sdk = ctx.sdk;
@@ -158,16 +157,6 @@ export class Transfer {
   /** The bound on requests in flight. */
   get concurrency(): number {
     return this.#limiter.max;
-  }
-
-  /** The most requests that were ever in flight at once. */
-  get peakConcurrency(): number {
-    return this.#limiter.peak;
-  }
-
-  /** Transient failures retried so far. */
-  get retriesSoFar(): number {
-    return this.#retries;
   }
 
   /**
@@ -194,7 +183,6 @@ export class Transfer {
   attempts<T>(loc: S3Location, operation: S3Operation, fn: () => Promise<T>): Promise<T> {
     return withRetries(() => this.#limiter.run(fn), this.#retry, {
       onRetry: (err, attempt, delayMs) => {
-        this.#retries++;
         this.#onRetry?.(loc.url, err, attempt, delayMs);
       },
       exhausted: (err, attempts) =>
