@@ -18,7 +18,17 @@ const EXPECTED = new Set([
   'FlowError',
   'DecoratorUsageError',
   'ConfigError',
+  'ClientError',
+  'NotFoundError',
+  'NamespaceMismatchError',
 ]);
+
+/** Families of stepflow's own errors (their messages already say what to do). */
+const EXPECTED_PREFIXES = ['Batch', 'S3', 'Decorator', 'Package', 'Datastore', 'Storage', 'Config'];
+
+function expected(name: string): boolean {
+  return EXPECTED.has(name) || (name.endsWith('Error') && EXPECTED_PREFIXES.some((p) => name.startsWith(p)));
+}
 
 /**
  * One clear message for an error: expected errors without a stack, unexpected ones with it.
@@ -31,7 +41,7 @@ const EXPECTED = new Set([
 export function formatCliError(err: unknown): string {
   if (err instanceof Error) {
     if (err.name === 'GraphError') return `${err.message}\nThe flow was not run: fix the problems above.`;
-    if (EXPECTED.has(err.name)) return `stepflow: error: ${err.message}`;
+    if (expected(err.name)) return `stepflow: error: ${err.message}`;
     return `stepflow: unexpected error: ${err.stack ?? err.message}`;
   }
   return `stepflow: error: ${String(err)}`;

@@ -10,8 +10,37 @@
  * @module
  */
 import type { Readable } from 'node:stream';
+import type { StorageBackend } from '../datastore/storage.js';
 import type { ForeachFrame, TaskErrorInfo } from '../datastore/types.js';
 import type { FlowGraph } from '../graph/types.js';
+import type { CodePackage } from '../package/types.js';
+
+/**
+ * Context of {@link StepDecoratorPlugin.runtimeInit} and {@link StepDecoratorPlugin.runtimeFinished}: the
+ * run, and (from the runtime) what a plugin needs to prepare it before the first task: the graph, every
+ * step's resolved decorators, the storage the tasks use, the code package and a way to print notices.
+ * Everything past `flowName`/`runId` is optional so a hook can be called with just the run's name.
+ *
+ * @example
+ * ```ts
+ * const plugin = { runtimeInit: (ctx: RuntimeRunContext) => ctx.notice?.(`run ${ctx.runId} starts`) };
+ * ```
+ */
+export interface RuntimeRunContext {
+  readonly flowName: string;
+  readonly runId: string;
+  readonly graph?: FlowGraph;
+  /** Every step's resolved decorators, by step name. */
+  readonly decorators?: ReadonlyMap<string, readonly ResolvedDecorator[]>;
+  /** The storage the run's tasks read and write. */
+  readonly storage?: StorageBackend;
+  /** The run's code package (as stored under its sha). */
+  readonly codePackage?: CodePackage;
+  /** Who runs the flow. */
+  readonly user?: string;
+  /** Prints a line for the user (the console reporter's notice). */
+  readonly notice?: (message: string) => void;
+}
 
 /** A decorator on a step after its options were parsed. */
 export interface ResolvedDecorator<O = Record<string, unknown>> {
@@ -183,13 +212,14 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
   /** Validates raw options; throws a `DecoratorOptionError` naming the option and the allowed values. */
   parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): O;
   stepInit?(ctx: StepInitContext<O>): void;
-  runtimeInit?(ctx: { readonly flowName: string; readonly runId: string }): void | Promise<void>;
+  /** Once per run, before the first task; may throw to refuse the run (nothing has been launched yet). */
+  runtimeInit?(ctx: RuntimeRunContext): void | Promise<void>;
   retryCount?(ctx: { readonly options: O }): RetryCounts;
   taskEnvironment?(ctx: RuntimeTaskContext<O>): Readonly<Record<string, string>>;
   launcher?(ctx: RuntimeTaskContext<O>): TaskLauncher | undefined;
   /** How long an attempt may run; the runtime stops it after the shortest limit any decorator sets. */
   attemptTimeout?(ctx: RuntimeTaskContext<O>): AttemptTimeout | undefined;
-  runtimeFinished?(ctx: { readonly flowName: string; readonly runId: string }): void | Promise<void>;
+  runtimeFinished?(ctx: RuntimeRunContext): void | Promise<void>;
   taskPreStep?(ctx: TaskHookContext<O>): void | Promise<void>;
   /** Returns a replacement for the step's body (e.g. a fallback after a killed attempt), or nothing. */
   taskDecorate?(ctx: TaskHookContext<O>): StepReplacement | undefined;

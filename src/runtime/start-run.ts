@@ -139,11 +139,27 @@ export function prepareRun(options: RunOptions): PreparedRun {
         cloner: cloner || undefined,
       });
       const plugins = new Set([...decorators.values()].flat().map((d) => getStepDecorator(d.name)));
-      for (const plugin of plugins) await plugin?.runtimeInit?.({ flowName, runId });
+      const runContext = {
+        flowName,
+        runId,
+        graph: flow.graph,
+        decorators,
+        storage,
+        codePackage: flow.codePackage,
+        user,
+        notice: (message: string) => options.reporter?.notice?.(message),
+      };
+      try {
+        for (const plugin of plugins) await plugin?.runtimeInit?.(runContext);
+      } catch (err) {
+        // Nothing was launched: record the run as failed so history does not show it running forever.
+        await fds.writeRunStatus(runId, { status: 'failed', endedAt: new Date().toISOString(), failedTasks: [] });
+        throw err;
+      }
       const running = scheduler.run();
       if (interrupted) await scheduler.interrupt(interrupted);
       const summary = await running;
-      for (const plugin of plugins) await plugin?.runtimeFinished?.({ flowName, runId });
+      for (const plugin of plugins) await plugin?.runtimeFinished?.(runContext);
       await fds.writeRunStatus(runId, {
         status: summary.status,
         endedAt: new Date().toISOString(),

@@ -102,3 +102,24 @@ export class BatchRequestError extends DecoratorError {
     this.limit = options.limit;
   }
 }
+
+/**
+ * An AWS call of the `@batch` launcher failed, or AWS answered something it cannot use (a queue that
+ * does not exist, a job definition it did not register, ...).
+ *
+ * @example
+ * ```ts
+ * try { await launcher.prepare(); } catch (err) {
+ *   if (err instanceof BatchLaunchError) console.error(err.action, err.message); // 'DescribeJobQueues' ...
+ * }
+ * ```
+ */
+export class BatchLaunchError extends DecoratorError {
+  override readonly name: string = 'BatchLaunchError';
+  /** The AWS action involved (`DescribeJobQueues`, `SubmitJob`, ...). */
+  readonly action: string;
+  constructor(message: string, options: { action: string; flow?: string; step?: string; cause?: unknown }) {
+    super(message, { decorator: 'batch', flow: options.flow, step: options.step, cause: options.cause });
+    this.action = options.action;
+  }
+}

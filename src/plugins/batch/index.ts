@@ -3,8 +3,10 @@
  * call: options ({@link parseBatchOptions}), the merge with `@resources`, the settings they fall back on,
  * every AWS limit that does not depend on the platform (`stepInit`), the platform-dependent checks
  * ({@link validateForPlatform}), and the requests a launcher sends ({@link jobDefinitionFor},
- * {@link submitJobRequest}). There is no `launcher` hook yet: a `@batch` step still runs locally, and a
- * missing queue is an error only at launch ({@link requireQueue}). See ARCHITECTURE.md.
+ * {@link submitJobRequest}). At run time `runtimeInit` makes the run's {@link BatchLauncher} (S3 datastore
+ * required; queues, platform checks and job definitions prepared before the first task), and the
+ * `launcher` hook hands it every attempt of a `@batch` step: one AWS Batch job each, followed by one
+ * poller per run. See ARCHITECTURE.md.
  *
  * @module
  */
@@ -12,12 +14,17 @@ import { type Config, loadConfig } from '../../config/index.js';
 import type {
   AttemptTimeout,
   ResolvedDecorator,
+  RuntimeRunContext,
+  RuntimeTaskContext,
   StepDecoratorPlugin,
   StepInitContext,
   StepWhere,
+  TaskLauncher,
 } from '../../decorators/contract.js';
 import { defineStepDecorator, getStepDecorator } from '../../decorators/registry.js';
 import { resourcesOf } from '../resources/index.js';
+import { BatchConfigError } from './errors.js';
+import { BatchLauncher, type BatchLauncherOptions } from './launcher.js';
 import {
   BATCH_OPTION_NAMES,
   type BatchOptions,
@@ -28,10 +35,14 @@ import {
 import { type ResolvedBatch, resolveBatch } from './resolve.js';
 import { batchSettings } from './settings.js';
 
+export { type BatchApi, type CallCounts, sdkBatchApi, TokenBucket } from './aws.js';
+export { BatchJob, type BatchJobRecord } from './batch-job.js';
 export { type BatchDevice, type BatchEfsVolume, type BatchHostVolume, devicesFor } from './container.js';
-export { BatchConfigError, BatchRequestError, batchOptionError } from './errors.js';
+export { BatchConfigError, BatchLaunchError, BatchRequestError, batchOptionError } from './errors.js';
 export { FARGATE_SIZES, type FargateSize, fargateSize } from './fargate.js';
 export { definitionContent, type JobDefinitionContent, jobDefinitionFor } from './job-definition.js';
+export { DEFAULT_LOG_GROUP, LogFollower } from './job-logs.js';
+export { BatchLauncher, type BatchLauncherOptions, storeBatchPackage } from './launcher.js';
 export { BATCH_LIMITS } from './limits.js';
 export { BATCH_RESOURCE_DEFAULTS, mergeResources } from './merge-resources.js';
 export { canonicalJson, definitionName, type JobNameParts, jobNameFor } from './names.js';
@@ -42,6 +53,8 @@ export {
   requireQueue,
   validateForPlatform,
 } from './platform.js';
+export { DESCRIBE_JOBS_MAX, JobPoller, type JobWatcher } from './poller.js';
+export { BatchPreparation, type PreparedStep, type QueueInfo } from './prepare.js';
 export { type BatchTmpfs, type ResolveBatchInput, type ResolvedBatch, resolveBatch } from './resolve.js';
 export {
   type BatchSettings,
@@ -116,6 +129,80 @@ export function resolveBatchStep(ctx: BatchStepContext, config: Config = loadCon
   });
 }
 
+/** The launcher of each run in this process, made by `runtimeInit`. */
+const launchers = new Map<string, BatchLauncher>();
+
+/** Extra options for the launchers this process makes (tests and the benchmark: a fake API, poll interval). */
+let launcherOverrides: Partial<Pick<BatchLauncherOptions, 'api' | 'pollMs' | 'submitRate'>> = {};
+
+/**
+ * Sets options for the launchers made from now on (a fake or counted API, a faster poll); `{}` resets.
+ *
+ * @example
+ * ```ts
+ * setBatchLauncherOverrides({ pollMs: 100 });
+ * ```
+ */
+export function setBatchLauncherOverrides(
+  overrides: Partial<Pick<BatchLauncherOptions, 'api' | 'pollMs' | 'submitRate'>>,
+): void {
+  launcherOverrides = overrides;
+}
+
+/**
+ * The launcher of a run in this process (after `runtimeInit`), e.g. to read its AWS call counts.
+ *
+ * @example
+ * ```ts
+ * batchLauncherOf('HelloFlow', runId)?.calls; // { SubmitJob: 3, DescribeJobs: 4, ... }
+ * ```
+ */
+export function batchLauncherOf(flowName: string, runId: string): BatchLauncher | undefined {
+  return launchers.get(`${flowName}/${runId}`);
+}
+
+async function runtimeInit(ctx: RuntimeRunContext): Promise<void> {
+  const steps: ResolvedBatch[] = [];
+  for (const [stepName, decorators] of ctx.decorators ?? []) {
+    const mine = decorators.find((d) => d.name === 'batch');
+    if (!mine) continue;
+    steps.push(
+      resolveBatchStep({
+        flowName: ctx.flowName,
+        stepName,
+        options: mine.options as unknown as ParsedBatchOptions,
+        decorators,
+      }),
+    );
+  }
+  if (steps.length === 0) return;
+  const launcher = new BatchLauncher({ run: ctx, steps, ...launcherOverrides });
+  launchers.set(`${ctx.flowName}/${ctx.runId}`, launcher);
+  try {
+    await launcher.prepare();
+  } catch (err) {
+    launchers.delete(`${ctx.flowName}/${ctx.runId}`);
+    launcher.close();
+    throw err;
+  }
+}
+
+function runtimeFinished(ctx: RuntimeRunContext): void {
+  const key = `${ctx.flowName}/${ctx.runId}`;
+  launchers.get(key)?.close();
+  launchers.delete(key);
+}
+
+function launcher(ctx: RuntimeTaskContext<ParsedBatchOptions>): TaskLauncher | undefined {
+  const found = launchers.get(`${ctx.flowName}/${ctx.runId}`);
+  if (found) return found;
+  throw new BatchConfigError(
+    `@batch on step ${ctx.flowName}.${ctx.stepName}: no AWS Batch launcher for run ${ctx.runId} (the ` +
+      "plugin's runtimeInit did not run in this process).",
+    { setting: 'METAFLOW_BATCH_JOB_QUEUE', flow: ctx.flowName, step: ctx.stepName },
+  );
+}
+
 function stepInit(ctx: StepInitContext<ParsedBatchOptions>): void {
   const resolved = resolveBatchStep(ctx);
   // Write the effective sizes back (as Metaflow does), so attempt records show what the job gets. Each is
@@ -134,8 +221,9 @@ function stepInit(ctx: StepInitContext<ParsedBatchOptions>): void {
 
 /**
  * The `@batch` plugin: `parseOptions` checks shapes and fills defaults; `stepInit` merges `@resources`,
- * resolves settings and runs every check that does not need the platform (a missing queue is deferred
- * to launch, so the step still runs locally). No `launcher` hook yet.
+ * resolves settings and runs every check that does not need the platform (a missing queue is an error
+ * of `runtimeInit`); `runtimeInit` prepares the run's {@link BatchLauncher}, `launcher` returns it,
+ * `runtimeFinished` closes it.
  *
  * @example
  * ```ts
@@ -147,6 +235,9 @@ export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
   optionNames: BATCH_OPTION_NAMES,
   parseOptions: parseBatchOptions,
   stepInit,
+  runtimeInit,
+  launcher,
+  runtimeFinished,
 };
 
 /**

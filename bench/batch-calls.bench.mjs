@@ -1,0 +1,230 @@
+/**
+ * batch-calls: the AWS calls `@batch` makes for a 200-way foreach, by kind, against a moto server of its own
+ * in SIMPLE mode (no containers), counted by a loopback proxy in front of moto's Batch and Logs API (S3
+ * goes straight to moto and is not counted). Shown beside what Metaflow's design makes for the same flow
+ * (shared/reference/metaflow-batch.md §19: three look-ups per task — DescribeJobQueues,
+ * DescribeComputeEnvironments, DescribeJobDefinitions — and one DescribeJobs per second per running task).
+ *
+ * What is measured: in simple mode moto marks each job SUCCEEDED without running it, so the foreach's
+ * tasks record no result and the run fails after the foreach step (`start` is local and real). The counts
+ * are those of the foreach step (`start` and the rest make no Batch call): 200 jobs submitted at once
+ * (`--max-workers 200`), followed by one poller until they all ended.
+ *
+ * @module
+ */
+
+import http from 'node:http';
+import path from 'node:path';
+import { createBatchResources } from '../scripts/aws-local.mjs';
+import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
+import { describeExit, hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
+
+/** The benchmark's name (`npm run bench -- batch-calls`). */
+export const name = 'batch-calls';
+
+/** Where it comes in a full run. */
+export const order = 60;
+
+/** One line on what it measures. */
+export const description = 'AWS calls per task of a 200-way @batch foreach (moto, simple mode) vs. Metaflow';
+
+const FLOW = 'test/e2e/batch/flows/wide-flow.ts';
+const WIDTH = 200;
+const POLL_MS = 1000;
+const TIMEOUT_MS = 10 * 60_000;
+const QUEUE = 'bench-queue';
+const AWS_ENV = {
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
+
+/** Batch REST paths and Logs targets → action names. */
+function actionOf(req) {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') return target.split('.').pop();
+  const m = /^\/v1\/([a-z]+)/.exec(req.url ?? '');
+  if (!m) return `other ${req.method} ${req.url}`;
+  const names = {
+    submitjob: 'SubmitJob',
+    describejobs: 'DescribeJobs',
+    registerjobdefinition: 'RegisterJobDefinition',
+    describejobdefinitions: 'DescribeJobDefinitions',
+    describejobqueues: 'DescribeJobQueues',
+    describecomputeenvironments: 'DescribeComputeEnvironments',
+    listjobs: 'ListJobs',
+    terminatejob: 'TerminateJob',
+  };
+  return names[m[1]] ?? m[1];
+}
+
+/** A counting proxy to `target`; resolves `{ url, counts, describeJobs: [{ at, ids }], close }`. */
+function countingProxy(target) {
+  const counts = {};
+  const describeJobs = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const action = actionOf(req);
+      counts[action] = (counts[action] ?? 0) + 1;
+      if (action === 'DescribeJobs') {
+        let ids = 0;
+        try {
+          ids = JSON.parse(body.toString('utf8')).jobs?.length ?? 0;
+        } catch {}
+        describeJobs.push({ at: performance.now(), ids });
+      }
+      const url = new URL(req.url ?? '/', target);
+      const out = http.request(
+        url,
+        { method: req.method, headers: { ...req.headers, host: url.host } },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      out.end(body);
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}`, counts, describeJobs, close: () => server.close() });
+    });
+  });
+}
+
+/** Groups DescribeJobs calls into poll cycles (calls less than half an interval apart). */
+function cycles(calls) {
+  const out = [];
+  for (const c of calls) {
+    const last = out.at(-1);
+    if (last && c.at - last.end < POLL_MS / 2) {
+      last.calls++;
+      last.ids += c.ids;
+      last.end = c.at;
+    } else out.push({ calls: 1, ids: c.ids, end: c.at });
+  }
+  return out;
+}
+
+/**
+ * Runs the wide flow against moto (simple mode) through the counting proxy.
+ *
+ * @example
+ * ```js
+ * const rows = await run(ctx);
+ * ```
+ */
+export async function run(ctx) {
+  ctx.checkCli();
+  if (!motoAvailable())
+    throw new Error("moto is not importable by python3 (python3 -c 'import moto, moto.server')");
+  const moto = await startMoto({ logDir: ctx.tempDir() });
+  let proxy;
+  try {
+    const config = await fetch(`${moto.url}/moto-api/config`, {
+      method: 'POST',
+      body: JSON.stringify({ batch: { use_docker: false } }),
+    });
+    if (!config.ok) throw new Error(`moto refused simple mode: HTTP ${config.status}`);
+    const bucket = 'bench-batch';
+    await createBatchResources(moto.url, {
+      bucket,
+      queue: QUEUE,
+      computeEnvironment: 'bench-ce',
+      role: 'bench-role',
+      region: 'us-east-1',
+    });
+    proxy = await countingProxy(moto.url);
+    const env = {
+      ...AWS_ENV,
+      AWS_ENDPOINT_URL: proxy.url,
+      METAFLOW_S3_ENDPOINT_URL: moto.url,
+      METAFLOW_BATCH_JOB_QUEUE: QUEUE,
+      METAFLOW_BATCH_CONTAINER_IMAGE: 'node:20',
+      STEPFLOW_BATCH_POLL_MS: String(POLL_MS),
+    };
+    const args = ['run', FLOW, '--datastore', 's3', '--datastore-root', `s3://${bucket}/runs`];
+    args.push('--max-workers', String(WIDTH), '--max-num-splits', String(WIDTH), '--width', String(WIDTH));
+    const cli = path.join(ctx.root, 'bin', 'stepflow.mjs');
+    const r = await runCommand(ctx.node, [cli, ...args], {
+      cwd: ctx.root,
+      env: hostNodeEnv(env),
+      stdio: 'capture',
+      timeoutMs: TIMEOUT_MS,
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    const submitted = proxy.counts.SubmitJob ?? 0;
+    if (submitted !== WIDTH) {
+      const last = out.trim().split('\n').slice(-20).join('\n    ');
+      throw new Error(
+        `expected ${WIDTH} SubmitJob calls, saw ${submitted} (${describeExit(r, TIMEOUT_MS)}):\n    ${last}`,
+      );
+    }
+    const c = proxy.counts;
+    const polls = cycles(proxy.describeJobs);
+    const maxPerCycle = Math.max(...polls.map((p) => p.calls));
+    const maxIds = Math.max(...proxy.describeJobs.map((d) => d.ids));
+    // The jobs' lifetime as the poller saw it: cycles × interval (Metaflow polls each job once per second).
+    const runningSeconds = polls.length * (POLL_MS / 1000);
+    const metaflowDescribe = WIDTH * runningSeconds;
+    const lookups =
+      (c.DescribeJobQueues ?? 0) + (c.DescribeComputeEnvironments ?? 0) + (c.DescribeJobDefinitions ?? 0);
+    ctx.log(`calls by kind: ${JSON.stringify(c)}`);
+    ctx.log(
+      `poll cycles: ${polls.length}; DescribeJobs per cycle ≤ ${maxPerCycle}; ids per call ≤ ${maxIds}`,
+    );
+    ctx.log(
+      `per task: stepflow ${((lookups + (c.RegisterJobDefinition ?? 0)) / WIDTH).toFixed(3)} look-ups, ` +
+        `${((c.DescribeJobs ?? 0) / WIDTH).toFixed(3)} DescribeJobs; Metaflow 3 look-ups, ` +
+        `${runningSeconds.toFixed(0)} DescribeJobs (1/s over ${runningSeconds.toFixed(0)} s)`,
+    );
+    return [
+      {
+        metric: 'look-ups per task (queue, CE, definition)',
+        value: lookups / WIDTH,
+        unit: 'calls',
+        baseline: { label: "Metaflow's design: 3 per task", value: 3 },
+        target: { max: 3 / WIDTH },
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'DescribeJobs per task',
+        value: (c.DescribeJobs ?? 0) / WIDTH,
+        unit: 'calls',
+        baseline: {
+          label: `Metaflow: 1/s per running task (${runningSeconds} s)`,
+          value: metaflowDescribe / WIDTH,
+        },
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'DescribeJobs per poll cycle (200 active)',
+        value: maxPerCycle,
+        unit: 'calls',
+        baseline: { label: 'Metaflow: one per active job', value: WIDTH },
+        target: { max: Math.ceil(WIDTH / 100) },
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'SubmitJob per task',
+        value: submitted / WIDTH,
+        unit: 'calls',
+        baseline: { label: 'Metaflow: 1 per task', value: 1 },
+        target: { max: 1 },
+        lowerIsBetter: true,
+      },
+    ];
+  } finally {
+    proxy?.close();
+    await moto.stop();
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The AWS Batch and CloudWatch Logs calls the launcher makes, behind a small interface ({@link BatchApi})
+ * so tests can use a fake, and the real clients loaded lazily with `createRequire` (a local run never
+ * loads the SDK). Endpoints come from the SDK's standard settings (`AWS_ENDPOINT_URL`,
+ * `AWS_ENDPOINT_URL_BATCH`, ...). Every call is counted by kind ({@link CallCounts}), for the benchmark.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import type {
+  DescribeComputeEnvironmentsCommandInput,
+  DescribeComputeEnvironmentsCommandOutput,
+  DescribeJobDefinitionsCommandInput,
+  DescribeJobDefinitionsCommandOutput,
+  DescribeJobQueuesCommandInput,
+  DescribeJobQueuesCommandOutput,
+  DescribeJobsCommandInput,
+  DescribeJobsCommandOutput,
+  ListJobsCommandInput,
+  ListJobsCommandOutput,
+  RegisterJobDefinitionCommandInput,
+  RegisterJobDefinitionCommandOutput,
+  SubmitJobCommandInput,
+  SubmitJobCommandOutput,
+  TerminateJobCommandInput,
+  TerminateJobCommandOutput,
+} from '@aws-sdk/client-batch';
+import type { GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+
+/**
+ * The AWS calls of the launcher (one method per API action, the SDK's input and output types).
+ *
+ * @example
+ * ```ts
+ * const api: BatchApi = sdkBatchApi();
+ * const { jobs } = await api.describeJobs({ jobs: ['0123-abcd'] });
+ * ```
+ */
+export interface BatchApi {
+  describeJobQueues(input: DescribeJobQueuesCommandInput): Promise<DescribeJobQueuesCommandOutput>;
+  describeComputeEnvironments(
+    input: DescribeComputeEnvironmentsCommandInput,
+  ): Promise<DescribeComputeEnvironmentsCommandOutput>;
+  describeJobDefinitions(
+    input: DescribeJobDefinitionsCommandInput,
+  ): Promise<DescribeJobDefinitionsCommandOutput>;
+  registerJobDefinition(
+    input: RegisterJobDefinitionCommandInput,
+  ): Promise<RegisterJobDefinitionCommandOutput>;
+  submitJob(input: SubmitJobCommandInput): Promise<SubmitJobCommandOutput>;
+  describeJobs(input: DescribeJobsCommandInput): Promise<DescribeJobsCommandOutput>;
+  listJobs(input: ListJobsCommandInput): Promise<ListJobsCommandOutput>;
+  terminateJob(input: TerminateJobCommandInput): Promise<TerminateJobCommandOutput>;
+  getLogEvents(input: GetLogEventsCommandInput): Promise<GetLogEventsCommandOutput>;
+  /** Releases the clients' sockets. */
+  close(): void;
+}
+
+/**
+ * AWS calls made, by action name (`SubmitJob`, `DescribeJobs`, ...).
+ *
+ * @example
+ * ```ts
+ * const counts: CallCounts = { SubmitJob: 200, DescribeJobs: 4 };
+ * ```
+ */
+export type CallCounts = Record<string, number>;
+
+type BatchSdk = typeof import('@aws-sdk/client-batch');
+type LogsSdk = typeof import('@aws-sdk/client-cloudwatch-logs');
+
+const requireHere = createRequire(import.meta.url);
+
+function load<T>(specifier: string): T {
+  // From here; else beside the S3 SDK the runtime loaded (a sibling dependency of stepflow); else the cwd.
+  const sdkPath = process.env.STEPFLOW_S3_SDK_PATH;
+  const tries = [
+    () => requireHere(specifier) as T,
+    ...(sdkPath ? [() => createRequire(sdkPath)(specifier) as T] : []),
+    () => createRequire(`${process.cwd()}/stepflow-batch.cjs`)(specifier) as T,
+  ];
+  let first: unknown;
+  for (const attempt of tries) {
+    try {
+      return attempt();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw new Error(
+    `@batch needs the package ${specifier}, which cannot be loaded (${(first as Error)?.message?.split('\n')[0]}). ` +
+      `Install it beside the flow: npm install ${specifier}.`,
+    { cause: first },
+  );
+}
+
+interface Countable {
+  middlewareStack: {
+    add(
+      mw: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+function count(client: Countable, counts: CallCounts): void {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'stepflowCallCounter' },
+  );
+}
+
+/**
+ * The real AWS clients (`@aws-sdk/client-batch`, `@aws-sdk/client-cloudwatch-logs`), loaded now, with
+ * adaptive retries; every call is added to `counts`.
+ *
+ * @example
+ * ```ts
+ * const counts: CallCounts = {};
+ * const api = sdkBatchApi(counts);
+ * await api.describeJobQueues({ jobQueues: ['my-queue'] });
+ * counts.DescribeJobQueues; // 1
+ * ```
+ */
+export function sdkBatchApi(counts: CallCounts = {}): BatchApi {
+  const quiet = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  try {
+    const b = load<BatchSdk>('@aws-sdk/client-batch');
+    const l = load<LogsSdk>('@aws-sdk/client-cloudwatch-logs');
+    const config = { retryMode: 'adaptive', maxAttempts: 8 };
+    const batch = new b.BatchClient(config);
+    const logs = new l.CloudWatchLogsClient(config);
+    count(batch as unknown as Countable, counts);
+    count(logs as unknown as Countable, counts);
+    return {
+      describeJobQueues: (i) => batch.send(new b.DescribeJobQueuesCommand(i)),
+      describeComputeEnvironments: (i) => batch.send(new b.DescribeComputeEnvironmentsCommand(i)),
+      describeJobDefinitions: (i) => batch.send(new b.DescribeJobDefinitionsCommand(i)),
+      registerJobDefinition: (i) => batch.send(new b.RegisterJobDefinitionCommand(i)),
+      submitJob: (i) => batch.send(new b.SubmitJobCommand(i)),
+      describeJobs: (i) => batch.send(new b.DescribeJobsCommand(i)),
+      listJobs: (i) => batch.send(new b.ListJobsCommand(i)),
+      terminateJob: (i) => batch.send(new b.TerminateJobCommand(i)),
+      getLogEvents: (i) => logs.send(new l.GetLogEventsCommand(i)),
+      close: () => {
+        batch.destroy();
+        logs.destroy();
+      },
+    };
+  } finally {
+    if (quiet === undefined) delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  }
+}
+
+/**
+ * A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`. The one place
+ * submissions are paced (adaptive throttling is a later issue).
+ *
+ * @example
+ * ```ts
+ * const bucket = new TokenBucket(50);
+ * await bucket.take();
+ * ```
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number = rate,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** Resolves when a token is available (callers are served in order). */
+  take(): Promise<void> {
+    const next = this.chain.then(async () => {
+      const now = performance.now();
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.last = now;
+      if (this.tokens < 1) {
+        await new Promise((r) => setTimeout(r, ((1 - this.tokens) / this.rate) * 1000));
+        this.tokens = 1;
+        this.last = performance.now();
+      }
+      this.tokens -= 1;
+    });
+    this.chain = next;
+    return next;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The container bootstrap of a `@batch` job (`node -e <this, minified> step <spec>`): the image has only
+ * `node`. It finds credentials (SDK-style), fetches the run's code package from S3 with a SigV4-signed GET
+ * (no presigned URL: a job may wait in the queue for days), checks its sha256, strips the content store's
+ * header byte, untars it, and runs the task entry point `node bundle.mjs step <spec>` with the SDK bundle
+ * of the package as `STEPFLOW_S3_SDK_PATH`, exiting with its code. Imports node built-ins only.
+ *
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { type Env, type Fetch, resolveCredentials } from './credentials.js';
+import { s3ObjectUrl, signRequest } from './sigv4.js';
+import { readUstar } from './ustar.js';
+
+/**
+ * Environment variables the launcher sets for the bootstrap.
+ *
+ * @example
+ * ```ts
+ * env[BOOTSTRAP_ENV.url] = 's3://bucket/runs/F/data/ab/abcd...';
+ * ```
+ */
+export const BOOTSTRAP_ENV = {
+  /** `s3://bucket/key` of the stored code package. */
+  url: 'STEPFLOW_CODE_PACKAGE_URL',
+  /** sha256 (hex) of the package archive. */
+  sha: 'STEPFLOW_CODE_PACKAGE_SHA',
+} as const;
+
+/**
+ * The SDK bundle's file name inside a package built for AWS Batch.
+ *
+ * @example
+ * ```ts
+ * packArchive(bundle, map, manifest, [{ name: SDK_BUNDLE_FILE, data: sdk }]);
+ * ```
+ */
+export const SDK_BUNDLE_FILE = 'aws-sdk-s3.cjs';
+
+/**
+ * Fetches the package's stored blob (header byte + archive), following a region redirect once and
+ * retrying transient failures.
+ *
+ * @example
+ * ```ts
+ * const blob = await fetchPackage('s3://b/runs/F/data/ab/abcd', process.env, fetch);
+ * ```
+ */
+export async function fetchPackage(
+  location: string,
+  env: Env,
+  fetchImpl: Fetch = fetch as unknown as Fetch,
+): Promise<Buffer> {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+  if (!m) throw new Error(`${BOOTSTRAP_ENV.url} is not an s3:// URL: ${location}`);
+  const [, bucket, key] = m as unknown as [string, string, string];
+  let region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const endpoint = env.METAFLOW_S3_ENDPOINT_URL || undefined;
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    try {
+      const credentials = await resolveCredentials(env, fetchImpl);
+      const url = s3ObjectUrl(bucket, key, region, endpoint);
+      const headers = signRequest({
+        method: 'GET',
+        url,
+        region,
+        service: 's3',
+        credentials,
+        payloadHash: 'UNSIGNED-PAYLOAD',
+      });
+      const res = (await fetchImpl(url.href, { headers })) as Awaited<ReturnType<Fetch>> & {
+        arrayBuffer?(): Promise<ArrayBuffer>;
+        headers?: { get(name: string): string | null };
+      };
+      if (res.ok && res.arrayBuffer) return Buffer.from(await res.arrayBuffer());
+      const moved = res.headers?.get('x-amz-bucket-region');
+      lastError = `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
+      if (moved && moved !== region) region = moved;
+      else if (res.status === 403 || res.status === 404) attempt++;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+  throw new Error(`could not download the code package ${location}: ${lastError}`);
+}
+
+/**
+ * The package archive's files from a stored blob: checks the header byte (0x00 raw, 0x01 gzip'd blob) and
+ * the sha256, then gunzips and untars the archive.
+ *
+ * @example
+ * ```ts
+ * const files = unpackStored(blob, sha); // Map { 'bundle.mjs' => ..., 'aws-sdk-s3.cjs' => ... }
+ * ```
+ */
+export function unpackStored(blob: Buffer, sha: string): Map<string, Buffer> {
+  if (blob.length < 2) throw new Error('the stored code package is empty');
+  const archive = blob[0] === 1 ? gunzipSync(blob.subarray(1)) : blob.subarray(1);
+  if (blob[0] !== 0 && blob[0] !== 1) throw new Error(`unknown content store header byte ${blob[0]}`);
+  const actual = createHash('sha256').update(archive).digest('hex');
+  if (actual !== sha) throw new Error(`the code package's sha256 is ${actual}, expected ${sha}`);
+  return readUstar(gunzipSync(archive));
+}
+
+/**
+ * Runs the bootstrap: downloads and unpacks the package into a temp folder, runs the task and returns its
+ * exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await bootstrap(process.argv.slice(1), process.env);
+ * ```
+ */
+export async function bootstrap(args: readonly string[], env: Env, fetchImpl?: Fetch): Promise<number> {
+  const location = env[BOOTSTRAP_ENV.url];
+  const sha = env[BOOTSTRAP_ENV.sha];
+  if (!location || !sha) throw new Error(`${BOOTSTRAP_ENV.url} and ${BOOTSTRAP_ENV.sha} must be set`);
+  const files = unpackStored(await fetchPackage(location, env, fetchImpl), sha);
+  const dir = join(env.METAFLOW_TEMPDIR || tmpdir(), `stepflow-code-${sha.slice(0, 16)}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of files) writeFileSync(join(dir, name), data);
+  const childEnv: Record<string, string | undefined> = { ...env };
+  if (files.has(SDK_BUNDLE_FILE)) childEnv.STEPFLOW_S3_SDK_PATH = join(dir, SDK_BUNDLE_FILE);
+  const run = spawnSync(process.execPath, [join(dir, 'bundle.mjs'), ...args], {
+    stdio: 'inherit',
+    env: childEnv,
+  });
+  if (run.error) throw run.error;
+  return run.status ?? (run.signal ? 128 + 9 : 1);
+}
+
+/**
+ * The bootstrap's entry (what the inline script calls): exit with the task's code, or 2 with a message
+ * when the package cannot be fetched.
+ *
+ * @example
+ * ```ts
+ * main(); // in `node -e`
+ * ```
+ */
+export function main(): void {
+  bootstrap(process.argv.slice(1), process.env).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`stepflow bootstrap: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,198 @@
+/**
+ * A fake AWS Batch + CloudWatch Logs ({@link FakeBatchApi}) for unit tests: jobs move SUBMITTED → RUNNING →
+ * SUCCEEDED (or FAILED with an exit code) one step per DescribeJobs, every call is recorded.
+ *
+ * @module
+ */
+import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
+import type { BatchApi } from './aws.js';
+
+/**
+ * How a fake job ends.
+ *
+ * @example
+ * ```ts
+ * api.plan = () => ({ status: 'FAILED', exitCode: 7, reason: 'Essential container exited' });
+ * ```
+ */
+export interface FakeJobPlan {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly exitCode?: number;
+  readonly reason?: string;
+  /** Log lines of the job. */
+  readonly lines?: readonly string[];
+  /** Leave the exit code out of DescribeJobs (as moto does); ListJobs still has it. */
+  readonly exitCodeOnlyInList?: boolean;
+}
+
+const NEXT: Partial<Record<JobStatus, JobStatus>> = { SUBMITTED: 'RUNNABLE', RUNNABLE: 'RUNNING' };
+
+/**
+ * A fake Batch API.
+ *
+ * @example
+ * ```ts
+ * const api = new FakeBatchApi({ platform: 'EC2' });
+ * const { jobId } = await api.submitJob({ jobName: 'j', jobQueue: 'q', jobDefinition: 'd' });
+ * ```
+ */
+export class FakeBatchApi implements BatchApi {
+  /** Every call, in order: `[action, input]`. */
+  readonly calls: [string, unknown][] = [];
+  readonly jobs = new Map<string, { detail: JobDetail; plan: FakeJobPlan; queue: string }>();
+  readonly definitions = new Map<string, number>();
+  /** How the next submitted job ends (default: SUCCEEDED). */
+  plan: (input: { jobName?: string }) => FakeJobPlan = () => ({ status: 'SUCCEEDED', lines: ['hello'] });
+  private nextId = 1;
+
+  constructor(private readonly options: { platforms?: readonly string[] } = {}) {}
+
+  private call(action: string, input: unknown): void {
+    this.calls.push([action, input]);
+  }
+
+  /** Number of calls of an action. */
+  count(action: string): number {
+    return this.calls.filter(([a]) => a === action).length;
+  }
+
+  describeJobQueues: BatchApi['describeJobQueues'] = async (input) => {
+    this.call('DescribeJobQueues', input);
+    const types = this.options.platforms ?? ['EC2'];
+    return {
+      $metadata: {},
+      jobQueues: (input.jobQueues ?? []).map((q) => ({
+        jobQueueName: q,
+        jobQueueArn: `arn:aws:batch:us-east-1:1:job-queue/${q}`,
+        state: 'ENABLED',
+        priority: 1,
+        computeEnvironmentOrder: types.map((_, i) => ({ order: i, computeEnvironment: `arn:ce/${q}-${i}` })),
+      })),
+    };
+  };
+
+  describeComputeEnvironments: BatchApi['describeComputeEnvironments'] = async (input) => {
+    this.call('DescribeComputeEnvironments', input);
+    const types = this.options.platforms ?? ['EC2'];
+    return {
+      $metadata: {},
+      computeEnvironments: (input.computeEnvironments ?? []).map((arn, i) => ({
+        computeEnvironmentName: arn,
+        computeEnvironmentArn: arn,
+        ...(types[i] === 'UNMANAGED'
+          ? { type: 'UNMANAGED' }
+          : { type: 'MANAGED', computeResources: { type: types[i] } }),
+      })) as never,
+    };
+  };
+
+  describeJobDefinitions: BatchApi['describeJobDefinitions'] = async (input) => {
+    this.call('DescribeJobDefinitions', input);
+    const revision = this.definitions.get(input.jobDefinitionName ?? '');
+    return {
+      $metadata: {},
+      jobDefinitions: revision
+        ? [
+            {
+              jobDefinitionName: input.jobDefinitionName,
+              revision,
+              status: 'ACTIVE',
+              type: 'container',
+              jobDefinitionArn: `arn:jd/${input.jobDefinitionName}:${revision}`,
+            },
+          ]
+        : [],
+    } as never;
+  };
+
+  registerJobDefinition: BatchApi['registerJobDefinition'] = async (input) => {
+    this.call('RegisterJobDefinition', input);
+    const name = input.jobDefinitionName ?? '';
+    const revision = (this.definitions.get(name) ?? 0) + 1;
+    this.definitions.set(name, revision);
+    const arn = `arn:jd/${input.jobDefinitionName}:${revision}`;
+    return { $metadata: {}, jobDefinitionName: input.jobDefinitionName, jobDefinitionArn: arn, revision };
+  };
+
+  submitJob: BatchApi['submitJob'] = async (input) => {
+    this.call('SubmitJob', input);
+    const jobId = `job-${this.nextId++}`;
+    const plan = this.plan(input);
+    this.jobs.set(jobId, {
+      detail: {
+        jobId,
+        jobName: input.jobName,
+        jobQueue: input.jobQueue,
+        jobDefinition: input.jobDefinition,
+        status: 'SUBMITTED',
+        startedAt: 0,
+      } as JobDetail,
+      plan,
+      queue: input.jobQueue ?? '',
+    });
+    return { $metadata: {}, jobId, jobName: input.jobName, jobArn: `arn:job/${jobId}` };
+  };
+
+  describeJobs: BatchApi['describeJobs'] = async (input) => {
+    this.call('DescribeJobs', input);
+    if ((input.jobs ?? []).length > 100) throw new Error('DescribeJobs takes at most 100 jobs');
+    const out: JobDetail[] = [];
+    for (const id of input.jobs ?? []) {
+      const job = this.jobs.get(id);
+      if (!job) continue;
+      const d = job.detail as { status?: JobStatus; statusReason?: string; container?: object };
+      const status = d.status as JobStatus;
+      if (NEXT[status]) d.status = NEXT[status];
+      else if (status === 'RUNNING') {
+        d.status = job.plan.status;
+        if (job.plan.reason) d.statusReason = job.plan.reason;
+        d.container = {
+          logStreamName: `stream/${id}`,
+          ...(job.plan.exitCodeOnlyInList ? {} : { exitCode: job.plan.exitCode ?? 0 }),
+        };
+      }
+      if (d.status === 'RUNNING') d.container = { logStreamName: `stream/${id}` };
+      out.push({ ...job.detail });
+    }
+    return { $metadata: {}, jobs: out };
+  };
+
+  listJobs: BatchApi['listJobs'] = async (input) => {
+    this.call('ListJobs', input);
+    return {
+      $metadata: {},
+      jobSummaryList: [...this.jobs.values()]
+        .filter((j) => j.queue === input.jobQueue && j.detail.status === input.jobStatus)
+        .map((j) => ({
+          jobId: j.detail.jobId,
+          jobName: j.detail.jobName,
+          container: { exitCode: j.plan.exitCode },
+        })) as never,
+    };
+  };
+
+  terminateJob: BatchApi['terminateJob'] = async (input) => {
+    this.call('TerminateJob', input);
+    const job = this.jobs.get(input.jobId ?? '');
+    if (job) {
+      job.plan = { status: 'FAILED', reason: input.reason, exitCode: 143 };
+      (job.detail as { status?: JobStatus }).status = 'RUNNING';
+    }
+    return { $metadata: {} };
+  };
+
+  getLogEvents: BatchApi['getLogEvents'] = async (input) => {
+    this.call('GetLogEvents', input);
+    const id = (input.logStreamName ?? '').replace('stream/', '');
+    const lines = this.jobs.get(id)?.plan.lines ?? [];
+    const start = input.nextToken ? Number(input.nextToken) : 0;
+    const page = lines.slice(start, start + 2);
+    return {
+      $metadata: {},
+      events: page.map((message, i) => ({ message, timestamp: start + i })),
+      nextForwardToken: String(start + page.length),
+    };
+  };
+
+  close(): void {}
+}

@@ -1,0 +1,88 @@
+/**
+ * Following a job's CloudWatch Logs stream: GetLogEvents from the head, page after page with the forward
+ * token, so each line is pushed once and in order, while the job runs and once more after it ended.
+ *
+ * @module
+ */
+import type { BatchApi } from './aws.js';
+
+/**
+ * The log group AWS Batch writes to by default (awslogs driver without an `awslogs-group` option).
+ *
+ * @example
+ * ```ts
+ * new LogFollower(api, DEFAULT_LOG_GROUP, (line) => console.log(line));
+ * ```
+ */
+export const DEFAULT_LOG_GROUP = '/aws/batch/job';
+
+/**
+ * Reads one log stream incrementally.
+ *
+ * @example
+ * ```ts
+ * const logs = new LogFollower(api, '/aws/batch/job', (line) => stdout.write(`${line}\n`));
+ * logs.poll(streamName);        // while RUNNING (no-op while a read is in flight)
+ * await logs.drain(streamName); // after the job ended
+ * ```
+ */
+export class LogFollower {
+  private token: string | undefined;
+  private busy: Promise<void> | undefined;
+
+  constructor(
+    private readonly api: Pick<BatchApi, 'getLogEvents'>,
+    private readonly group: string,
+    private readonly push: (line: string) => void,
+    private readonly onError: (message: string) => void = () => {},
+  ) {}
+
+  /** Reads what is new, unless a read is already running. */
+  poll(stream: string): void {
+    if (this.busy) return;
+    this.busy = this.read(stream)
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) this.onError(`reading log stream ${stream}: ${(err as Error)?.message ?? err}`);
+      })
+      .finally(() => {
+        this.busy = undefined;
+      });
+  }
+
+  /** Waits for a running read, then reads to the end (retrying a stream that does not exist yet). */
+  async drain(stream: string, retries = 1, delayMs = 1000): Promise<void> {
+    await this.busy;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.read(stream);
+        return;
+      } catch (err) {
+        if (attempt >= retries) {
+          this.onError(`reading log stream ${stream}: ${(err as Error)?.message ?? err}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  private async read(stream: string): Promise<void> {
+    for (;;) {
+      const page = await this.api.getLogEvents({
+        logGroupName: this.group,
+        logStreamName: stream,
+        startFromHead: true,
+        ...(this.token ? { nextToken: this.token } : {}),
+      });
+      for (const event of page.events ?? []) this.push(event.message ?? '');
+      const next = page.nextForwardToken;
+      if (!next || next === this.token) return;
+      this.token = next;
+      if ((page.events ?? []).length === 0) return;
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'ResourceNotFoundException';
+}

@@ -1,0 +1,301 @@
+/**
+ * The run's AWS Batch launcher: made once per run by the plugin's `runtimeInit`, it checks the datastore is
+ * S3, prepares every `@batch` step before the first task (queue platforms, platform checks, job
+ * definitions: see prepare.ts), stores the code package with the SDK bundle the container needs, and
+ * launches each attempt as a job (batch-job.ts) followed by one poller for the run.
+ *
+ * @module
+ */
+import { PassThrough } from 'node:stream';
+import { taskPrefix } from '../../datastore/keys.js';
+import type { StorageBackend } from '../../datastore/storage.js';
+import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../decorators/contract.js';
+import { packArchive, sha256Hex } from '../../package/archive.js';
+import { codePackageKey, storeCodePackage } from '../../package/store.js';
+import type { CodePackage } from '../../package/types.js';
+import { type BatchApi, type CallCounts, sdkBatchApi, TokenBucket } from './aws.js';
+import { BatchJob, type BatchJobRecord } from './batch-job.js';
+import { BOOTSTRAP_ENV, SDK_BUNDLE_FILE } from './bootstrap/main.js';
+import { BOOTSTRAP_SCRIPT } from './bootstrap/script.js';
+import { BatchConfigError } from './errors.js';
+import { JobPoller } from './poller.js';
+import { BatchPreparation, type PreparedStep } from './prepare.js';
+import type { ResolvedBatch } from './resolve.js';
+import { s3SdkBundle } from './sdk-bundle.js';
+import { submitJobRequest } from './submit-job.js';
+
+/** Local settings passed on to the job, when set (never credentials). */
+const PASSED_ENV = [
+  'METAFLOW_S3_ENDPOINT_URL',
+  'METAFLOW_S3_SERVER_SIDE_ENCRYPTION',
+  'METAFLOW_S3_RETRY_COUNT',
+  'METAFLOW_USER',
+] as const;
+
+/**
+ * Options of {@link BatchLauncher}.
+ *
+ * @example
+ * ```ts
+ * const options: BatchLauncherOptions = { run: ctx, steps: [resolved], pollMs: 250 };
+ * ```
+ */
+export interface BatchLauncherOptions {
+  readonly run: RuntimeRunContext;
+  /** The `@batch` steps of the run, resolved. */
+  readonly steps: readonly ResolvedBatch[];
+  /** The AWS calls (default: the SDK clients, counted into {@link BatchLauncher.calls}). */
+  readonly api?: BatchApi;
+  /** Poll interval in ms (default `STEPFLOW_BATCH_POLL_MS` or 1000). */
+  readonly pollMs?: number;
+  /** Submissions per second (default 50). */
+  readonly submitRate?: number;
+  /** The launching environment (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Stores the package the jobs fetch (default {@link storeBatchPackage}; tests skip the SDK bundle). */
+  readonly storePackage?: typeof storeBatchPackage;
+}
+
+/**
+ * Launches the `@batch` tasks of one run as AWS Batch jobs.
+ *
+ * @example
+ * ```ts
+ * const launcher = new BatchLauncher({ run: ctx, steps: [resolved] });
+ * await launcher.prepare();
+ * const task = launcher.launch(spec);
+ * ```
+ */
+export class BatchLauncher implements TaskLauncher {
+  readonly name = 'batch';
+  /** AWS calls made by this run's launcher, by action. */
+  readonly calls: CallCounts = {};
+  private readonly api: BatchApi;
+  private sdk: BatchApi | undefined;
+  private readonly poller: JobPoller;
+  private readonly bucket: TokenBucket;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly preparation: BatchPreparation;
+  private prepared:
+    | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
+    | undefined;
+
+  constructor(private readonly options: BatchLauncherOptions) {
+    // The SDK is loaded on the first AWS call, after the datastore check.
+    this.api =
+      options.api ??
+      lazyApi(() => {
+        this.sdk ??= sdkBatchApi(this.calls);
+        return this.sdk;
+      });
+    this.env = options.env ?? process.env;
+    const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
+    this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
+    this.bucket = new TokenBucket(options.submitRate ?? 50);
+    this.preparation = new BatchPreparation(this.api);
+  }
+
+  /** Job definitions this run registered (names): none on a second identical run. */
+  get registered(): readonly string[] {
+    return this.preparation.registered;
+  }
+
+  /** The poller (for tests and the benchmark). */
+  get jobPoller(): JobPoller {
+    return this.poller;
+  }
+
+  /**
+   * Everything before the first job, once: the datastore must be S3; queues, platform checks and job
+   * definitions for every `@batch` step; the code package with the SDK bundle stored. Throws (and nothing
+   * is submitted) when any step is invalid.
+   */
+  prepare(): Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }> {
+    this.prepared ??= this.doPrepare();
+    return this.prepared;
+  }
+
+  private async doPrepare(): Promise<{
+    steps: Map<string, PreparedStep>;
+    pkg: { sha: string; url: string };
+  }> {
+    const { run } = this.options;
+    const storage = requireS3(run);
+    const { steps, notices } = await this.preparation.prepareSteps(this.options.steps);
+    for (const n of notices) run.notice?.(n);
+    if (!run.codePackage) throw new Error('@batch: the runtime passed no code package to runtimeInit');
+    const pkg = await (this.options.storePackage ?? storeBatchPackage)(
+      storage,
+      run.flowName,
+      run.codePackage,
+    );
+    return { steps, pkg };
+  }
+
+  launch(spec: TaskLaunchSpec): TaskLaunchedTask {
+    const prepared = this.prepare();
+    const stepName = spec.task.stepName;
+    const stepFuture = prepared.then(({ steps }) => steps.get(stepName));
+    const job = new DeferredJob(this, spec, prepared, stepFuture);
+    return job.task;
+  }
+
+  /** @internal Builds the job of a spec once the run is prepared. */
+  makeJob(spec: TaskLaunchSpec, step: PreparedStep, pkg: { sha: string; url: string }): BatchJob {
+    const { run } = this.options;
+    const storage = run.storage as StorageBackend;
+    const prefix = taskPrefix(run.flowName, run.runId, spec.task.stepName, spec.task.taskId);
+    return new BatchJob(
+      {
+        api: this.api,
+        poller: this.poller,
+        pace: () => this.bucket.take(),
+        writeRecord: async (record: BatchJobRecord) => {
+          const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
+          await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
+        },
+      },
+      step,
+      { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
+      async () => {
+        const environment: Record<string, string> = {};
+        for (const name of PASSED_ENV) {
+          const value = this.env[name];
+          if (value) environment[name] = value;
+        }
+        Object.assign(environment, spec.env, {
+          [BOOTSTRAP_ENV.url]: pkg.url,
+          [BOOTSTRAP_ENV.sha]: pkg.sha,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        });
+        if (run.user && !environment.METAFLOW_USER) environment.METAFLOW_USER = run.user;
+        return submitJobRequest({
+          resolved: step.resolved,
+          platform: step.queue.platform,
+          runId: run.runId,
+          taskId: spec.task.taskId,
+          attempt: spec.task.attempt,
+          user: run.user ?? 'unknown',
+          command: ['node', '-e', BOOTSTRAP_SCRIPT, 'step', JSON.stringify(spec.task)],
+          environment,
+          jobDefinition: step.jobDefinition,
+          localEnv: this.env,
+        });
+      },
+    );
+  }
+
+  /** Stops polling and releases the clients (end of the run). */
+  close(): void {
+    this.poller.stop();
+    this.sdk?.close();
+    if (this.options.api) this.api.close();
+  }
+}
+
+type TaskLaunchedTask = ReturnType<TaskLauncher['launch']>;
+
+/** A {@link BatchApi} whose real clients are made on its first call. */
+function lazyApi(make: () => BatchApi): BatchApi {
+  const call =
+    <K extends Exclude<keyof BatchApi, 'close'>>(key: K) =>
+    (input: Parameters<BatchApi[K]>[0]) =>
+      (make()[key] as (i: typeof input) => ReturnType<BatchApi[K]>)(input);
+  return {
+    describeJobQueues: call('describeJobQueues'),
+    describeComputeEnvironments: call('describeComputeEnvironments'),
+    describeJobDefinitions: call('describeJobDefinitions'),
+    registerJobDefinition: call('registerJobDefinition'),
+    submitJob: call('submitJob'),
+    describeJobs: call('describeJobs'),
+    listJobs: call('listJobs'),
+    terminateJob: call('terminateJob'),
+    getLogEvents: call('getLogEvents'),
+    close: () => {},
+  } as BatchApi;
+}
+
+/** A launched task whose job is made once the run is prepared (so `launch` stays synchronous). */
+class DeferredJob {
+  readonly task: TaskLaunchedTask;
+
+  constructor(
+    launcher: BatchLauncher,
+    spec: TaskLaunchSpec,
+    prepared: ReturnType<BatchLauncher['prepare']>,
+    stepFuture: Promise<PreparedStep | undefined>,
+  ) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let job: BatchJob | undefined;
+    let killed: string | undefined;
+    const done = Promise.all([prepared, stepFuture]).then(
+      ([{ pkg }, step]) => {
+        if (!step)
+          throw new Error(`step ${spec.task.stepName} has no @batch decorator prepared for this run`);
+        if (killed) return { exitCode: null, signal: null, killedReason: killed };
+        job = launcher.makeJob(spec, step, pkg);
+        job.stdout.pipe(stdout);
+        job.stderr.pipe(stderr);
+        return job.task.done;
+      },
+      (err: unknown) => {
+        const text = `could not launch ${spec.pathspec} on AWS Batch: ${(err as Error)?.message ?? err}`;
+        stderr.end(`[@batch] ${text}\n`);
+        stdout.end();
+        return { exitCode: null, signal: null, killedReason: text };
+      },
+    );
+    const guarded = done.catch((err: unknown) => {
+      const text = `could not launch ${spec.pathspec} on AWS Batch: ${(err as Error)?.message ?? err}`;
+      if (!stderr.writableEnded) stderr.end(`[@batch] ${text}\n`);
+      if (!stdout.writableEnded) stdout.end();
+      return { exitCode: null, signal: null, killedReason: text };
+    });
+    this.task = {
+      stdout,
+      stderr,
+      done: guarded,
+      kill: async (reason: string) => {
+        killed ??= reason;
+        if (job) await job.task.kill(reason);
+        await guarded;
+      },
+    };
+  }
+}
+
+/** The run's storage, which must be S3 for `@batch` (the job reads and writes it from AWS). */
+function requireS3(run: RuntimeRunContext): StorageBackend {
+  if (run.storage?.kind === 's3') return run.storage;
+  throw new BatchConfigError(
+    `@batch steps of ${run.flowName} run on AWS Batch, which cannot reach the ${run.storage?.kind ?? 'unknown'} ` +
+      'datastore of this machine. Run with --datastore s3 (and --datastore-root s3://bucket/prefix), or set ' +
+      'METAFLOW_DEFAULT_DATASTORE=s3 with METAFLOW_DATASTORE_SYSROOT_S3.',
+    { setting: 'METAFLOW_DEFAULT_DATASTORE', flow: run.flowName },
+  );
+}
+
+/**
+ * Stores the run's code package with the AWS SDK bundle added (`aws-sdk-s3.cjs`), content-addressed like
+ * any package; returns its sha and `s3://` location for the bootstrap.
+ *
+ * @example
+ * ```ts
+ * const { sha, url } = await storeBatchPackage(storage, 'HelloFlow', pkg);
+ * ```
+ */
+export async function storeBatchPackage(
+  storage: StorageBackend,
+  flowName: string,
+  pkg: CodePackage,
+): Promise<{ sha: string; url: string }> {
+  const sdk = await s3SdkBundle();
+  const archive = packArchive(pkg.bundle, pkg.sourceMap, pkg.manifest, [
+    { name: SDK_BUNDLE_FILE, data: sdk },
+  ]);
+  const sha = sha256Hex(archive);
+  await storeCodePackage(storage, flowName, { ...pkg, sha, archive });
+  const root = storage.root.replace(/\/+$/, '');
+  return { sha, url: `${root}/${codePackageKey(flowName, sha)}` };
+}
