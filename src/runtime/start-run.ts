@@ -153,7 +153,11 @@ export function prepareRun(options: RunOptions): PreparedRun {
         for (const plugin of plugins) await plugin?.runtimeInit?.(runContext);
       } catch (err) {
         // Nothing was launched: record the run as failed so history does not show it running forever.
-        await fds.writeRunStatus(runId, { status: 'failed', endedAt: new Date().toISOString(), failedTasks: [] });
+        await fds.writeRunStatus(runId, {
+          status: 'failed',
+          endedAt: new Date().toISOString(),
+          failedTasks: [],
+        });
         throw err;
       }
       const running = scheduler.run();
