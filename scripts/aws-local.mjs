@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CREDS_PATH, startCredsServer } from './lib/creds-server.mjs';
 import { ensureDocker } from './lib/docker.mjs';
-import { motoAvailable, startMoto } from './lib/moto.mjs';
+import { motoAvailable, pythonCommand, startMoto } from './lib/moto.mjs';
 import {
   DEFAULT_IMAGE_TAG,
   ensureNodeImage,
@@ -143,7 +143,9 @@ export function needsLocalAws(files) {
 
 /** Whether moto can run Batch jobs in containers: python3 imports moto's server and docker-py. */
 function motoDockerAvailable() {
-  return motoAvailable() && spawnSync('python3', ['-c', 'import docker'], { stdio: 'ignore' }).status === 0;
+  return (
+    motoAvailable() && spawnSync(pythonCommand(), ['-c', 'import docker'], { stdio: 'ignore' }).status === 0
+  );
 }
 
 /** Credentials endpoint on the image's port; a foreign program on that port means a rebuild on a new one. */

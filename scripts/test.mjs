@@ -27,6 +27,7 @@
  *
  * @module
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,11 @@ main().catch((err) => fail('test runner', err.stack ?? String(err)));
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  // Remember which python3 this PATH means before test processes get the host node's folder first on PATH.
+  if (!process.env.STEPFLOW_PYTHON) {
+    const found = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
+    if (found) process.env.STEPFLOW_PYTHON = found;
+  }
   const plan = planSteps(opts);
   // The pinned Node 22 binary lives apart (tools/node22) so its `node` never shadows Node 20; install it
   // once, since the unit tests and the node22 step both use it.

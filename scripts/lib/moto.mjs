@@ -9,9 +9,19 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-/** True when python3 can import moto's server. */
+/**
+ * The python3 that has moto: `STEPFLOW_PYTHON` when set (scripts/test.mjs sets it from its own PATH, since
+ * test processes get the host node's folder first on PATH, where Debian's python3 lacks moto), else `python3`.
+ */
+export function pythonCommand() {
+  return process.env.STEPFLOW_PYTHON || 'python3';
+}
+
+/** True when that python3 can import moto's server. */
 export function motoAvailable() {
-  const r = spawnSync('python3', ['-c', 'import moto, moto.server, flask, flask_cors'], { stdio: 'ignore' });
+  const r = spawnSync(pythonCommand(), ['-c', 'import moto, moto.server, flask, flask_cors'], {
+    stdio: 'ignore',
+  });
   return r.status === 0;
 }
 
@@ -51,7 +61,7 @@ export async function startMoto({ logDir, env = process.env }) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const log = fs.openSync(path.join(logDir, `moto-${port}.log`), 'w');
-    const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    const child = spawn(pythonCommand(), ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
       env: { ...env, MOTO_DOCKER_NETWORK_MODE: 'host' },
       stdio: ['ignore', log, log],
     });

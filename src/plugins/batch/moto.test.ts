@@ -24,43 +24,6 @@ let logDir: string;
 const saved = { ...process.env };
 const QUEUE = 'simple-queue';
 
-before(async () => {
-  const { motoAvailable, startMoto } = await scripts<{
-    motoAvailable(): boolean;
-    startMoto(o: { logDir: string }): Promise<Moto>;
-  }>('lib/moto.mjs');
-  if (!motoAvailable()) return;
-  logDir = await mkdtemp(path.join(tmpdir(), 'stepflow-moto-'));
-  moto = await startMoto({ logDir });
-  const config = await fetch(`${moto.url}/moto-api/config`, {
-    method: 'POST',
-    body: JSON.stringify({ batch: { use_docker: false } }),
-  });
-  assert.ok(config.ok, 'moto switched to simple mode');
-  const { createBatchResources } = await scripts<{
-    createBatchResources(endpoint: string, o: Record<string, string>): Promise<void>;
-  }>('aws-local.mjs');
-  await createBatchResources(moto.url, {
-    bucket: 'simple-bucket',
-    queue: QUEUE,
-    computeEnvironment: 'simple-ce',
-    role: 'simple-role',
-    region: 'us-east-1',
-  });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.url,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-  });
-});
-
-after(async () => {
-  process.env = saved;
-  await moto?.stop();
-  if (logDir) await rm(logDir, { recursive: true, force: true });
-});
-
 function skipWithoutMoto(t: { skip(m: string): void }): boolean {
   if (moto) return false;
   if (process.env.CI === 'true') throw new Error('moto (python3 -m moto.server) is required under CI=true');
@@ -78,6 +41,44 @@ function step(stepName: string, options: Record<string, unknown> = {}) {
 }
 
 describe('@batch against moto (simple mode)', () => {
+  // Hooks inside the suite: a file-level before() is not awaited before a suite's tests on Node 20.
+  before(async () => {
+    const { motoAvailable, startMoto } = await scripts<{
+      motoAvailable(): boolean;
+      startMoto(o: { logDir: string }): Promise<Moto>;
+    }>('lib/moto.mjs');
+    if (!motoAvailable()) return;
+    logDir = await mkdtemp(path.join(tmpdir(), 'stepflow-moto-'));
+    moto = await startMoto({ logDir });
+    const config = await fetch(`${moto.url}/moto-api/config`, {
+      method: 'POST',
+      body: JSON.stringify({ batch: { use_docker: false } }),
+    });
+    assert.ok(config.ok, 'moto switched to simple mode');
+    const { createBatchResources } = await scripts<{
+      createBatchResources(endpoint: string, o: Record<string, string>): Promise<void>;
+    }>('aws-local.mjs');
+    await createBatchResources(moto.url, {
+      bucket: 'simple-bucket',
+      queue: QUEUE,
+      computeEnvironment: 'simple-ce',
+      role: 'simple-role',
+      region: 'us-east-1',
+    });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+    });
+  });
+
+  after(async () => {
+    process.env = saved;
+    await moto?.stop();
+    if (logDir) await rm(logDir, { recursive: true, force: true });
+  });
+
   it('resolves an unmanaged queue as EC2, once per queue', async (t) => {
     if (skipWithoutMoto(t)) return;
     const counts: CallCounts = {};
