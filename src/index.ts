@@ -102,18 +102,13 @@ export {
 export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-spec.js';
 export type { ParameterOptions, ParameterType } from './flow/metadata.js';
 export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
-export {
-  type BatchOptions,
-  batch,
-  type CatchErrorOptions,
-  type CaughtError,
-  catchError,
-  type EnvironmentOptions,
-  environment,
-  type ResourcesOptions,
-  type RetryOptions,
-  resources,
-  retry,
-  type TimeoutOptions,
-  timeout,
+export type {
+  BatchOptions,
+  CatchErrorOptions,
+  CaughtError,
+  EnvironmentOptions,
+  ResourcesOptions,
+  RetryOptions,
+  TimeoutOptions,
 } from './plugins/index.js';
+export { batch, catchError, environment, resources, retry, timeout } from './plugins/recorders.js';

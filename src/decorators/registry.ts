@@ -25,6 +25,32 @@ export function registerStepDecorator<O>(plugin: StepDecoratorPlugin<O>): void {
 }
 
 /**
+ * Registers only the in-task hooks of a plugin, for task processes, which need neither its option
+ * parsing nor its runtime hooks. When the full plugin is already registered (in the CLI, which imports
+ * the built-in plugins before it loads a flow's code package), that one stays.
+ *
+ * @example
+ * ```ts
+ * registerTaskHooks('catchError', catchErrorTaskHooks);
+ * ```
+ */
+export function registerTaskHooks(
+  name: string,
+  hooks: Pick<
+    StepDecoratorPlugin<never>,
+    'taskPreStep' | 'taskDecorate' | 'taskPostStep' | 'taskException' | 'taskFinished'
+  >,
+): void {
+  if (registry.has(name)) return;
+  registry.set(name, {
+    name,
+    optionNames: [],
+    parseOptions: (raw) => raw,
+    ...(hooks as Partial<StepDecoratorPlugin<unknown>>),
+  });
+}
+
+/**
  * The plugin registered under `name`, if any.
  *
  * @example

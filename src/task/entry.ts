@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import '../plugins/index.js';
+import '../plugins/task-hooks.js';
 import { installLazyExtraCa } from './extra-ca.js';
 import { errorInfo, runTask } from './run-task.js';
 import { parseTaskArgs } from './spec.js';
