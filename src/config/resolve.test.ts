@@ -244,9 +244,9 @@ describe('loadConfig: typed values', () => {
 
 describe('loadConfig: defaults', () => {
   it('uses the documented defaults', () => {
-    const config = loadConfig({ METAFLOW_HOME: path.join(home, 'none') }, { cwd: '/work/project' });
+    const config = loadConfig({ METAFLOW_HOME: path.join(home, 'none') }, { cwd: '/home/me/project' });
     assert.equal(config.get('DEFAULT_DATASTORE'), 'local');
-    assert.equal(config.get('DATASTORE_SYSROOT_LOCAL'), path.join('/work/project', '.stepflow'));
+    assert.equal(config.get('DATASTORE_SYSROOT_LOCAL'), path.join('/home/me/project', '.stepflow'));
     assert.equal(config.get('DEFAULT_RUNTIME_LIMIT'), 432000);
     assert.equal(config.get('BATCH_EMIT_TAGS'), false);
     assert.deepEqual(config.get('BATCH_DEFAULT_TAGS'), {});
@@ -256,7 +256,7 @@ describe('loadConfig: defaults', () => {
     assert.equal(config.get('DATATOOLS_S3ROOT'), undefined);
     assert.equal(config.get('MAX_WORKERS'), 16);
     assert.equal(config.get('SPOT_RETRIES'), 3);
-    assert.equal(config.get('ARTIFACT_LOCALROOT'), '/work/project');
+    assert.equal(config.get('ARTIFACT_LOCALROOT'), '/home/me/project');
     assert.deepEqual(config.get('S3_CLIENT_RETRY_CONFIG'), { max_attempts: 10, mode: 'adaptive' });
     assert.deepEqual(config.source('DATASTORE_SYSROOT_LOCAL'), {
       kind: 'default',

@@ -137,5 +137,5 @@ test('openStorage opens local, refuses unknown kinds and accepts registered ones
   assert.ok(storageBackendKinds().includes('memory-test'));
   const memory = await openStorage({ kind: 'memory-test', root: 'mem://a' });
   assert.equal(memory.root, 'mem://a');
-  assert.equal(defaultLocalRoot('/work/p'), path.join('/work/p', '.stepflow'));
+  assert.equal(defaultLocalRoot('/home/me/p'), path.join('/home/me/p', '.stepflow'));
 });

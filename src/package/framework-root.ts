@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
  *
  * @example
  * ```ts
- * const root: FrameworkRoot = { dir: '/work/main/dist', ext: 'js' };
+ * const root: FrameworkRoot = { dir: '/app/node_modules/stepflow/dist', ext: 'js' };
  * ```
  */
 export interface FrameworkRoot {
@@ -27,7 +27,7 @@ export interface FrameworkRoot {
  *
  * @example
  * ```ts
- * const { dir, ext } = frameworkRoot(); // { dir: '/work/main/src', ext: 'ts' } under tsx
+ * const { dir, ext } = frameworkRoot(); // { dir: '/repo/stepflow/src', ext: 'ts' } under tsx
  * const indexFile = path.join(dir, `index.${ext}`);
  * ```
  */

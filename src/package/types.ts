@@ -34,7 +34,7 @@ export interface PackageManifest {
  *
  * @example
  * ```ts
- * const pkg: CodePackage = await buildCodePackage('/work/flows/flow.ts');
+ * const pkg: CodePackage = await buildCodePackage('/home/me/flows/flow.ts');
  * console.log(pkg.sha, pkg.archive.length, pkg.manifest.inputs);
  * ```
  */
