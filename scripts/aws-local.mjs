@@ -172,7 +172,7 @@ async function startCreds(image, tag, log) {
  *   timings: Record<string, number>, stop: () => Promise<void> }>}
  * @example
  * ```js
- * const aws = await startLocalAws({ logDir: '.ci/work' });
+ * const aws = await startLocalAws({ logDir: '.ci/logs' });
  * try {
  *   // submit jobs to aws.settings.queue on aws.settings.endpoint
  * } finally {

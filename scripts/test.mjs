@@ -87,7 +87,7 @@ let moto;
 /** The local AWS Batch stand-in (docker + job image + credentials endpoint + queue), for batch tests only. */
 let localAws;
 let localAwsTried = false;
-const LOG_DIR = path.join(ROOT, '.ci', 'work');
+const LOG_DIR = path.join(ROOT, '.ci', 'logs');
 process.on('exit', stopServices);
 
 main().catch((err) => fail('test runner', err.stack ?? String(err)));

@@ -170,7 +170,7 @@ async function installDocker(log) {
  * @returns {Promise<{ pid?: number, installed: boolean, timings: Record<string, number>, stop: () => Promise<void> }>}
  * @example
  * ```js
- * const dockerd = await ensureDocker({ logDir: '.ci/work', install: true });
+ * const dockerd = await ensureDocker({ logDir: '.ci/logs', install: true });
  * try { docker(['info']); } finally { await dockerd.stop(); }
  * ```
  */

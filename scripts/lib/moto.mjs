@@ -51,7 +51,7 @@ async function answers(url) {
  * @param {{ logDir: string, env?: NodeJS.ProcessEnv }} options
  * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
  * @example
- * const moto = await startMoto({ logDir: '.ci/work' });
+ * const moto = await startMoto({ logDir: '.ci/logs' });
  * process.env.STEPFLOW_TEST_AWS_ENDPOINT = moto.url;
  * await moto.stop();
  */
