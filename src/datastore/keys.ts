@@ -38,7 +38,13 @@ export const PARAMETERS_TASK = '0';
  * const kind: AttemptFileKind = 'done.json';
  * ```
  */
-export type AttemptFileKind = 'attempt.json' | 'data.json' | 'done.json' | 'stdout.log' | 'stderr.log';
+export type AttemptFileKind =
+  | 'attempt.json'
+  | 'data.json'
+  | 'done.json'
+  | 'stdout.log'
+  | 'stderr.log'
+  | 'inputs.json';
 
 /**
  * Checks that `value` can be one segment of a key: non-empty, no `/` or `\`, not `.` or `..`,

@@ -93,6 +93,11 @@ export interface TaskSpec {
   readonly errorRetries: number;
   /** Run-relative pathspecs (`step/taskId`) of the input tasks. */
   readonly inputs: readonly string[];
+  /**
+   * Storage key of a JSON array of the inputs, when a launcher moved them out of the spec because they were
+   * too many to send (a join after a very wide foreach on AWS Batch); `inputs` is then empty.
+   */
+  readonly inputsKey?: string;
   readonly foreachStack: readonly ForeachFrame[];
   /** The storage the task reads and writes (`{ kind: 'local', root }`, ...). */
   readonly storage: { readonly kind: string; readonly root: string };

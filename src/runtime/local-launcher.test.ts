@@ -20,6 +20,13 @@ before(async () => {
        lazy: process.env.STEPFLOW_EXTRA_CA_CERTS, extra: process.env.NODE_EXTRA_CA_CERTS }));
      process.exitCode = Number(spec.taskId);`,
   );
+  // Reads its spec as the task entry does (`step -` → stdin) and prints how many inputs it got.
+  await writeFile(
+    path.join(dir, 'count.mjs'),
+    `import { readFileSync } from 'node:fs';
+     const raw = process.argv[3] === '-' ? readFileSync(0, 'utf8') : process.argv[3];
+     console.log(JSON.stringify({ arg: process.argv[3] === '-' ? 'stdin' : 'argv', inputs: JSON.parse(raw).inputs.length }));`,
+  );
   // Starts a grandchild in the same process group, reports both pids, then sleeps.
   await writeFile(
     path.join(dir, 'tree.mjs'),
@@ -114,4 +121,18 @@ test('kill() stops the task and the processes it started, and records why', asyn
   for (let i = 0; i < 100 && (alive(child) || alive(grandchild)); i++) await sleep(20);
   assert.equal(alive(child), false, 'child still running');
   assert.equal(alive(grandchild), false, 'grandchild still running');
+});
+
+test('a join spec too long for one command-line argument reaches the task through stdin', async () => {
+  const base = launchSpec('count.mjs', '0');
+  // 20,000 inputs ≈ 300 KiB of JSON: Linux refuses one argument over 128 KiB (E2BIG).
+  const inputs = Array.from({ length: 20_000 }, (_, i) => `square_it/${i + 2}`);
+  const launched = new LocalLauncher().launch({ ...base, task: { ...base.task, inputs } });
+  let out = '';
+  launched.stdout.on('data', (d: Buffer) => {
+    out += d;
+  });
+  const outcome = await launched.done;
+  assert.equal(outcome.exitCode, 0);
+  assert.deepEqual(JSON.parse(out), { arg: 'stdin', inputs: 20_000 });
 });

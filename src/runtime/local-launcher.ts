@@ -5,9 +5,10 @@
  * @module
  */
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { LaunchedTask, LaunchOutcome, TaskLauncher, TaskLaunchSpec } from '../decorators/contract.js';
 import { LAZY_CA_ENV } from '../task/extra-ca.js';
-import { taskArgs } from '../task/spec.js';
+import { taskCommand } from '../task/spec.js';
 
 /** Grace period between SIGTERM and SIGKILL when a task is stopped. */
 const KILL_GRACE_MS = 2000;
@@ -58,11 +59,16 @@ export class LocalLauncher implements TaskLauncher {
   constructor(private readonly nodeArgs: readonly string[] = []) {}
 
   launch(spec: TaskLaunchSpec): LaunchedTask {
-    const child = spawn(process.execPath, [...this.nodeArgs, spec.bundlePath, ...taskArgs(spec.task)], {
+    const { args, stdin } = taskCommand(spec.task);
+    const child = spawn(process.execPath, [...this.nodeArgs, spec.bundlePath, ...args], {
       env: localTaskEnv(process.env, spec.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (stdin !== undefined) {
+      child.stdin?.on('error', () => {}); // a task that dies before reading fails on its own
+      child.stdin?.end(stdin);
+    }
     let killedReason: string | undefined;
     let exited = false;
     const done = new Promise<LaunchOutcome>((resolve) => {
@@ -83,8 +89,8 @@ export class LocalLauncher implements TaskLauncher {
     });
     return {
       pid: child.pid,
-      stdout: child.stdout,
-      stderr: child.stderr,
+      stdout: child.stdout as Readable,
+      stderr: child.stderr as Readable,
       done,
       kill: async (reason: string) => {
         if (exited || !child.pid) return;

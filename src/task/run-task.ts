@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage } from '../datastore/backends.js';
@@ -22,6 +22,7 @@ import { ArtifactState } from './artifact-state.js';
 import { ForeachError, TaskError } from './errors.js';
 import { findFlowClass } from './find-flow.js';
 import { type JoinInput, makeInputs } from './inputs.js';
+import { readInputsFile } from './inputs-file.js';
 import type { TaskSpec } from './spec.js';
 import { mapStack } from './stack-map.js';
 import { RunningTaskState } from './task-state-impl.js';
@@ -152,15 +153,16 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
   const fds = new FlowDatastore(storage, spec.flowName);
   const td = fds.task(spec.runId, spec.stepName, spec.taskId);
   const pathspec = `${spec.flowName}/${spec.runId}/${spec.stepName}/${spec.taskId}`;
+  const inputPaths = spec.inputsKey ? await readInputsFile(storage, spec.inputsKey, pathspec) : spec.inputs;
   const [run, inputs] = await Promise.all([
     fds.readRun(spec.runId) as Promise<RunRecord | undefined>,
-    Promise.all(spec.inputs.map((p) => readInput(fds, spec.runId, p))),
+    Promise.all(inputPaths.map((p) => readInput(fds, spec.runId, p))),
     td.writeAttemptStart({
       attempt: spec.attempt,
       startedAt: new Date().toISOString(),
       host: hostname(),
       pid: process.pid,
-      inputs: spec.inputs,
+      inputs: inputPaths,
       foreachStack: spec.foreachStack,
       extra: { decorators: spec.decorators },
     }),
@@ -211,7 +213,10 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
     },
   });
   bindTaskState(flow, state);
-  const tempdir = mkdtempSync(join(process.env.METAFLOW_TEMPDIR || tmpdir(), 'stepflow-task-'));
+  // METAFLOW_TEMPDIR may name a folder that does not exist yet (a tmpfs path on a host that mounts none).
+  const tempBase = process.env.METAFLOW_TEMPDIR || tmpdir();
+  mkdirSync(tempBase, { recursive: true });
+  const tempdir = mkdtempSync(join(tempBase, 'stepflow-task-'));
   setCurrent({
     flowName: spec.flowName,
     runId: spec.runId,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TaskError, TaskSpecError } from './errors.js';
-import { parseTaskArgs, type TaskSpec, taskArgs } from './spec.js';
+import { parseTaskArgs, SPEC_ARG_MAX, type TaskSpec, taskArgs, taskCommand } from './spec.js';
 
 const spec: TaskSpec = {
   flowName: 'F',
@@ -55,4 +55,17 @@ test('a spec without flowName, runId, stepName or taskId is refused', () => {
     specError(['step', JSON.stringify({ ...spec, [key]: '' })], new RegExp(`has no ${key}`));
     specError(['step', JSON.stringify({ ...spec, [key]: 7 })], new RegExp(`has no ${key}`));
   }
+});
+
+test('a spec longer than SPEC_ARG_MAX goes through stdin (`step -`), a short one on the command line', () => {
+  assert.deepEqual(taskCommand(spec), { args: taskArgs(spec) });
+  const wide = { ...spec, inputs: Array.from({ length: 10_000 }, (_, i) => `work/${i + 2}`) };
+  const { args, stdin } = taskCommand(wide);
+  assert.deepEqual(args, ['step', '-']);
+  assert.ok((stdin ?? '').length > SPEC_ARG_MAX);
+  assert.deepEqual(
+    parseTaskArgs(args, () => stdin ?? ''),
+    wide,
+  );
+  assert.throws(() => parseTaskArgs(['step', '-'], () => '{'), /not valid JSON/);
 });

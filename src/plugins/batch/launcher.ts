@@ -7,7 +7,7 @@
  * @module
  */
 import { PassThrough } from 'node:stream';
-import { taskPrefix } from '../../datastore/keys.js';
+import { attemptFile, taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../decorators/contract.js';
 import { packArchive, sha256Hex } from '../../package/archive.js';
@@ -176,7 +176,7 @@ export class BatchLauncher implements TaskLauncher {
           taskId: spec.task.taskId,
           attempt: spec.task.attempt,
           user: run.user ?? 'unknown',
-          command: ['node', '-e', BOOTSTRAP_SCRIPT, 'step', JSON.stringify(spec.task)],
+          command: ['node', '-e', BOOTSTRAP_SCRIPT, 'step', JSON.stringify(await compactSpec(storage, spec))],
           environment,
           jobDefinition: step.jobDefinition,
           localEnv: this.env,
@@ -263,6 +263,28 @@ class DeferredJob {
       },
     };
   }
+}
+
+/**
+ * Inputs longer than this (as JSON) travel in the datastore instead of the SubmitJob request (30 KiB in
+ * all): a join after a 2,000-way foreach has ~30 KiB of input paths.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(spec.inputs).length > INLINE_INPUTS_MAX; // stored as <attempt>.inputs.json
+ * ```
+ */
+export const INLINE_INPUTS_MAX = 2048;
+
+/** The task spec to send: its inputs moved to `<attempt>.inputs.json` when they are many. */
+async function compactSpec(storage: StorageBackend, spec: TaskLaunchSpec): Promise<TaskLaunchSpec['task']> {
+  const { task } = spec;
+  if (JSON.stringify(task.inputs).length <= INLINE_INPUTS_MAX) return task;
+  const key =
+    taskPrefix(task.flowName, task.runId, task.stepName, task.taskId) +
+    attemptFile(task.attempt, 'inputs.json');
+  await storage.put(key, Buffer.from(JSON.stringify(task.inputs)));
+  return { ...task, inputs: [], inputsKey: key };
 }
 
 /** The run's storage, which must be S3 for `@batch` (the job reads and writes it from AWS). */
