@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, current, FlowSpec, type Inputs, parameter, retry, step } from 'stepflow';
+import { batch, current, FlowSpec, type Inputs, parameter, retry, S3, step } from 'stepflow';
 
 export default class BatchFlow extends FlowSpec {
   @parameter({ help: 'how many items to fan out over' }) width = 3;
@@ -15,6 +15,7 @@ export default class BatchFlow extends FlowSpec {
   declare item: number;
   declare square: number;
   declare tempdir: string;
+  declare downloadedTo: string;
   declare squares: number[];
 
   @step start() {
@@ -22,12 +23,20 @@ export default class BatchFlow extends FlowSpec {
     this.next(this.prepare);
   }
 
-  /** A tmpfs for scratch files: `current.tempdir` (and METAFLOW_TEMPDIR) point into it. */
+  /**
+   * A tmpfs for scratch files: `current.tempdir` (and METAFLOW_TEMPDIR) point into it, so the `S3` data
+   * tool downloads into memory.
+   */
   @batch({ cpu: 1, memory: 1024, useTmpfs: true, tmpfsSize: 256 })
   @step
-  prepare() {
+  async prepare() {
     writeFileSync(join(current.tempdir, 'scratch.txt'), 'in memory');
     this.tempdir = current.tempdir;
+    await using s3 = new S3({ run: this });
+    await s3.put('items.json', JSON.stringify(this.items));
+    const back = await s3.get('items.json');
+    this.downloadedTo = back.path ?? '';
+    this.items = JSON.parse(back.text) as number[];
     console.log(
       `${current.pathspec} runs on AWS Batch job ${process.env.AWS_BATCH_JOB_ID}; scratch in ${this.tempdir}`,
     );

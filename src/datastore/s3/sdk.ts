@@ -29,7 +29,7 @@ const SDK_SPECIFIER: string = '@aws-sdk/client-s3';
 const NODE_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 
 const requireHere = createRequire(import.meta.url);
-let loaded: Promise<{ sdk: S3Sdk; path: string }> | undefined;
+let loaded: { sdk: S3Sdk; path: string } | undefined;
 
 /**
  * Loads `@aws-sdk/client-s3` once per process; resolves to the module and the file it came from.
@@ -40,18 +40,23 @@ let loaded: Promise<{ sdk: S3Sdk; path: string }> | undefined;
  * const client = new sdk.S3Client({ region: 'us-east-1' });
  * ```
  */
-export function loadS3Sdk(): Promise<{ sdk: S3Sdk; path: string }> {
-  if (!loaded) {
-    const attempt = importSdk();
-    loaded = attempt;
-    attempt.catch(() => {
-      if (loaded === attempt) loaded = undefined;
-    });
-  }
-  return loaded;
+export async function loadS3Sdk(): Promise<{ sdk: S3Sdk; path: string }> {
+  return requireS3Sdk();
 }
 
-async function importSdk(): Promise<{ sdk: S3Sdk; path: string }> {
+/**
+ * {@link loadS3Sdk}, synchronously: the one place stepflow loads the S3 SDK (the datastore, the `S3` data
+ * tool and the `@batch` launcher all find the same copy, also in a Batch container, where
+ * `STEPFLOW_S3_SDK_PATH` names the bundled SDK of the code package). Throws a {@link DatastoreError} with
+ * install advice when no copy can be found.
+ *
+ * @example
+ * ```ts
+ * const { sdk, path } = requireS3Sdk();
+ * ```
+ */
+export function requireS3Sdk(): { sdk: S3Sdk; path: string } {
+  if (loaded) return loaded;
   const file = resolveS3SdkPath();
   let sdk: S3Sdk;
   try {
@@ -61,7 +66,8 @@ async function importSdk(): Promise<{ sdk: S3Sdk; path: string }> {
   }
   if (typeof sdk?.S3Client !== 'function') throw sdkMissing([`${file} does not export S3Client`]);
   if (!process.env[SDK_PATH_ENV]) process.env[SDK_PATH_ENV] = file;
-  return { sdk, path: file };
+  loaded = { sdk, path: file };
+  return loaded;
 }
 
 /**
@@ -103,8 +109,15 @@ export function quietSdkEnv(): NodeJS.ProcessEnv {
   return { ...process.env, [NODE_WARNING_ENV]: process.env[NODE_WARNING_ENV] ?? 'true' };
 }
 
-/** Runs `make` (an S3 client constructor) without the SDK's Node-version warning, leaving env as it was. */
-function quietly<T>(make: () => T): T {
+/**
+ * Runs `make` (an AWS client constructor) without the SDK's Node-version warning, leaving env as it was.
+ *
+ * @example
+ * ```ts
+ * const client = quietly(() => new sdk.S3Client({}));
+ * ```
+ */
+export function quietly<T>(make: () => T): T {
   if (process.env[NODE_WARNING_ENV] !== undefined) return make();
   process.env[NODE_WARNING_ENV] = 'true';
   try {

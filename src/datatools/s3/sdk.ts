@@ -1,22 +1,17 @@
 /**
  * Loading the AWS SDK lazily and making the S3 client.
  *
- * The SDK is loaded with `createRequire(...)` and a specifier esbuild cannot see, not with
- * `import('@aws-sdk/client-s3')`: esbuild follows a literal dynamic import when it bundles a flow, so
- * every code package build would parse the SDK's ~570 files (about +0.3 s per `stepflow run`), and a
- * flow that uses `S3` would carry ~1.4 MB of SDK in its bundle. Left external, the SDK is resolved at
- * run time from the bundle's folder upwards (the project's `node_modules`), then from the working
- * directory. `require` also picks the SDK's CommonJS build, which loads about twice as fast as its ESM
- * build (~130 ms against ~270 ms).
+ * The SDK is loaded by the datastore's loader (`src/datastore/s3/sdk.ts`), with `createRequire` and a
+ * specifier esbuild cannot see: task bundles neither parse nor carry it, and the data tool, the datastore
+ * and `@batch` all use the same copy.
  *
  * @module
  */
 
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type * as SdkModule from '@aws-sdk/client-s3';
+import { type S3Sdk as DatastoreS3Sdk, quietly, requireS3Sdk } from '../../datastore/s3/sdk.js';
 import { S3ConfigError } from './errors.js';
 
 /**
@@ -27,7 +22,7 @@ import { S3ConfigError } from './errors.js';
  * const sdk: S3Sdk = loadSdk();
  * ```
  */
-export type S3Sdk = typeof SdkModule;
+export type S3Sdk = DatastoreS3Sdk;
 /**
  * The SDK's S3 client.
  *
@@ -38,14 +33,10 @@ export type S3Sdk = typeof SdkModule;
  */
 export type S3SdkClient = SdkModule.S3Client;
 
-/** Passed to a `createRequire` function, which bundlers do not follow (see the module comment). */
-const SDK_PACKAGE: string = '@aws-sdk/client-s3';
-
-let loaded: S3Sdk | undefined;
-
 /**
- * Loads `@aws-sdk/client-s3` once: from beside this module (or the task bundle), else from the
- * working directory. Throws {@link S3ConfigError} with install advice when neither has it.
+ * Loads `@aws-sdk/client-s3` once, where the datastore finds it (`requireS3Sdk`: beside this module or
+ * the task bundle, else `STEPFLOW_S3_SDK_PATH` — the SDK a Batch job's code package carries — else the
+ * working directory). Throws {@link S3ConfigError} with install advice when there is none.
  *
  * @example
  * ```ts
@@ -53,38 +44,14 @@ let loaded: S3Sdk | undefined;
  * ```
  */
 export function loadSdk(): S3Sdk {
-  if (loaded) return loaded;
-  const bases = [import.meta.url, path.join(process.cwd(), 'stepflow-s3.cjs')];
-  const failures: string[] = [];
-  for (const base of bases) {
-    try {
-      loaded = createRequire(base)(SDK_PACKAGE) as S3Sdk;
-      return loaded;
-    } catch (err) {
-      failures.push(`${base}: ${(err as Error).message.split('\n')[0]}`);
-    }
+  try {
+    return requireS3Sdk().sdk;
+  } catch (err) {
+    throw new S3ConfigError((err as Error).message, { cause: err });
   }
-  throw new S3ConfigError(
-    `The AWS SDK (${SDK_PACKAGE}) could not be loaded (${failures.join('; ')}). Install it beside ` +
-      `the flow (npm install ${SDK_PACKAGE}), or in the image that runs the task.`,
-  );
 }
 
 type Middleware = Parameters<S3SdkClient['middlewareStack']['addRelativeTo']>[0];
-
-/** The SDK's switch for its "Node 20 support ends in 2027" warning (stepflow supports Node 20). */
-const NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-
-/** Makes the client without the SDK's Node-version warning in every task's log, leaving env as it was. */
-function quietly<T>(make: () => T): T {
-  if (process.env[NODE_WARNING_SWITCH] !== undefined) return make();
-  process.env[NODE_WARNING_SWITCH] = 'true';
-  try {
-    return make();
-  } finally {
-    delete process.env[NODE_WARNING_SWITCH];
-  }
-}
 
 /**
  * How to make the client.

@@ -23,6 +23,7 @@ const LOCAL_ENV = {
   AWS_ACCESS_KEY_ID: 'AKIALOCALKEY0001',
   AWS_SECRET_ACCESS_KEY: SECRET,
   METAFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:9',
+  METAFLOW_DATASTORE_SYSROOT_S3: 's3://bucket/runs',
 };
 
 function resolved(stepName: string, options: Record<string, unknown> = {}, queue = 'q') {
@@ -160,6 +161,8 @@ describe('BatchLauncher (fake Batch API)', () => {
     );
     assert.equal(env.FROM_ENVIRONMENT, 'yes');
     assert.equal(env.METAFLOW_S3_ENDPOINT_URL, 'http://127.0.0.1:9');
+    assert.equal(env.METAFLOW_DATASTORE_SYSROOT_S3, 's3://bucket/runs');
+    assert.equal(env.METAFLOW_DATATOOLS_S3ROOT, 's3://bucket/runs/data', 'new S3({ run }) works in the job');
     assert.equal(env.STEPFLOW_CODE_PACKAGE_URL, 's3://bucket/runs/F/data/bb/pkg');
     assert.equal(env.STEPFLOW_CODE_PACKAGE_SHA, 'b'.repeat(64));
     assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);

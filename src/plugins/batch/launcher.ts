@@ -7,6 +7,7 @@
  * @module
  */
 import { PassThrough } from 'node:stream';
+import { loadConfig } from '../../config/index.js';
 import { attemptFile, taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../decorators/contract.js';
@@ -24,13 +25,36 @@ import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
 
-/** Local settings passed on to the job, when set (never credentials). */
-const PASSED_ENV = [
-  'METAFLOW_S3_ENDPOINT_URL',
-  'METAFLOW_S3_SERVER_SIDE_ENCRYPTION',
-  'METAFLOW_S3_RETRY_COUNT',
-  'METAFLOW_USER',
+/**
+ * Settings passed on to the job (as `METAFLOW_<name>`), resolved here from the environment and the profile
+ * file like every setting, so the task in the container sees what the launching side sees: the S3
+ * endpoint, encryption and retries, the user, and the roots of the datastore and of the `S3` data tool.
+ * Never credentials.
+ *
+ * @example
+ * ```ts
+ * PASSED_SETTINGS.includes('DATATOOLS_S3ROOT'); // true: new S3({ run: this }) works inside the job
+ * ```
+ */
+export const PASSED_SETTINGS = [
+  'S3_ENDPOINT_URL',
+  'S3_SERVER_SIDE_ENCRYPTION',
+  'S3_RETRY_COUNT',
+  'USER',
+  'DATASTORE_SYSROOT_S3',
+  'DATATOOLS_S3ROOT',
 ] as const;
+
+/** The `METAFLOW_*` variables of {@link PASSED_SETTINGS} that have a value. */
+function passedSettings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const config = loadConfig(env as NodeJS.ProcessEnv);
+  const out: Record<string, string> = {};
+  for (const name of PASSED_SETTINGS) {
+    const value = config.get(name);
+    if (value !== undefined && value !== null && value !== '') out[`METAFLOW_${name}`] = String(value);
+  }
+  return out;
+}
 
 /**
  * Options of {@link BatchLauncher}.
@@ -75,6 +99,7 @@ export class BatchLauncher implements TaskLauncher {
   private readonly poller: JobPoller;
   private readonly bucket: TokenBucket;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  private passedCache: Record<string, string> | undefined;
   private readonly preparation: BatchPreparation;
   private prepared:
     | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
@@ -140,6 +165,12 @@ export class BatchLauncher implements TaskLauncher {
     return job.task;
   }
 
+  /** The settings passed to every job of the run (resolved once). */
+  private get passed(): Record<string, string> {
+    this.passedCache ??= passedSettings(this.env);
+    return this.passedCache;
+  }
+
   /** @internal Builds the job of a spec once the run is prepared. */
   makeJob(spec: TaskLaunchSpec, step: PreparedStep, pkg: { sha: string; url: string }): BatchJob {
     const { run } = this.options;
@@ -158,11 +189,7 @@ export class BatchLauncher implements TaskLauncher {
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
       async () => {
-        const environment: Record<string, string> = {};
-        for (const name of PASSED_ENV) {
-          const value = this.env[name];
-          if (value) environment[name] = value;
-        }
+        const environment: Record<string, string> = { ...this.passed };
         Object.assign(environment, spec.env, {
           [BOOTSTRAP_ENV.url]: pkg.url,
           [BOOTSTRAP_ENV.sha]: pkg.sha,

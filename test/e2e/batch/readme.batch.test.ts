@@ -66,8 +66,11 @@ describe('the README: @batch without AWS', () => {
       const prepare = await (await run.step('prepare')).task();
       // tmpfsTempdir (default true): current.tempdir is under the tmpfs path (moto mounts no tmpfs, so the
       // task makes the folder; on AWS it is the mount).
-      const { tempdir } = await prepare.data(['tempdir']);
+      const { tempdir, downloadedTo } = await prepare.data(['tempdir', 'downloadedTo']);
       assert.match(String(tempdir), /^\/metaflow_temp\/stepflow-task-/);
+      // The S3 data tool works inside the job (its SDK from the code package, its root passed on) and
+      // downloads into the tmpfs.
+      assert.match(String(downloadedTo), /^\/metaflow_temp\//);
       const join = await (await run.step('join')).task();
       assert.deepEqual((await join.data(['squares'])).squares, [1, 4, 9]);
     } finally {
