@@ -90,6 +90,7 @@ async function unfinished(file: string, options: BatchJobsOptions): Promise<Cont
   const api = options.api ?? sdkBatchApi();
   const jobs = await runJobs({ api, storage, flowName, defaultQueue: batchSettings(config).queue }, runs, {
     unfinished: true,
+    warn: (m) => process.stderr.write(`[@batch] ${m}\n`),
   });
   const user = options.myRuns ? currentUser(process.env, config) : options.user;
   const what =

@@ -225,3 +225,29 @@ describe('runJobs and killJobs (fake Batch API)', () => {
     assert.equal(api.count('TerminateJob'), 3, 'two calls for the refused job, one for the other');
   });
 });
+
+describe('runJobs on a queue ListJobs refuses (fake Batch API)', () => {
+  it('still describes the recorded jobs and warns about the queue', async () => {
+    const api = fakeApi();
+    const storage = new MemoryStorage(ROOT);
+    await addRun(storage, '17', 'jane', 'gone-q');
+    const id = await addJob(api, storage, { runId: '17', user: 'jane', step: 'train', task: '3' }, 'RUNNING');
+    const list = api.listJobs;
+    api.listJobs = async (input) => {
+      if (input.jobQueue === 'gone-q') throw new Error('ClientException: Job queue gone-q does not exist');
+      return list(input);
+    };
+    const warnings: string[] = [];
+    const runs = await selectRuns(storage, 'F', {}, 'jane');
+    const jobs = await runJobs({ api, storage, flowName: 'F' }, runs, {
+      unfinished: true,
+      warn: (m) => warnings.push(m),
+    });
+    assert.deepEqual(
+      jobs.map((j) => j.jobId),
+      [id],
+    );
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /ListJobs on queue gone-q failed .*does not exist/);
+  });
+});

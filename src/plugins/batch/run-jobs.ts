@@ -165,7 +165,8 @@ interface Found {
 
 /**
  * Every job of the runs (from records and ListJobs) with its live status; `unfinished` keeps only the
- * jobs that are not SUCCEEDED or FAILED. A recorded job AWS no longer knows is left out.
+ * jobs that are not SUCCEEDED or FAILED. A recorded job AWS no longer knows is left out; a queue ListJobs
+ * fails on is passed to `warn`.
  *
  * @example
  * ```ts
@@ -176,7 +177,7 @@ interface Found {
 export async function runJobs(
   source: RunJobsSource,
   runs: readonly RunRecord[],
-  options: { unfinished?: boolean } = {},
+  options: { unfinished?: boolean; warn?: (message: string) => void } = {},
 ): Promise<RunJob[]> {
   const found = new Map<string, Found>();
   for (const run of runs) {
@@ -186,7 +187,7 @@ export async function runJobs(
       queues.add(job.queue);
     }
     for (const q of declaredQueues(run)) queues.add(q);
-    for (const job of await listedJobs(source, run, queues))
+    for (const job of await listedJobs(source, run, queues, options.warn))
       if (!found.has(job.jobId)) found.set(job.jobId, job);
   }
   const described = await describeAll(source.api, [...found.keys()]);
@@ -251,17 +252,31 @@ function declaredQueues(run: RunRecord): string[] {
 }
 
 /** Jobs on the queues whose name starts with the run's prefix (`<user>-<flow>-<run>-`). */
-async function listedJobs(source: RunJobsSource, run: RunRecord, queues: Iterable<string>): Promise<Found[]> {
+async function listedJobs(
+  source: RunJobsSource,
+  run: RunRecord,
+  queues: Iterable<string>,
+  warn: (message: string) => void = () => {},
+): Promise<Found[]> {
   const prefix = jobNamePrefix({ user: run.user, flowName: source.flowName, runId: run.runId });
   const out: Found[] = [];
   for (const queue of queues) {
     let nextToken: string | undefined;
     do {
-      const page = await source.api.listJobs({
-        jobQueue: queue,
-        filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }],
-        nextToken,
-      });
+      let page: Awaited<ReturnType<BatchApi['listJobs']>>;
+      try {
+        page = await source.api.listJobs({
+          jobQueue: queue,
+          filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }],
+          nextToken,
+        });
+      } catch (err) {
+        // A queue deleted since the run: its recorded jobs are still described.
+        warn(
+          `ListJobs on queue ${queue} failed (${(err as Error)?.message ?? err}); jobs of run ${run.runId} without a record there are not shown`,
+        );
+        break;
+      }
       for (const s of page.jobSummaryList ?? []) {
         if (!s.jobId || !s.jobName?.startsWith(prefix)) continue;
         const parts = /^(.+)-([^-]+)-(\d+)$/.exec(s.jobName.slice(prefix.length));
