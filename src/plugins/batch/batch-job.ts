@@ -13,6 +13,7 @@ import type { BatchApi } from './aws.js';
 import { LogFollower } from './job-logs.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
+import { type JobStopping, stopJob } from './terminate.js';
 
 /**
  * What a {@link BatchJob} needs from its launcher.
@@ -29,6 +30,8 @@ export interface BatchJobContext {
   readonly pace: () => Promise<void>;
   /** Writes the attempt's `<attempt>.batch.json`. */
   readonly writeRecord: (record: BatchJobRecord) => Promise<void>;
+  /** Kills (Ctrl-C, `@timeout`): progress lines, retries, how long to wait for AWS (terminate.ts). */
+  readonly stopping?: JobStopping;
 }
 
 /**
@@ -82,6 +85,7 @@ export class BatchJob {
   private jobId: string | undefined;
   private status: JobStatus | undefined;
   private killedReason: string | undefined;
+  private terminating: Promise<void> | undefined;
   private finished = false;
   private readonly logs: LogFollower | undefined;
   private readonly group: string | undefined;
@@ -226,21 +230,28 @@ export class BatchJob {
     return undefined;
   }
 
-  private async terminate(reason: string): Promise<void> {
-    if (!this.jobId) return;
-    try {
-      await this.ctx.api.terminateJob({
-        jobId: this.jobId,
-        reason: `stopped by stepflow: ${reason}`.slice(0, 1000),
-      });
-    } catch (err) {
-      this.say(`TerminateJob ${this.jobId} failed: ${(err as Error)?.message ?? err}`);
-    }
+  private terminate(reason: string): Promise<void> {
+    if (!this.jobId || this.finished) return Promise.resolve();
+    this.terminating ??= stopJob({
+      api: this.ctx.api,
+      jobId: this.jobId,
+      pathspec: this.info.pathspec,
+      reason,
+      stopping: this.ctx.stopping,
+      ended: this.task.done,
+      say: (m) => this.say(m),
+      giveUp: (text) => {
+        this.ctx.poller.unwatch(this.jobId as string);
+        this.end({ exitCode: null, signal: null, killedReason: text });
+      },
+    });
+    return this.terminating;
   }
 
   private async kill(reason: string): Promise<void> {
     if (this.finished) return;
     this.killedReason ??= reason;
+    // Submission in flight: start() terminates the job once SubmitJob gave its id.
     if (this.jobId) await this.terminate(reason);
     await this.task.done;
   }

@@ -123,3 +123,23 @@ export class BatchLaunchError extends DecoratorError {
     this.action = options.action;
   }
 }
+
+/**
+ * `stepflow batch list|kill` cannot select the jobs: no such run, no run of the user, options that
+ * exclude each other, a datastore that is not S3.
+ *
+ * @example
+ * ```ts
+ * try { await selectRuns(storage, 'F', { runId: '17' }, 'jane'); } catch (err) {
+ *   if (err instanceof BatchRunJobsError) console.error(err.flow, err.runId, err.message);
+ * }
+ * ```
+ */
+export class BatchRunJobsError extends DecoratorError {
+  override readonly name: string = 'BatchRunJobsError';
+  readonly runId?: string;
+  constructor(message: string, options: { flow: string; runId?: string; cause?: unknown }) {
+    super(message, { decorator: 'batch', flow: options.flow, cause: options.cause });
+    this.runId = options.runId;
+  }
+}

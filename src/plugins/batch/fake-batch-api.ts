@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
+import type { JobDetail, JobStatus, ListJobsCommandInput } from '@aws-sdk/client-batch';
 import type { BatchApi } from './aws.js';
 
 /**
@@ -162,10 +162,11 @@ export class FakeBatchApi implements BatchApi {
     return {
       $metadata: {},
       jobSummaryList: [...this.jobs.values()]
-        .filter((j) => j.queue === input.jobQueue && j.detail.status === input.jobStatus)
+        .filter((j) => j.queue === input.jobQueue && matchesList(j.detail, input))
         .map((j) => ({
           jobId: j.detail.jobId,
           jobName: j.detail.jobName,
+          status: j.detail.status,
           container: { exitCode: j.plan.exitCode },
         })) as never,
     };
@@ -195,4 +196,12 @@ export class FakeBatchApi implements BatchApi {
   };
 
   close(): void {}
+}
+
+/** ListJobs' selection, as AWS does it: a `JOB_NAME` filter (`prefix*` or exact) replaces `jobStatus`. */
+function matchesList(job: JobDetail, input: ListJobsCommandInput): boolean {
+  const names = input.filters?.find((f) => f.name === 'JOB_NAME')?.values;
+  if (!names) return job.status === (input.jobStatus ?? 'RUNNING');
+  const name = job.jobName ?? '';
+  return names.some((v) => (v.endsWith('*') ? name.startsWith(v.slice(0, -1)) : name === v));
 }

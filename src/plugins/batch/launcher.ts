@@ -24,6 +24,7 @@ import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
+import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
 
 /**
  * Settings passed on to the job (as `METAFLOW_<name>`), resolved here from the environment and the profile
@@ -78,6 +79,8 @@ export interface BatchLauncherOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Stores the package the jobs fetch (default {@link storeBatchPackage}; tests skip the SDK bundle). */
   readonly storePackage?: typeof storeBatchPackage;
+  /** TerminateJob retries on kill (default 4 calls, 500 ms doubling; tests make them fast). */
+  readonly terminateRetry?: TerminateRetry;
 }
 
 /**
@@ -101,6 +104,7 @@ export class BatchLauncher implements TaskLauncher {
   private readonly env: Readonly<Record<string, string | undefined>>;
   private passedCache: Record<string, string> | undefined;
   private readonly preparation: BatchPreparation;
+  private readonly stopping: JobStopping;
   private prepared:
     | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
     | undefined;
@@ -118,6 +122,11 @@ export class BatchLauncher implements TaskLauncher {
     this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
     this.bucket = new TokenBucket(options.submitRate ?? 50);
     this.preparation = new BatchPreparation(this.api);
+    this.stopping = {
+      progress: new KillProgress((m) => options.run.notice?.(m)),
+      waitMs: (Number(this.env.STEPFLOW_BATCH_KILL_WAIT_S) || KILL_WAIT_S) * 1000,
+      ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
+    };
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -181,6 +190,7 @@ export class BatchLauncher implements TaskLauncher {
         api: this.api,
         poller: this.poller,
         pace: () => this.bucket.take(),
+        stopping: this.stopping,
         writeRecord: async (record: BatchJobRecord) => {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);

@@ -82,3 +82,16 @@ export function canonicalJson(value: unknown): string {
 export function definitionName(content: unknown): string {
   return `stepflow-${sha256(canonicalJson(content)).slice(0, 16)}`;
 }
+
+/**
+ * The start shared by the job names of one run, `<user>-<flow>-<run>-` cleaned as in {@link jobNameFor}:
+ * what `stepflow batch list` asks ListJobs for (`JOB_NAME` filter `<prefix>*`).
+ *
+ * @example
+ * ```ts
+ * jobNamePrefix({ user: 'jane.doe', flowName: 'F', runId: '17' }); // 'jane_doe-F-17-'
+ * ```
+ */
+export function jobNamePrefix(parts: Pick<JobNameParts, 'user' | 'flowName' | 'runId'>): string {
+  return `${[parts.user, parts.flowName, parts.runId].map(clean).join('-')}-`.replace(/^[-_]+/, '');
+}

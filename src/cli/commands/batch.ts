@@ -1,0 +1,174 @@
+/**
+ * `stepflow batch list <flow.ts>` and `stepflow batch kill <flow.ts>`: the unfinished AWS Batch jobs of the
+ * latest run (or `--run-id ID`, `--user NAME`, `--my-runs`), listed or terminated — for jobs left behind by
+ * a runtime that was killed (SIGKILL) before it could end them.
+ *
+ * @module
+ */
+import { resolveDatastoreSpec } from '../../config/datastore-spec.js';
+import { loadConfig } from '../../config/resolve.js';
+import { currentUser } from '../../config/user.js';
+import { openStorage } from '../../datastore/backends.js';
+import type { StorageBackend } from '../../datastore/storage.js';
+import { checkFlowFile } from '../../graph/check.js';
+import { GraphError } from '../../graph/errors.js';
+import { type BatchApi, sdkBatchApi } from '../../plugins/batch/aws.js';
+import { BatchRunJobsError } from '../../plugins/batch/errors.js';
+import {
+  killJobs,
+  type RunJob,
+  type RunSelection,
+  runJobs,
+  selectRuns,
+} from '../../plugins/batch/run-jobs.js';
+import { batchSettings } from '../../plugins/batch/settings.js';
+
+/**
+ * Options of {@link batchListCommand} and {@link batchKillCommand}.
+ *
+ * @example
+ * ```ts
+ * const options: BatchJobsOptions = { runId: '1764081234567123', datastore: 's3' };
+ * ```
+ */
+export interface BatchJobsOptions extends RunSelection {
+  /** The flow class, when the file has several. */
+  readonly flow?: string;
+  readonly datastore?: string;
+  readonly datastoreRoot?: string;
+  /** kill: seconds to wait for AWS to confirm (default 180). */
+  readonly wait?: number;
+  /** The Batch calls (tests); default the SDK clients. */
+  readonly api?: BatchApi;
+}
+
+/**
+ * The help text after the options of `stepflow batch list|kill --help`.
+ *
+ * @example
+ * ```ts
+ * command.addHelpText('after', BATCH_HELP);
+ * ```
+ */
+export const BATCH_HELP = `
+Without options: the latest run of the current user (METAFLOW_USER, else the OS user). --run-id ID:
+that run; --user NAME or --my-runs: every run of that user. The jobs are found from the run's
+<attempt>.batch.json records in the S3 datastore and with ListJobs on the run's queues (names
+<user>-<flow>-<run>-...); unfinished = SUBMITTED, PENDING, RUNNABLE, STARTING or RUNNING.
+
+Examples:
+  stepflow batch list flow.ts
+  stepflow batch kill flow.ts --run-id 1764081234567123`;
+
+interface Context {
+  readonly flowName: string;
+  readonly storage: StorageBackend;
+  readonly api: BatchApi;
+  readonly jobs: RunJob[];
+  readonly what: string;
+}
+
+async function unfinished(file: string, options: BatchJobsOptions): Promise<Context> {
+  const { graph, problems } = await checkFlowFile(file, options.flow);
+  if (!graph || problems.length > 0) throw new GraphError(problems, { file });
+  const flowName = graph.flowName;
+  const config = loadConfig();
+  const spec = resolveDatastoreSpec(config, {
+    datastore: options.datastore,
+    datastoreRoot: options.datastoreRoot,
+  });
+  if (spec.kind !== 's3') {
+    throw new BatchRunJobsError(
+      `The @batch jobs of ${flowName} are recorded in the S3 datastore, but this command uses the ` +
+        `${spec.kind} datastore (${spec.root}). Pass --datastore s3 (and --datastore-root s3://bucket/prefix), ` +
+        'or set METAFLOW_DEFAULT_DATASTORE=s3 with METAFLOW_DATASTORE_SYSROOT_S3.',
+      { flow: flowName },
+    );
+  }
+  const storage = await openStorage(spec);
+  const runs = await selectRuns(storage, flowName, options, currentUser(process.env, config));
+  const api = options.api ?? sdkBatchApi();
+  const jobs = await runJobs({ api, storage, flowName, defaultQueue: batchSettings(config).queue }, runs, {
+    unfinished: true,
+    warn: (m) => process.stderr.write(`[@batch] ${m}\n`),
+  });
+  const user = options.myRuns ? currentUser(process.env, config) : options.user;
+  const what =
+    options.runId !== undefined || user === undefined
+      ? `${flowName}/${runs[0]?.runId ?? options.runId}`
+      : `the ${runs.length} run(s) of ${flowName} by ${user}`;
+  return { flowName, storage, api, jobs, what };
+}
+
+function line(job: RunJob): string {
+  return `${job.pathspec} attempt ${job.attempt}: job ${job.jobId} ${job.status} (queue ${job.queue})`;
+}
+
+/**
+ * Prints the unfinished jobs, one line each (pathspec, attempt, job id, status, queue); returns 0.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await batchListCommand('flow.ts', { myRuns: true });
+ * ```
+ */
+export async function batchListCommand(file: string, options: BatchJobsOptions = {}): Promise<number> {
+  const ctx = await unfinished(file, options);
+  try {
+    if (ctx.jobs.length === 0) {
+      process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}.\n`);
+      return 0;
+    }
+    process.stdout.write(`${ctx.jobs.length} unfinished AWS Batch job(s) for ${ctx.what}:\n`);
+    for (const job of ctx.jobs) process.stdout.write(`${line(job)}\n`);
+    return 0;
+  } finally {
+    if (!options.api) ctx.api.close();
+  }
+}
+
+/**
+ * Terminates the unfinished jobs and waits until AWS says they ended; returns 0 when every one did, 1
+ * when some could not be terminated or confirmed (each named, with what to do).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await batchKillCommand('flow.ts', { runId: '1764081234567123' });
+ * ```
+ */
+export async function batchKillCommand(file: string, options: BatchJobsOptions = {}): Promise<number> {
+  const ctx = await unfinished(file, options);
+  try {
+    if (ctx.jobs.length === 0) {
+      process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}: nothing to kill.\n`);
+      return 0;
+    }
+    const waitS = options.wait ?? 180;
+    const result = await killJobs(ctx.api, ctx.jobs, {
+      reason: `stepflow batch kill (${ctx.what})`,
+      waitMs: waitS * 1000,
+      pollMs: Number(process.env.STEPFLOW_BATCH_POLL_MS) || 1000,
+      terminated: (job, error) =>
+        process.stdout.write(
+          error ? `Could not terminate ${line(job)}: ${error.message}\n` : `Terminating ${line(job)}\n`,
+        ),
+      progress: (m) => process.stderr.write(`[@batch] ${m}\n`),
+    });
+    for (const job of result.ended) process.stdout.write(`Ended ${line(job)}\n`);
+    for (const job of result.unconfirmed) {
+      process.stdout.write(
+        `Not confirmed: AWS still shows job ${job.jobId} of ${job.pathspec} unfinished after ${waitS} s; ` +
+          'run this command again later (or --wait longer).\n',
+      );
+    }
+    const bad = result.failed.length + result.unconfirmed.length;
+    process.stdout.write(
+      bad === 0
+        ? `All ${result.ended.length} job(s) of ${ctx.what} ended.\n`
+        : `${result.ended.length} of ${ctx.jobs.length} job(s) of ${ctx.what} ended; ${bad} not (see above).\n`,
+    );
+    return bad === 0 ? 0 : 1;
+  } finally {
+    if (!options.api) ctx.api.close();
+  }
+}
