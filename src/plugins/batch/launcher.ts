@@ -7,6 +7,7 @@
  * @module
  */
 import { PassThrough } from 'node:stream';
+import { loadConfig } from '../../config/index.js';
 import { taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../decorators/contract.js';
@@ -52,6 +53,8 @@ export interface BatchLauncherOptions {
   readonly submitRate?: number;
   /** The launching environment (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Times a job lost to a spot reclaim is resubmitted for the same attempt (default `STEPFLOW_SPOT_RETRIES`, 3). */
+  readonly spotRetries?: number;
   /** Stores the package the jobs fetch (default {@link storeBatchPackage}; tests skip the SDK bundle). */
   readonly storePackage?: typeof storeBatchPackage;
 }
@@ -76,6 +79,7 @@ export class BatchLauncher implements TaskLauncher {
   private readonly bucket: TokenBucket;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly preparation: BatchPreparation;
+  private readonly spotRetries: number;
   private prepared:
     | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
     | undefined;
@@ -93,6 +97,7 @@ export class BatchLauncher implements TaskLauncher {
     this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
     this.bucket = new TokenBucket(options.submitRate ?? 50);
     this.preparation = new BatchPreparation(this.api);
+    this.spotRetries = options.spotRetries ?? loadConfig(this.env as NodeJS.ProcessEnv).get('SPOT_RETRIES');
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -150,6 +155,7 @@ export class BatchLauncher implements TaskLauncher {
         api: this.api,
         poller: this.poller,
         pace: () => this.bucket.take(),
+        spotRetries: this.spotRetries,
         writeRecord: async (record: BatchJobRecord) => {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
