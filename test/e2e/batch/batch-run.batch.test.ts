@@ -116,6 +116,12 @@ describe('@batch on the local AWS Batch stand-in', () => {
     assert.notEqual(r.code, 0, out);
     assert.match(out, /prepare is failing on purpose/);
     assert.match(out, /job [0-9a-f-]+ FAILED: .*\(container exit code 7\)/);
+    // The task's failure, worded by the @batch classification (no result of its own: it exited).
+    assert.match(
+      out,
+      /prepare\/\d+\] failed after .*: BatchFlow\/\d+\/prepare\/\d+: job [0-9a-f-]+ failed: the step's code exited with code 7/,
+    );
+    assert.match(out, /Its last lines:\n(?: {2}\| .*\n)* {2}\| prepare is failing on purpose\n/);
     assert.doesNotMatch(out, /square_it\/\d+\] started/, 'nothing runs after the failed step');
   });
 
