@@ -125,6 +125,21 @@ describe('@batch on the local AWS Batch stand-in', () => {
     assert.doesNotMatch(out, /square_it\/\d+\] started/, 'nothing runs after the failed step');
   });
 
+  it('a step SIGKILLed in its container (exit 137; moto applies no memory limit, so the step kills itself) is worded as out of memory', async (t) => {
+    if (!batchEnv(t)) return;
+    const r = await run(FLOW, ['--killed', 'true']);
+    const out = r.stdout + r.stderr;
+    assert.notEqual(r.code, 0, out);
+    assert.match(
+      out,
+      /prepare\/\d+\] failed after .*: BatchFlow\/\d+\/prepare\/\d+: job [0-9a-f-]+ was killed \(exit code 137, SIGKILL\)/,
+    );
+    assert.match(
+      out,
+      /the step asked for 512 MiB \(set by the @batch option memory\)\. Raise it, e\.g\. @batch\(\{ memory: 1024 \}\)/,
+    );
+  });
+
   it('--with batch sends every step, start and end included', async (t) => {
     if (!batchEnv(t)) return;
     const r = await run(LOCAL_FLOW, ['--with', 'batch:memory=512']);
