@@ -124,6 +124,11 @@ export interface LaunchOutcome {
   readonly signal: string | null;
   /** Set when the launcher itself stopped the attempt (interrupt, timeout). */
   readonly killedReason?: string;
+  /**
+   * The launcher's explanation of a failed attempt (out of memory, image pull failed, ...), shown as the
+   * task's failure when the task recorded no result of its own. Local processes leave it unset.
+   */
+  readonly failure?: string;
 }
 
 /** A started attempt. */

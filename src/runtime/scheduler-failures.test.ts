@@ -192,3 +192,14 @@ test('a task that ends without a done record (fake launcher) fails, and the runt
     [false, true, 'TaskDiedError', reason],
   );
 });
+
+test("a launcher's explanation of a failure (fake launcher) is the task's failure reason and its record", async () => {
+  const graph = makeGraph({ start: { next: ['end'] }, end: {} });
+  const failure = 'F/1/start/1: job j-1 ran out of memory: the step asked for 512 MiB';
+  const { scheduler, finished, fds } = setup(graph, { behave: () => ({ crash: true, failure }) });
+  const summary = await scheduler.run();
+  assert.equal(summary.status, 'failed');
+  assert.equal(finished[0].reason, failure);
+  const done = await fds.task('1', 'start', '1').readDone(0);
+  assert.deepEqual([done?.error?.type, done?.error?.message], ['TaskDiedError', failure]);
+});

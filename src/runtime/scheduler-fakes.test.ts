@@ -41,11 +41,11 @@ export function makeGraph(defs: Record<string, StepDef>): FlowGraph {
 
 /**
  * What a fake task does after `delayMs` (default 1): succeed, fail, or crash (exit 137 without a done
- * record); or hang until killed.
+ * record, with the launcher's explanation `failure` when given); or hang until killed.
  */
 export type Behaviour = (
   spec: TaskLaunchSpec,
-) => { fail?: boolean; crash?: boolean; hang?: boolean; delayMs?: number } | undefined;
+) => { fail?: boolean; crash?: boolean; failure?: string; hang?: boolean; delayMs?: number } | undefined;
 
 /** A launcher that "runs" a task by writing its done record with the transition the graph says. */
 export class FakeLauncher implements TaskLauncher {
@@ -82,7 +82,8 @@ export class FakeLauncher implements TaskLauncher {
     if (!plan.hang) {
       setTimeout(async () => {
         stdout.write(`hello from ${t.stepName}/${t.taskId}\n`);
-        if (plan.crash) return end({ exitCode: 137, signal: null });
+        if (plan.crash)
+          return end({ exitCode: 137, signal: null, ...(plan.failure ? { failure: plan.failure } : {}) });
         const record: AttemptDoneRecord = plan.fail
           ? {
               attempt: t.attempt,

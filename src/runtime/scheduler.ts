@@ -265,7 +265,8 @@ export class Scheduler {
           : (outcome.killedReason ??
             (done
               ? undefined
-              : `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`));
+              : (outcome.failure ??
+                `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`)));
         if (!ok && (outcome.killedReason !== undefined || !done)) {
           // Stopped or died without a result of its own: record what happened, for history and the next attempt.
           const type = timedOut ? 'TimeoutError' : outcome.killedReason ? 'TaskKilledError' : 'TaskDiedError';

@@ -6,13 +6,17 @@
  *
  * @module
  */
-import { PassThrough } from 'node:stream';
 import type { JobDetail, JobStatus, SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import type { LaunchedTask, LaunchOutcome } from '../../decorators/contract.js';
 import type { BatchApi } from './aws.js';
+import { classifyFailure, type JobFailure } from './classify.js';
+import { BatchLaunchError } from './errors.js';
 import { LogFollower } from './job-logs.js';
+import { TailedStream } from './output-tail.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
+import { runnableNotice, runnableVerdict, unplaceableMessage, unplaceableTermination } from './runnable.js';
+import { submitJobError } from './submit-errors.js';
 import { type JobStopping, stopJob } from './terminate.js';
 
 /**
@@ -32,6 +36,8 @@ export interface BatchJobContext {
   readonly writeRecord: (record: BatchJobRecord) => Promise<void>;
   /** Kills (Ctrl-C, `@timeout`): progress lines, retries, how long to wait for AWS (terminate.ts). */
   readonly stopping?: JobStopping;
+  /** Times a job lost to a spot reclaim is resubmitted for the same attempt (`STEPFLOW_SPOT_RETRIES`; default 0). */
+  readonly spotRetries?: number;
 }
 
 /**
@@ -58,6 +64,10 @@ export interface BatchJobRecord {
   readonly statusReason?: string;
   readonly exitCode?: number | null;
   readonly codePackage: string;
+  /** How the job failed, when it did (see classify.ts). */
+  readonly failure?: JobFailure['kind'];
+  /** Earlier jobs of this attempt lost to spot reclaims, resubmitted automatically (oldest first). */
+  readonly reclaimed?: readonly { readonly jobId: string; readonly reason: string }[];
 }
 
 const FINAL = new Set<JobStatus | undefined>(['SUCCEEDED', 'FAILED']);
@@ -78,8 +88,8 @@ function logGroupOf(step: PreparedStep): string | undefined {
  * ```
  */
 export class BatchJob {
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
+  readonly stdout = new TailedStream();
+  readonly stderr = new TailedStream();
   readonly task: LaunchedTask;
   private resolveDone!: (o: LaunchOutcome) => void;
   private jobId: string | undefined;
@@ -87,6 +97,10 @@ export class BatchJob {
   private killedReason: string | undefined;
   private terminating: Promise<void> | undefined;
   private finished = false;
+  private runnableReason: string | undefined;
+  /** The failure of a job AWS can never place (it was terminated). */
+  private unplaceable: string | undefined;
+  private readonly reclaimed: { jobId: string; reason: string }[] = [];
   private readonly logs: LogFollower | undefined;
   private readonly group: string | undefined;
 
@@ -135,11 +149,21 @@ export class BatchJob {
       await this.ctx.pace();
       if (this.killedReason)
         return this.end({ exitCode: null, signal: null, killedReason: this.killedReason });
-      const out = await this.ctx.api.submitJob(request);
+      const sent = request;
+      const out = await this.ctx.api.submitJob(sent).catch((err: unknown) => {
+        throw submitJobError(err, {
+          pathspec: this.info.pathspec,
+          request: sent,
+          resolved: this.step.resolved,
+        });
+      });
       if (!out.jobId) throw new Error('SubmitJob returned no job id');
       this.jobId = out.jobId;
     } catch (err) {
-      const text = `could not submit the AWS Batch job of ${this.info.pathspec}: ${(err as Error)?.message ?? err}`;
+      const text =
+        err instanceof BatchLaunchError
+          ? err.message
+          : `could not submit the AWS Batch job of ${this.info.pathspec}: ${(err as Error)?.message ?? err}`;
       this.say(text);
       return this.end({ exitCode: null, signal: null, killedReason: text });
     }
@@ -170,6 +194,7 @@ export class BatchJob {
       ...(job?.status ? { status: job.status } : {}),
       ...(job?.statusReason ? { statusReason: job.statusReason } : {}),
       codePackage: this.info.codePackage,
+      ...(this.reclaimed.length > 0 ? { reclaimed: [...this.reclaimed] } : {}),
       ...extra,
     });
   }
@@ -180,6 +205,7 @@ export class BatchJob {
       this.status = job.status;
       if (!FINAL.has(job.status)) this.say(`${this.info.pathspec}: job ${job.jobId} is ${job.status}`);
     }
+    if (job.status === 'RUNNABLE') this.runnable(job);
     const stream = job.container?.logStreamName ?? job.attempts?.at(-1)?.container?.logStreamName;
     if (job.status === 'RUNNING' && stream) this.logs?.poll(stream);
     if (!FINAL.has(job.status)) return false;
@@ -187,10 +213,49 @@ export class BatchJob {
     return true;
   }
 
+  /** A RUNNABLE job's reason, printed once per change; a job AWS can never place is terminated. */
+  private runnable(job: JobDetail): void {
+    const reason = job.statusReason;
+    if (reason === this.runnableReason) return;
+    this.runnableReason = reason;
+    const verdict = runnableVerdict(reason);
+    if (verdict === 'none' || !reason) return;
+    this.say(runnableNotice(this.info.pathspec, job));
+    if (verdict !== 'fail' || this.unplaceable || this.killedReason) return;
+    this.unplaceable = unplaceableMessage({
+      pathspec: this.info.pathspec,
+      jobId: job.jobId ?? '',
+      queue: this.step.queue.queue,
+      reason,
+      step: this.step.resolved,
+    });
+    void this.terminate(unplaceableTermination(reason));
+  }
+
+  /** Resubmits a job lost to a spot reclaim, for the same attempt, while `spotRetries` allows; true if so. */
+  private resubmitAfterSpot(job: JobDetail, failure: JobFailure | undefined): boolean {
+    const max = this.ctx.spotRetries ?? 0;
+    if (failure?.kind !== 'spot-reclaimed' || this.killedReason || this.reclaimed.length >= max) return false;
+    const reason = failure.awsReason;
+    this.reclaimed.push({ jobId: job.jobId ?? '', reason });
+    this.say(
+      `${this.info.pathspec}: spot capacity reclaimed (${reason}); resubmitting as a new job ` +
+        `(spot retry ${this.reclaimed.length} of ${max})`,
+    );
+    this.jobId = undefined;
+    this.status = undefined;
+    this.runnableReason = undefined;
+    this.terminating = undefined;
+    void this.start();
+    return true;
+  }
+
   private async finish(job: JobDetail, jobName: string, stream: string | undefined): Promise<void> {
     if (stream) await this.logs?.drain(stream);
     let exitCode: number | null = job.status === 'SUCCEEDED' ? 0 : null;
     if (job.status === 'FAILED') exitCode = (await this.exitCodeOf(job)) ?? null;
+    const failure = job.status === 'FAILED' ? this.explain(job, exitCode) : undefined;
+    if (this.resubmitAfterSpot(job, failure)) return;
     if (job.status === 'SUCCEEDED') this.say(`${this.info.pathspec}: job ${job.jobId} SUCCEEDED`);
     else {
       this.say(
@@ -198,14 +263,39 @@ export class BatchJob {
           `(container exit code ${exitCode ?? 'unknown'})`,
       );
     }
-    await this.record({ jobName, exitCode }, job).catch((err: unknown) =>
-      this.say(`could not write the job record: ${(err as Error)?.message ?? err}`),
+    await this.record({ jobName, exitCode, ...(failure ? { failure: failure.kind } : {}) }, job).catch(
+      (err: unknown) => this.say(`could not write the job record: ${(err as Error)?.message ?? err}`),
     );
     this.end({
-      exitCode: job.status === 'SUCCEEDED' ? 0 : (exitCode ?? 1),
+      exitCode: job.status === 'SUCCEEDED' ? 0 : exitCode || 1,
       signal: null,
       ...(this.killedReason ? { killedReason: this.killedReason } : {}),
+      ...(failure ? { failure: failure.message } : {}),
     });
+  }
+
+  /** The failure of a FAILED job, worded (classify.ts), with the task's last lines. */
+  private explain(job: JobDetail, exitCode: number | null): JobFailure {
+    if (this.unplaceable) {
+      return { kind: 'unplaceable', message: this.unplaceable, awsReason: this.runnableReason ?? '' };
+    }
+    const stderr = this.stderr.lines();
+    const failure = classifyFailure({
+      pathspec: this.info.pathspec,
+      job,
+      exitCode,
+      step: this.step.resolved,
+      outputTail: stderr.length > 0 ? stderr : this.stdout.lines(),
+      ...(this.killedReason ? { killedReason: this.killedReason } : {}),
+    });
+    if (failure.kind !== 'spot-reclaimed' || this.reclaimed.length === 0) return failure;
+    const ids = [...this.reclaimed.map((r) => r.jobId), job.jobId].join(', ');
+    return {
+      ...failure,
+      message:
+        `${failure.message} This attempt lost ${this.reclaimed.length + 1} jobs to spot reclaims (${ids}); ` +
+        `stepflow resubmits up to STEPFLOW_SPOT_RETRIES=${this.ctx.spotRetries ?? 0} times per attempt.`,
+    };
   }
 
   /** The container exit code: DescribeJobs' `container.exitCode`, else ListJobs for the queue (moto). */

@@ -1,6 +1,9 @@
 /**
  * A fake AWS Batch + CloudWatch Logs ({@link FakeBatchApi}) for unit tests: jobs move SUBMITTED → RUNNING →
- * SUCCEEDED (or FAILED with an exit code) one step per DescribeJobs, every call is recorded.
+ * SUCCEEDED (or FAILED with an exit code) one step per DescribeJobs, every call is recorded. It also gives
+ * what moto cannot: AWS's fields of an OOM kill, a spot reclaim, a time-out or an image pull failure
+ * (`reason`, `containerReason`, exit code, mirrored in `attempts[]`), a job held RUNNABLE with a
+ * `CAPACITY:*`/`MISCONFIGURATION:*` reason, and a refused SubmitJob.
  *
  * @module
  */
@@ -23,6 +26,12 @@ export interface FakeJobPlan {
   readonly lines?: readonly string[];
   /** Leave the exit code out of DescribeJobs (as moto does); ListJobs still has it. */
   readonly exitCodeOnlyInList?: boolean;
+  /** `container.reason` of the ended job (and of its attempt), e.g. `OutOfMemoryError: ...`. */
+  readonly containerReason?: string;
+  /** While RUNNABLE: the job's `statusReason` (e.g. `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - ...`). */
+  readonly runnableReason?: string;
+  /** DescribeJobs answers that keep the job RUNNABLE with {@link runnableReason} (default: until terminated). */
+  readonly runnablePolls?: number;
 }
 
 const NEXT: Partial<Record<JobStatus, JobStatus>> = { SUBMITTED: 'RUNNABLE', RUNNABLE: 'RUNNING' };
@@ -39,10 +48,12 @@ const NEXT: Partial<Record<JobStatus, JobStatus>> = { SUBMITTED: 'RUNNABLE', RUN
 export class FakeBatchApi implements BatchApi {
   /** Every call, in order: `[action, input]`. */
   readonly calls: [string, unknown][] = [];
-  readonly jobs = new Map<string, { detail: JobDetail; plan: FakeJobPlan; queue: string }>();
+  readonly jobs = new Map<string, { detail: JobDetail; plan: FakeJobPlan; queue: string; held: number }>();
   readonly definitions = new Map<string, number>();
   /** How the next submitted job ends (default: SUCCEEDED). */
   plan: (input: { jobName?: string }) => FakeJobPlan = () => ({ status: 'SUCCEEDED', lines: ['hello'] });
+  /** An error SubmitJob throws instead of submitting (e.g. an `AccessDeniedException`), if any. */
+  submitError: ((input: { tags?: Record<string, string> }) => unknown) | undefined;
   private nextId = 1;
 
   constructor(private readonly options: { platforms?: readonly string[] } = {}) {}
@@ -116,6 +127,8 @@ export class FakeBatchApi implements BatchApi {
 
   submitJob: BatchApi['submitJob'] = async (input) => {
     this.call('SubmitJob', input);
+    const refused = this.submitError?.(input);
+    if (refused) throw refused;
     const jobId = `job-${this.nextId++}`;
     const plan = this.plan(input);
     this.jobs.set(jobId, {
@@ -129,6 +142,7 @@ export class FakeBatchApi implements BatchApi {
       } as JobDetail,
       plan,
       queue: input.jobQueue ?? '',
+      held: 0,
     });
     return { $metadata: {}, jobId, jobName: input.jobName, jobArn: `arn:job/${jobId}` };
   };
@@ -142,14 +156,35 @@ export class FakeBatchApi implements BatchApi {
       if (!job) continue;
       const d = job.detail as { status?: JobStatus; statusReason?: string; container?: object };
       const status = d.status as JobStatus;
-      if (NEXT[status]) d.status = NEXT[status];
-      else if (status === 'RUNNING') {
-        d.status = job.plan.status;
-        if (job.plan.reason) d.statusReason = job.plan.reason;
-        d.container = {
+      const { plan } = job;
+      const hold =
+        status === 'RUNNABLE' && plan.runnableReason && job.held < (plan.runnablePolls ?? Infinity);
+      if (hold) {
+        job.held++;
+        d.statusReason = plan.runnableReason;
+      } else if (NEXT[status]) {
+        d.status = NEXT[status];
+        delete d.statusReason;
+        if (d.status === 'RUNNABLE' && plan.runnableReason && (plan.runnablePolls ?? Infinity) > 0) {
+          job.held++;
+          d.statusReason = plan.runnableReason;
+        }
+      } else if (status === 'RUNNING') {
+        d.status = plan.status;
+        if (plan.reason) d.statusReason = plan.reason;
+        const code =
+          plan.exitCodeOnlyInList || (plan.exitCode === undefined && plan.status === 'FAILED')
+            ? {}
+            : { exitCode: plan.exitCode ?? 0 };
+        const container = {
           logStreamName: `stream/${id}`,
-          ...(job.plan.exitCodeOnlyInList ? {} : { exitCode: job.plan.exitCode ?? 0 }),
+          ...code,
+          ...(plan.containerReason ? { reason: plan.containerReason } : {}),
         };
+        d.container = container;
+        (d as JobDetail).attempts = [
+          { container: { ...container }, ...(plan.reason ? { statusReason: plan.reason } : {}) },
+        ];
       }
       if (d.status === 'RUNNING') d.container = { logStreamName: `stream/${id}` };
       out.push({ ...job.detail });

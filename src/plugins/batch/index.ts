@@ -37,6 +37,14 @@ import { batchSettings } from './settings.js';
 
 export { type BatchApi, type CallCounts, sdkBatchApi, TokenBucket } from './aws.js';
 export { BatchJob, type BatchJobRecord } from './batch-job.js';
+export {
+  classifyFailure,
+  type FailureInput,
+  type FailureKind,
+  type JobFailure,
+  reasonsOf,
+  spotReclaimReason,
+} from './classify.js';
 export { type BatchDevice, type BatchEfsVolume, type BatchHostVolume, devicesFor } from './container.js';
 export { BatchConfigError, BatchLaunchError, BatchRequestError, batchOptionError } from './errors.js';
 export { FARGATE_SIZES, type FargateSize, fargateSize } from './fargate.js';
@@ -55,7 +63,14 @@ export {
 } from './platform.js';
 export { DESCRIBE_JOBS_MAX, JobPoller, type JobWatcher } from './poller.js';
 export { BatchPreparation, type PreparedStep, type QueueInfo } from './prepare.js';
-export { type BatchTmpfs, type ResolveBatchInput, type ResolvedBatch, resolveBatch } from './resolve.js';
+export {
+  type BatchTmpfs,
+  type MemoryOrigin,
+  type ResolveBatchInput,
+  type ResolvedBatch,
+  resolveBatch,
+} from './resolve.js';
+export { NEVER_PLACEABLE, runnableVerdict } from './runnable.js';
 export {
   type BatchSettings,
   batchSettings,
@@ -64,6 +79,7 @@ export {
   resolveImage,
   withRegistry,
 } from './settings.js';
+export { isAccessDenied, submitJobError } from './submit-errors.js';
 export { CREDENTIAL_ENV_NAMES, type SubmitJobInput, submitJobRequest } from './submit-job.js';
 export { SYSTEM_TAG_KEYS, systemTags } from './tags.js';
 export {

@@ -77,6 +77,8 @@ export interface BatchLauncherOptions {
   readonly submitRate?: number;
   /** The launching environment (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Times a job lost to a spot reclaim is resubmitted for the same attempt (default `STEPFLOW_SPOT_RETRIES`, 3). */
+  readonly spotRetries?: number;
   /** Stores the package the jobs fetch (default {@link storeBatchPackage}; tests skip the SDK bundle). */
   readonly storePackage?: typeof storeBatchPackage;
   /** TerminateJob retries on kill (default 4 calls, 500 ms doubling; tests make them fast). */
@@ -105,6 +107,7 @@ export class BatchLauncher implements TaskLauncher {
   private passedCache: Record<string, string> | undefined;
   private readonly preparation: BatchPreparation;
   private readonly stopping: JobStopping;
+  private readonly spotRetries: number;
   private prepared:
     | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
     | undefined;
@@ -127,6 +130,7 @@ export class BatchLauncher implements TaskLauncher {
       waitMs: (Number(this.env.STEPFLOW_BATCH_KILL_WAIT_S) || KILL_WAIT_S) * 1000,
       ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
     };
+    this.spotRetries = options.spotRetries ?? loadConfig(this.env as NodeJS.ProcessEnv).get('SPOT_RETRIES');
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -191,6 +195,7 @@ export class BatchLauncher implements TaskLauncher {
         poller: this.poller,
         pace: () => this.bucket.take(),
         stopping: this.stopping,
+        spotRetries: this.spotRetries,
         writeRecord: async (record: BatchJobRecord) => {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);

@@ -16,7 +16,7 @@ import {
   parseEfsVolumes,
   parseHostVolumes,
 } from './container.js';
-import { mergeResources } from './merge-resources.js';
+import { BATCH_RESOURCE_DEFAULTS, mergeResources } from './merge-resources.js';
 import type { ParsedBatchOptions } from './options.js';
 import { type BatchSettings, defaultNodeImage, withRegistry } from './settings.js';
 import { checkTags } from './tags.js';
@@ -45,6 +45,8 @@ export interface ResolvedBatch {
   readonly gpu: number;
   /** MiB, after the merge with `@resources`. */
   readonly memory: number;
+  /** Where {@link memory} came from (failure messages say which option raises it). */
+  readonly memoryFrom: MemoryOrigin;
   /** The image, registry prefix applied. */
   readonly image: string;
   /** Unset when neither the option nor `METAFLOW_BATCH_JOB_QUEUE` gives one: an error at launch. */
@@ -73,6 +75,8 @@ export interface ResolvedBatch {
   readonly privileged: boolean;
   /** The user's tags: `awsBatchTags` over `METAFLOW_BATCH_DEFAULT_TAGS` (sent whatever EMIT_TAGS says). */
   readonly tags: Readonly<Record<string, string>>;
+  /** Keys of {@link tags} that come from `METAFLOW_BATCH_DEFAULT_TAGS` (the others: `awsBatchTags`). */
+  readonly tagsFromSetting: readonly string[];
   /** `METAFLOW_BATCH_EMIT_TAGS`: add the system tags (flow, run, step, user). */
   readonly emitSystemTags: boolean;
   /** The attempt time limit sent as `timeout.attemptDurationSeconds` (≥ 60 s). */
@@ -81,6 +85,24 @@ export interface ResolvedBatch {
   readonly runtimeLimitSeconds: number;
   /** Things the user should know (printed by the launcher), e.g. that the job has no IAM role. */
   readonly notices: readonly string[];
+}
+
+/**
+ * Where the memory of a `@batch` step came from: the `@batch` option, `@resources` (the larger wins), or
+ * the default (4096 MiB). After `stepInit` wrote the effective size back into the options, an explicit
+ * `@batch({ memory: 4096 })` reads as the default (same size, same advice).
+ *
+ * @example
+ * ```ts
+ * resolveBatch({ where, options: parseBatchOptions({ memory: 8192 }, where), settings }).memoryFrom; // '@batch'
+ * ```
+ */
+export type MemoryOrigin = '@batch' | '@resources' | 'default';
+
+function memoryOrigin(batch: number | undefined, resources: number | undefined): MemoryOrigin {
+  if (resources !== undefined && resources >= (batch ?? 0)) return '@resources';
+  if (batch === undefined || batch === BATCH_RESOURCE_DEFAULTS.memory) return 'default';
+  return '@batch';
 }
 
 /** The inputs of {@link resolveBatch}. */
@@ -171,6 +193,7 @@ export function resolveBatch(input: ResolveBatchInput): ResolvedBatch {
     flowName: where.flowName,
     stepName: where.stepName,
     ...sizes,
+    memoryFrom: memoryOrigin(o.memory, input.resources?.memory),
     image,
     ...defined({ queue, iamRole, executionRole, maxSwap: o.maxSwap, swappiness: o.swappiness }),
     ...(tmpfsOn ? { tmpfs: { containerPath: o.tmpfsPath, size: tmpfsSize } } : {}),
@@ -184,6 +207,7 @@ export function resolveBatch(input: ResolveBatchInput): ResolvedBatch {
     efsVolumes,
     privileged: o.privileged,
     tags,
+    tagsFromSetting: [...fromSetting],
     emitSystemTags: settings.emitTags,
     timeout: batchTimeout(where, input.timeout, settings.runtimeLimitSeconds),
     runtimeLimitSeconds: settings.runtimeLimitSeconds,

@@ -116,7 +116,28 @@ describe('@batch on the local AWS Batch stand-in', () => {
     assert.notEqual(r.code, 0, out);
     assert.match(out, /prepare is failing on purpose/);
     assert.match(out, /job [0-9a-f-]+ FAILED: .*\(container exit code 7\)/);
+    // The task's failure, worded by the @batch classification (no result of its own: it exited).
+    assert.match(
+      out,
+      /prepare\/\d+\] failed after .*: BatchFlow\/\d+\/prepare\/\d+: job [0-9a-f-]+ failed: the step's code exited with code 7/,
+    );
+    assert.match(out, /Its last lines:\n(?: {2}\| .*\n)* {2}\| prepare is failing on purpose\n/);
     assert.doesNotMatch(out, /square_it\/\d+\] started/, 'nothing runs after the failed step');
+  });
+
+  it('a step SIGKILLed in its container (exit 137; moto applies no memory limit, so the step kills itself) is worded as out of memory', async (t) => {
+    if (!batchEnv(t)) return;
+    const r = await run(FLOW, ['--killed', 'true']);
+    const out = r.stdout + r.stderr;
+    assert.notEqual(r.code, 0, out);
+    assert.match(
+      out,
+      /prepare\/\d+\] failed after .*: BatchFlow\/\d+\/prepare\/\d+: job [0-9a-f-]+ was killed \(exit code 137, SIGKILL\)/,
+    );
+    assert.match(
+      out,
+      /the step asked for 512 MiB \(set by the @batch option memory\)\. Raise it, e\.g\. @batch\(\{ memory: 1024 \}\)/,
+    );
   });
 
   it('--with batch sends every step, start and end included', async (t) => {

@@ -4,6 +4,7 @@ import { batch, environment, FlowSpec, type Inputs, parameter, step } from 'step
 export default class BatchFlow extends FlowSpec {
   @parameter({ help: 'foreach width' }) width = 3;
   @parameter({ help: 'make the fail step fail' }) fail = false;
+  @parameter({ help: 'make prepare die as an OOM kill does (SIGKILL, exit 137)' }) killed = false;
   declare greeting: string;
   declare items: number[];
   declare item: number;
@@ -23,6 +24,10 @@ export default class BatchFlow extends FlowSpec {
   @step
   prepare() {
     console.log(`prepare on batch: greeting=${this.greeting} var=${process.env.BATCH_FLOW_VAR}`);
+    if (this.killed) {
+      console.error('prepare is killed on purpose');
+      process.kill(process.pid, 'SIGKILL');
+    }
     if (this.fail) {
       console.error('prepare is failing on purpose');
       process.exit(7);
