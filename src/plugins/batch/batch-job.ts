@@ -1,18 +1,20 @@
 /**
  * One task attempt as an AWS Batch job: submitted (paced by the run's token bucket), followed by the run's
- * poller (state changes printed with the pathspec and job id), its CloudWatch log lines pushed into the
- * task's stdout, its record (`<attempt>.batch.json`) written, and its end turned into a launch outcome:
+ * poller (state changes printed with the pathspec and job id), the logs the task saves itself tailed into
+ * the task's stdout and stderr (CloudWatch Logs only when they are missing or cut short), its record (`<attempt>.batch.json`) written, and its end turned into a launch outcome:
  * SUCCEEDED → exit code 0; FAILED → the container's exit code with AWS's reason.
  *
  * @module
  */
 import { PassThrough } from 'node:stream';
 import type { JobDetail, JobStatus, SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import type { StorageBackend } from '../../datastore/storage.js';
 import type { LaunchedTask, LaunchOutcome } from '../../decorators/contract.js';
 import type { BatchApi } from './aws.js';
-import { LogFollower } from './job-logs.js';
+import { finishLogs } from './log-fallback.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
+import { TaskLogTail } from './task-log-tail.js';
 
 /**
  * What a {@link BatchJob} needs from its launcher.
@@ -29,6 +31,11 @@ export interface BatchJobContext {
   readonly pace: () => Promise<void>;
   /** Writes the attempt's `<attempt>.batch.json`. */
   readonly writeRecord: (record: BatchJobRecord) => Promise<void>;
+  /** Where the task saves its own logs: the run's storage and the attempt's key prefix (`F/1/s/2/0.`). */
+  readonly logs: {
+    readonly storage: Pick<StorageBackend, 'get' | 'readFrom' | 'put'>;
+    readonly prefix: string;
+  };
 }
 
 /**
@@ -83,7 +90,8 @@ export class BatchJob {
   private status: JobStatus | undefined;
   private killedReason: string | undefined;
   private finished = false;
-  private readonly logs: LogFollower | undefined;
+  private readonly tail: TaskLogTail;
+  private tailStarted = false;
   private readonly group: string | undefined;
 
   constructor(
@@ -100,15 +108,19 @@ export class BatchJob {
       this.resolveDone = resolve;
     });
     this.group = logGroupOf(step);
-    this.logs = this.group
-      ? new LogFollower(
-          ctx.api,
-          this.group,
-          (line) => this.stdout.write(`${line}\n`),
-          (m) => this.say(m),
-        )
-      : undefined;
-    this.task = { stdout: this.stdout, stderr: this.stderr, done, kill: (reason) => this.kill(reason) };
+    this.tail = new TaskLogTail({
+      storage: ctx.logs.storage,
+      prefix: ctx.logs.prefix,
+      push: (stream, line) => this[stream].write(line),
+      onError: (m) => this.say(m),
+    });
+    this.task = {
+      stdout: this.stdout,
+      stderr: this.stderr,
+      done,
+      kill: (reason) => this.kill(reason),
+      storesOwnLogs: true,
+    };
     void this.start();
   }
 
@@ -177,14 +189,27 @@ export class BatchJob {
       if (!FINAL.has(job.status)) this.say(`${this.info.pathspec}: job ${job.jobId} is ${job.status}`);
     }
     const stream = job.container?.logStreamName ?? job.attempts?.at(-1)?.container?.logStreamName;
-    if (job.status === 'RUNNING' && stream) this.logs?.poll(stream);
+    if (job.status === 'STARTING' || job.status === 'RUNNING') {
+      this.tailStarted = true;
+      this.tail.start();
+    }
     if (!FINAL.has(job.status)) return false;
     void this.finish(job, jobName, stream);
     return true;
   }
 
   private async finish(job: JobDetail, jobName: string, stream: string | undefined): Promise<void> {
-    if (stream) await this.logs?.drain(stream);
+    await finishLogs({
+      tail: this.tail,
+      started: this.tailStarted,
+      api: this.ctx.api,
+      group: this.group,
+      stream,
+      prefix: this.ctx.logs.prefix,
+      storage: this.ctx.logs.storage,
+      say: (m) => this.say(m),
+      push: (line) => this.stdout.write(`${line}\n`),
+    });
     let exitCode: number | null = job.status === 'SUCCEEDED' ? 0 : null;
     if (job.status === 'FAILED') exitCode = (await this.exitCodeOf(job)) ?? null;
     if (job.status === 'SUCCEEDED') this.say(`${this.info.pathspec}: job ${job.jobId} SUCCEEDED`);
