@@ -64,7 +64,14 @@ export {
   unregisterSerializer,
   v8Serializer,
 } from './serializers.js';
-export type { ListEntry, PutOptions, StorageBackend, StorageSpec } from './storage.js';
+export type {
+  ListEntry,
+  PutOptions,
+  RangedRead,
+  ReadFromOptions,
+  StorageBackend,
+  StorageSpec,
+} from './storage.js';
 export { type LogStream, readJsonRecord, type TaskDataRecord, TaskDatastore } from './task-datastore.js';
 export { TYPED_ARRAY_PREFIX_SIZE, typedArraySerializer } from './typed-array-serializer.js';
 export type {

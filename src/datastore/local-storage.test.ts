@@ -139,3 +139,23 @@ test('openStorage opens local, refuses unknown kinds and accepts registered ones
   assert.equal(memory.root, 'mem://a');
   assert.equal(defaultLocalRoot('/home/me/p'), path.join('/home/me/p', '.stepflow'));
 });
+
+test('readFrom reads only the bytes past an offset, and answers unchanged for the same tag or no new bytes (local and memory)', async () => {
+  for (const backend of [storage, new MemoryStorage()]) {
+    const read = backend.readFrom.bind(backend);
+    assert.equal(await read('F/1/s/0/0.stdout.log', 0), undefined, 'missing');
+    await backend.put('F/1/s/0/0.stdout.log', Buffer.from('one\n'));
+    const first = await read('F/1/s/0/0.stdout.log', 0);
+    assert.ok(first && first !== 'unchanged');
+    assert.equal(first.bytes.toString(), 'one\n');
+    assert.equal(first.size, 4);
+    assert.equal(await read('F/1/s/0/0.stdout.log', 4, { ifNoneMatch: first.tag }), 'unchanged');
+    assert.equal(await read('F/1/s/0/0.stdout.log', 4), 'unchanged', 'nothing past the offset');
+    await backend.put('F/1/s/0/0.stdout.log', Buffer.from('one\ntwo\n'));
+    const second = await read('F/1/s/0/0.stdout.log', 4, { ifNoneMatch: first.tag });
+    assert.ok(second && second !== 'unchanged');
+    assert.equal(second.bytes.toString(), 'two\n');
+    assert.equal(second.size, 8);
+    assert.notEqual(second.tag, first.tag);
+  }
+});

@@ -9,7 +9,7 @@ import { closeSync, type Dirent, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from './errors.js';
-import type { ListEntry, PutOptions, StorageBackend } from './storage.js';
+import type { ListEntry, PutOptions, RangedRead, ReadFromOptions, StorageBackend } from './storage.js';
 
 /** Matches the temporary files {@link LocalStorage.put} writes before renaming them into place. */
 const TEMP_SUFFIX = /\.tmp-\d+-[0-9a-f]{12}$/;
@@ -85,6 +85,40 @@ export class LocalStorage implements StorageBackend {
         offset += bytesRead;
       }
       return offset === size ? buffer : buffer.subarray(0, offset);
+    } catch (err) {
+      throw new StorageError('read', key, this.root, { cause: err });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Reads the bytes of `key` from `offset` on; the tag is the file's inode, size and mtime. */
+  async readFrom(
+    key: string,
+    offset: number,
+    options?: ReadFromOptions,
+  ): Promise<RangedRead | 'unchanged' | undefined> {
+    const file = this.fileOf(key);
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw new StorageError('read', key, this.root, { cause: err });
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return undefined;
+      const tag = `${info.ino}-${info.size}-${info.mtimeMs}`;
+      if (tag === options?.ifNoneMatch || info.size <= offset) return 'unchanged';
+      const buffer = Buffer.allocUnsafe(info.size - offset);
+      let read = 0;
+      while (read < buffer.byteLength) {
+        const { bytesRead } = await handle.read(buffer, read, buffer.byteLength - read, offset + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return { bytes: buffer.subarray(0, read), size: info.size, tag };
     } catch (err) {
       throw new StorageError('read', key, this.root, { cause: err });
     } finally {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ListEntry, PutOptions, StorageBackend } from './storage.js';
+import type { ListEntry, PutOptions, RangedRead, ReadFromOptions, StorageBackend } from './storage.js';
 
 /**
  * A {@link StorageBackend} kept in a `Map` (kind `memory`). It cannot read synchronously, like a
@@ -24,6 +24,7 @@ export class MemoryStorage implements StorageBackend {
   readonly objects = new Map<string, Buffer>();
   /** How many puts wrote an object (skipped `ifAbsent` puts are not counted). */
   writes = 0;
+  private readonly tags = new WeakMap<Buffer, string>();
 
   constructor(root = 'memory://') {
     this.root = root;
@@ -31,14 +32,29 @@ export class MemoryStorage implements StorageBackend {
 
   async put(key: string, body: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<boolean> {
     if (options?.ifAbsent && this.objects.has(key)) return false;
-    this.objects.set(key, Buffer.concat(body instanceof Uint8Array ? [body] : [...body]));
+    const stored = Buffer.concat(body instanceof Uint8Array ? [body] : [...body]);
+    this.objects.set(key, stored);
     this.writes++;
+    this.tags.set(stored, `v${this.writes}`);
     return true;
   }
 
   async get(key: string): Promise<Buffer | undefined> {
     const body = this.objects.get(key);
     return body ? Buffer.from(body) : undefined;
+  }
+
+  /** Reads the bytes of `key` from `offset` on; the tag is the put count that wrote it. */
+  async readFrom(
+    key: string,
+    offset: number,
+    options?: ReadFromOptions,
+  ): Promise<RangedRead | 'unchanged' | undefined> {
+    const body = this.objects.get(key);
+    if (!body) return undefined;
+    const tag = this.tags.get(body) ?? 'v0';
+    if (tag === options?.ifNoneMatch || body.byteLength <= offset) return 'unchanged';
+    return { bytes: Buffer.from(body.subarray(offset)), size: body.byteLength, tag };
   }
 
   async exists(key: string): Promise<boolean> {

@@ -22,6 +22,32 @@ export interface PutOptions {
 }
 
 /**
+ * What {@link StorageBackend.readFrom} found past an offset: the new bytes, the object's size and a
+ * version tag (an ETag) to pass back as `ifNoneMatch`. `'unchanged'` when the object still has that tag or
+ * has nothing past the offset; `undefined` when it does not exist.
+ *
+ * @example
+ * ```ts
+ * const got: RangedRead | 'unchanged' | undefined = await storage.readFrom?.(key, 0);
+ * if (got && got !== 'unchanged') offset += got.bytes.byteLength;
+ * ```
+ */
+export interface RangedRead {
+  /** The bytes from the offset to the end of the object. */
+  readonly bytes: Buffer;
+  /** The whole object's size, when the backend knows it. */
+  readonly size?: number;
+  /** The object's version tag (ETag); pass it back to skip an unchanged object. */
+  readonly tag?: string;
+}
+
+/** Options of {@link StorageBackend.readFrom}. */
+export interface ReadFromOptions {
+  /** The tag of the last read: answer `'unchanged'` without a body when the object still has it. */
+  readonly ifNoneMatch?: string;
+}
+
+/**
  * A place that stores bytes by key. Every write is atomic: a reader sees the whole new value or
  * nothing, never a partial object.
  *
@@ -45,6 +71,15 @@ export interface StorageBackend {
   put(key: string, body: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<boolean>;
   /** Reads a key; `undefined` when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
+  /**
+   * Reads only the bytes of `key` from `offset` on (a ranged, conditional read, for tailing a growing
+   * object such as a running task's log). Optional: callers fall back to {@link StorageBackend.get}.
+   */
+  readFrom?(
+    key: string,
+    offset: number,
+    options?: ReadFromOptions,
+  ): Promise<RangedRead | 'unchanged' | undefined>;
   /** True when the key exists. */
   exists(key: string): Promise<boolean>;
   /**

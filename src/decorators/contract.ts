@@ -139,6 +139,11 @@ export interface LaunchedTask {
   readonly done: Promise<LaunchOutcome>;
   /** Stops the attempt and everything it started; resolves once it is gone. */
   kill(reason: string): Promise<void>;
+  /**
+   * True when the attempt saves its own `stdout.log`/`stderr.log` (e.g. a task in a remote container): the
+   * runtime then only prints `stdout`/`stderr` and does not store them over the task's logs.
+   */
+  readonly storesOwnLogs?: boolean;
 }
 
 /**

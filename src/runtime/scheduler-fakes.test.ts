@@ -45,7 +45,9 @@ export function makeGraph(defs: Record<string, StepDef>): FlowGraph {
  */
 export type Behaviour = (
   spec: TaskLaunchSpec,
-) => { fail?: boolean; crash?: boolean; failure?: string; hang?: boolean; delayMs?: number } | undefined;
+) =>
+  | { fail?: boolean; crash?: boolean; failure?: string; hang?: boolean; delayMs?: number; ownLogs?: boolean }
+  | undefined;
 
 /** A launcher that "runs" a task by writing its done record with the transition the graph says. */
 export class FakeLauncher implements TaskLauncher {
@@ -82,6 +84,10 @@ export class FakeLauncher implements TaskLauncher {
     if (!plan.hang) {
       setTimeout(async () => {
         stdout.write(`hello from ${t.stepName}/${t.taskId}\n`);
+        if (plan.ownLogs)
+          await this.fds
+            .task(t.runId, t.stepName, t.taskId)
+            .saveLog(t.attempt, 'stdout', Buffer.from('own\n'));
         if (plan.crash)
           return end({ exitCode: 137, signal: null, ...(plan.failure ? { failure: plan.failure } : {}) });
         const record: AttemptDoneRecord = plan.fail
@@ -101,7 +107,7 @@ export class FakeLauncher implements TaskLauncher {
       end({ exitCode: null, signal: 'SIGTERM', killedReason: reason });
       await done;
     };
-    return { stdout, stderr, done, kill };
+    return { stdout, stderr, done, kill, ...(plan.ownLogs ? { storesOwnLogs: true } : {}) };
   }
 
   private transition(spec: TaskLaunchSpec) {

@@ -23,6 +23,14 @@ test('linear flow (fake launcher): one task per step, in order, each reading the
   assert.equal((await fds.task('1', 'a', '2').readLog(0, 'stdout'))?.toString(), 'hello from a/2\n');
 });
 
+test('a launched task that stores its own logs (storesOwnLogs) is printed but its logs are not overwritten', async () => {
+  const graph = makeGraph({ start: { next: ['a'] }, a: {} });
+  const { fds, scheduler, events } = setup(graph, { behave: () => ({ ownLogs: true }) });
+  await scheduler.run();
+  assert.ok(events.includes('out F/1/a/2 hello from a/2'), 'printed');
+  assert.equal((await fds.task('1', 'a', '2').readLog(0, 'stdout'))?.toString(), 'own\n');
+});
+
 test('branch (fake launcher): both branches run; the join gets inputs in in-step order', async () => {
   const graph = makeGraph({
     start: { next: ['a', 'b'] },

@@ -233,7 +233,7 @@ export class Scheduler {
     for (const stream of ['stdout', 'stderr'] as const) {
       const splitter = new LineSplitter((line) => options.reporter.taskOutput?.({ pathspec, stream, line }));
       launched[stream].on('data', (chunk: Buffer) => {
-        logs[stream].push(chunk);
+        if (!launched.storesOwnLogs) logs[stream].push(chunk);
         splitter.push(chunk);
       });
       launched[stream].on('end', () => splitter.end());
@@ -243,6 +243,7 @@ export class Scheduler {
     const saved = { stdout: 0, stderr: 0 };
     let flushing = Promise.resolve();
     const flush = () => {
+      if (launched.storesOwnLogs) return flushing; // the task stores its logs itself: never overwrite them
       flushing = flushing.then(async () => {
         for (const s of ['stdout', 'stderr'] as const) {
           if (logs[s].length === saved[s]) continue;

@@ -79,6 +79,26 @@ describe('S3Storage on moto', () => {
     await assert.rejects(storage.put('../x', Buffer.from('x')), StorageError);
   });
 
+  it('readFrom: a ranged, conditional GetObject returns only new bytes (304/416 → unchanged, 404 → undefined)', async (t) => {
+    if (!awsEndpoint(t) || !endpoint) return;
+    const storage = storageFor(endpoint, `s3://${bucket}/ranged`);
+    const key = 'F/1/s/0/0.stdout.log';
+    assert.equal(await storage.readFrom(key, 0), undefined);
+    await storage.put(key, Buffer.from('hello\n'));
+    const first = await storage.readFrom(key, 0);
+    assert.ok(first && first !== 'unchanged');
+    assert.equal(first.bytes.toString(), 'hello\n');
+    assert.equal(first.size, 6);
+    assert.ok(first.tag, 'an ETag');
+    assert.equal(await storage.readFrom(key, 6, { ifNoneMatch: first.tag }), 'unchanged', '304');
+    assert.equal(await storage.readFrom(key, 6), 'unchanged', '416');
+    await storage.put(key, Buffer.from('hello\nworld\n'));
+    const second = await storage.readFrom(key, 6, { ifNoneMatch: first.tag });
+    assert.ok(second && second !== 'unchanged');
+    assert.equal(second.bytes.toString(), 'world\n');
+    assert.equal(second.size, 12);
+  });
+
   it('ifAbsent skips objects that are already there', async (t) => {
     if (!awsEndpoint(t) || !endpoint) return;
     const storage = storageFor(endpoint, `s3://${bucket}/absent`);

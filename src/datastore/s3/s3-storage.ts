@@ -9,7 +9,14 @@
 
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { StorageError } from '../errors.js';
-import type { ListEntry, PutOptions, StorageBackend, StorageSpec } from '../storage.js';
+import type {
+  ListEntry,
+  PutOptions,
+  RangedRead,
+  ReadFromOptions,
+  StorageBackend,
+  StorageSpec,
+} from '../storage.js';
 import { isNotFound, type S3ErrorContext, toS3StorageError } from './errors.js';
 import { uploadMultipart } from './multipart.js';
 import {
@@ -118,6 +125,42 @@ export class S3Storage implements StorageBackend {
       return await readBody(out.Body as AsyncIterable<Uint8Array>, out.ContentLength);
     } catch (err) {
       if (isNotFound(err)) return undefined;
+      throw this.failure('read', key, objectKey, err);
+    }
+  }
+
+  /**
+   * Reads the bytes of `key` from `offset` on with one ranged GetObject (`Range: bytes=<offset>-`), sent
+   * with `If-None-Match` when a tag is given: 304 (same ETag) and 416 (nothing past the offset) answer
+   * `'unchanged'`, 404 `undefined`.
+   */
+  async readFrom(
+    key: string,
+    offset: number,
+    options?: ReadFromOptions,
+  ): Promise<RangedRead | 'unchanged' | undefined> {
+    const objectKey = this.objectKey(key);
+    try {
+      const { sdk, client } = await this.client();
+      const out = await client.send(
+        new sdk.GetObjectCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          Range: `bytes=${offset}-`,
+          ...(options?.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
+        }),
+      );
+      const bytes = await readBody(out.Body as AsyncIterable<Uint8Array>, out.ContentLength);
+      const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
+      return {
+        bytes,
+        size: total !== undefined ? Number(total) : offset + bytes.byteLength,
+        ...(out.ETag ? { tag: out.ETag } : {}),
+      };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+      if (status === 304 || status === 416) return 'unchanged';
       throw this.failure('read', key, objectKey, err);
     }
   }

@@ -1,22 +1,24 @@
 /**
  * One task attempt as an AWS Batch job: submitted (paced by the run's token bucket), followed by the run's
- * poller (state changes printed with the pathspec and job id), its CloudWatch log lines pushed into the
- * task's stdout, its record (`<attempt>.batch.json`) written, and its end turned into a launch outcome:
+ * poller (state changes printed with the pathspec and job id), the logs the task saves itself tailed into
+ * the task's stdout and stderr (CloudWatch Logs only when they are missing or cut short), its record (`<attempt>.batch.json`) written, and its end turned into a launch outcome:
  * SUCCEEDED → exit code 0; FAILED → the container's exit code with AWS's reason.
  *
  * @module
  */
 import type { JobDetail, JobStatus, SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import type { StorageBackend } from '../../datastore/storage.js';
 import type { LaunchedTask, LaunchOutcome } from '../../decorators/contract.js';
 import type { BatchApi } from './aws.js';
 import { classifyFailure, type JobFailure } from './classify.js';
 import { BatchLaunchError } from './errors.js';
-import { LogFollower } from './job-logs.js';
+import { finishLogs } from './log-fallback.js';
 import { TailedStream } from './output-tail.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
 import { runnableNotice, runnableVerdict, unplaceableMessage, unplaceableTermination } from './runnable.js';
 import { submitJobError } from './submit-errors.js';
+import { TaskLogTail } from './task-log-tail.js';
 import { type JobStopping, stopJob } from './terminate.js';
 
 /**
@@ -38,6 +40,11 @@ export interface BatchJobContext {
   readonly stopping?: JobStopping;
   /** Times a job lost to a spot reclaim is resubmitted for the same attempt (`STEPFLOW_SPOT_RETRIES`; default 0). */
   readonly spotRetries?: number;
+  /** Where the task saves its own logs: the run's storage and the attempt's key prefix (`F/1/s/2/0.`). */
+  readonly logs: {
+    readonly storage: Pick<StorageBackend, 'get' | 'readFrom' | 'put'>;
+    readonly prefix: string;
+  };
 }
 
 /**
@@ -101,7 +108,8 @@ export class BatchJob {
   /** The failure of a job AWS can never place (it was terminated). */
   private unplaceable: string | undefined;
   private readonly reclaimed: { jobId: string; reason: string }[] = [];
-  private readonly logs: LogFollower | undefined;
+  private tail: TaskLogTail;
+  private tailStarted = false;
   private readonly group: string | undefined;
 
   constructor(
@@ -118,16 +126,25 @@ export class BatchJob {
       this.resolveDone = resolve;
     });
     this.group = logGroupOf(step);
-    this.logs = this.group
-      ? new LogFollower(
-          ctx.api,
-          this.group,
-          (line) => this.stdout.write(`${line}\n`),
-          (m) => this.say(m),
-        )
-      : undefined;
-    this.task = { stdout: this.stdout, stderr: this.stderr, done, kill: (reason) => this.kill(reason) };
+    this.tail = this.newTail();
+    this.task = {
+      stdout: this.stdout,
+      stderr: this.stderr,
+      done,
+      kill: (reason) => this.kill(reason),
+      storesOwnLogs: true,
+    };
     void this.start();
+  }
+
+  /** A tail of the logs the task saves (a new one per job: a resubmitted job writes them from the start). */
+  private newTail(): TaskLogTail {
+    return new TaskLogTail({
+      storage: this.ctx.logs.storage,
+      prefix: this.ctx.logs.prefix,
+      push: (stream, line) => this[stream].write(line),
+      onError: (m) => this.say(m),
+    });
   }
 
   private say(text: string): void {
@@ -137,6 +154,7 @@ export class BatchJob {
   private end(outcome: LaunchOutcome): void {
     if (this.finished) return;
     this.finished = true;
+    this.tail.stop();
     this.stdout.end();
     this.stderr.end();
     this.resolveDone(outcome);
@@ -207,7 +225,10 @@ export class BatchJob {
     }
     if (job.status === 'RUNNABLE') this.runnable(job);
     const stream = job.container?.logStreamName ?? job.attempts?.at(-1)?.container?.logStreamName;
-    if (job.status === 'RUNNING' && stream) this.logs?.poll(stream);
+    if (job.status === 'STARTING' || job.status === 'RUNNING') {
+      this.tailStarted = true;
+      this.tail.start();
+    }
     if (!FINAL.has(job.status)) return false;
     void this.finish(job, jobName, stream);
     return true;
@@ -246,12 +267,25 @@ export class BatchJob {
     this.status = undefined;
     this.runnableReason = undefined;
     this.terminating = undefined;
+    this.tail.stop();
+    this.tail = this.newTail();
+    this.tailStarted = false;
     void this.start();
     return true;
   }
 
   private async finish(job: JobDetail, jobName: string, stream: string | undefined): Promise<void> {
-    if (stream) await this.logs?.drain(stream);
+    await finishLogs({
+      tail: this.tail,
+      started: this.tailStarted,
+      api: this.ctx.api,
+      group: this.group,
+      stream,
+      prefix: this.ctx.logs.prefix,
+      storage: this.ctx.logs.storage,
+      say: (m) => this.say(m),
+      push: (line) => this.stdout.write(`${line}\n`),
+    });
     let exitCode: number | null = job.status === 'SUCCEEDED' ? 0 : null;
     if (job.status === 'FAILED') exitCode = (await this.exitCodeOf(job)) ?? null;
     const failure = job.status === 'FAILED' ? this.explain(job, exitCode) : undefined;

@@ -176,6 +176,66 @@ describe('BatchLauncher (fake Batch API)', () => {
     launcher.close();
   });
 
+  it("prints the task's own logs from the datastore, never CloudWatch, and sets storesOwnLogs", async () => {
+    const { make, api, storage } = setup();
+    api.plan = () => {
+      // What the container's bootstrap saves: both logs, then the marker.
+      void storage.put('F/1/train/2/0.stdout.log', Buffer.from('own one\nown two\n'));
+      void storage.put('F/1/train/2/0.stderr.log', Buffer.from('own warning\n'));
+      void storage.put('F/1/train/2/0.logs.json', Buffer.from('{"stdout":16,"stderr":12,"exitCode":0}'));
+      return { status: 'SUCCEEDED', lines: ['from cloudwatch'] };
+    };
+    const launcher = make();
+    const task = launcher.launch(spec('train'));
+    assert.equal(task.storesOwnLogs, true);
+    const [stdout, stderr] = await Promise.all([collect(task.stdout), collect(task.stderr), task.done]);
+    assert.equal(stdout, 'own one\nown two\n');
+    assert.match(stderr, /^own warning$/m);
+    assert.equal(api.count('GetLogEvents'), 0);
+    const submit = api.calls.find(([a]) => a === 'SubmitJob')?.[1] as SubmitJobCommandInput;
+    const env = submit.containerOverrides?.environment ?? [];
+    assert.equal(
+      env.find((e) => e.name === 'STEPFLOW_TASK_LOGS_URL')?.value,
+      's3://bucket/runs/F/1/train/2/0.',
+    );
+    launcher.close();
+  });
+
+  it('falls back to CloudWatch when the logs are cut short (no marker), says so, keeps what the task stored', async () => {
+    const { make, api, storage } = setup();
+    api.plan = () => {
+      void storage.put('F/1/train/2/0.stdout.log', Buffer.from('partial\n'));
+      return { status: 'FAILED', exitCode: 137, reason: 'OutOfMemoryError', lines: ['partial', 'cw line'] };
+    };
+    const launcher = make();
+    const task = launcher.launch(spec('train'));
+    const [stdout, stderr] = await Promise.all([collect(task.stdout), collect(task.stderr), task.done]);
+    assert.match(
+      stderr,
+      /the task's own logs are cut short; showing CloudWatch Logs stream stream\/job-1 of group \/aws\/batch\/job/,
+    );
+    assert.equal(stdout, 'partial\npartial\ncw line\n');
+    assert.equal(String(await storage.get('F/1/train/2/0.stdout.log')), 'partial\n', 'not overwritten');
+    launcher.close();
+  });
+
+  it('stores the CloudWatch lines as the attempt stdout when the task stored no log', async () => {
+    const { make, api, storage } = setup();
+    api.plan = () => ({
+      status: 'FAILED',
+      exitCode: 2,
+      reason: 'Essential container exited',
+      lines: ['boot failed'],
+    });
+    const launcher = make();
+    const task = launcher.launch(spec('train'));
+    const [stdout, stderr] = await Promise.all([collect(task.stdout), collect(task.stderr), task.done]);
+    assert.match(stderr, /the task's own logs are missing; showing CloudWatch Logs stream/);
+    assert.equal(stdout, 'boot failed\n');
+    assert.equal(String(await storage.get('F/1/train/2/0.stdout.log')), 'boot failed\n');
+    launcher.close();
+  });
+
   it('a FAILED job gives its reason and the exit code (from ListJobs when DescribeJobs has none)', async () => {
     const { make, api } = setup();
     api.plan = () => ({

@@ -200,6 +200,7 @@ export class BatchLauncher implements TaskLauncher {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
         },
+        logs: { storage, prefix: `${prefix}${spec.task.attempt}.` },
       },
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
@@ -208,6 +209,7 @@ export class BatchLauncher implements TaskLauncher {
         Object.assign(environment, spec.env, {
           [BOOTSTRAP_ENV.url]: pkg.url,
           [BOOTSTRAP_ENV.sha]: pkg.sha,
+          [BOOTSTRAP_ENV.logs]: `${storage.root.replace(/\/+$/, '')}/${prefix}${spec.task.attempt}.`,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         });
         if (run.user && !environment.METAFLOW_USER) environment.METAFLOW_USER = run.user;
@@ -298,6 +300,7 @@ class DeferredJob {
       stdout,
       stderr,
       done: guarded,
+      storesOwnLogs: true,
       kill: async (reason: string) => {
         killed ??= reason;
         if (job) await job.task.kill(reason);

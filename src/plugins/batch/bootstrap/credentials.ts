@@ -29,7 +29,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export type Fetch = (
   url: string,
-  init?: { method?: string; headers?: Record<string, string> },
+  init?: { method?: string; headers?: Record<string, string>; body?: Uint8Array },
 ) => Promise<{
   readonly ok: boolean;
   readonly status: number;

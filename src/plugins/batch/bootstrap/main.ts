@@ -3,17 +3,19 @@
  * `node`. It finds credentials (SDK-style), fetches the run's code package from S3 with a SigV4-signed GET
  * (no presigned URL: a job may wait in the queue for days), checks its sha256, strips the content store's
  * header byte, untars it, and runs the task entry point `node bundle.mjs step <spec>` with the SDK bundle
- * of the package as `STEPFLOW_S3_SDK_PATH`, exiting with its code. Imports node built-ins only.
+ * of the package as `STEPFLOW_S3_SDK_PATH`, saving its stdout and stderr to the datastore as it runs
+ * (log-saver.ts), and exits with its code. Imports node built-ins only.
  *
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type Env, type Fetch, resolveCredentials } from './credentials.js';
+import { LogSaver } from './log-saver.js';
 import { s3ObjectUrl, signRequest } from './sigv4.js';
 import { readUstar } from './ustar.js';
 
@@ -30,6 +32,8 @@ export const BOOTSTRAP_ENV = {
   url: 'STEPFLOW_CODE_PACKAGE_URL',
   /** sha256 (hex) of the package archive. */
   sha: 'STEPFLOW_CODE_PACKAGE_SHA',
+  /** `s3://bucket/.../<attempt>.`: where the task's own logs go (`stdout.log`, `stderr.log`, `logs.json`). */
+  logs: 'STEPFLOW_TASK_LOGS_URL',
 } as const;
 
 /**
@@ -128,12 +132,53 @@ export async function bootstrap(args: readonly string[], env: Env, fetchImpl?: F
   for (const [name, data] of files) writeFileSync(join(dir, name), data);
   const childEnv: Record<string, string | undefined> = { ...env };
   if (files.has(SDK_BUNDLE_FILE)) childEnv.STEPFLOW_S3_SDK_PATH = join(dir, SDK_BUNDLE_FILE);
-  const run = spawnSync(process.execPath, [join(dir, 'bundle.mjs'), ...args], {
-    stdio: 'inherit',
-    env: childEnv,
+  return await runTask([join(dir, 'bundle.mjs'), ...args], childEnv, env, fetchImpl);
+}
+
+/**
+ * Runs the task with its stdout and stderr teed to this process's and, when `STEPFLOW_TASK_LOGS_URL` is
+ * set, saved by a {@link LogSaver}; SIGTERM/SIGINT (TerminateJob) are passed on to the task, which gets
+ * 20 s before SIGKILL. Returns the task's exit code (128 + signal number when killed) once the logs are
+ * saved.
+ *
+ * @example
+ * ```ts
+ * const code = await runTask(['bundle.mjs', 'step', spec], childEnv, process.env);
+ * ```
+ */
+export async function runTask(
+  args: readonly string[],
+  childEnv: Env,
+  env: Env,
+  fetchImpl?: Fetch,
+): Promise<number> {
+  const logs = env[BOOTSTRAP_ENV.logs];
+  const saver = logs ? new LogSaver(logs, env, fetchImpl) : undefined;
+  const child = spawn(process.execPath, args, { stdio: ['inherit', 'pipe', 'pipe'], env: childEnv });
+  for (const s of ['stdout', 'stderr'] as const) {
+    child[s].on('data', (chunk: Buffer) => {
+      process[s].write(chunk);
+      saver?.add(s, chunk);
+    });
+  }
+  const stop = (signal: NodeJS.Signals) => {
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+  };
+  process.on('SIGTERM', stop).on('SIGINT', stop);
+  saver?.start();
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status, signal) =>
+      resolve(status ?? (signal ? 128 + (constants.signals[signal] ?? 9) : 1)),
+    );
   });
-  if (run.error) throw run.error;
-  return run.status ?? (run.signal ? 128 + 9 : 1);
+  try {
+    await saver?.close(code);
+  } catch (err) {
+    console.error(`stepflow bootstrap: could not save the task's logs: ${(err as Error)?.message}`);
+  }
+  return code;
 }
 
 /**

@@ -1,0 +1,188 @@
+/**
+ * Tailing the logs a `@batch` task saves itself (`<attempt>.stdout.log` and `.stderr.log`, written by the
+ * container bootstrap's log saver) from the run's storage: only the new bytes are read (a ranged,
+ * conditional read when the backend has one), fast at first and slower as the task runs
+ * ({@link tailDelayMs}), and complete lines are pushed once, in order. At the end the completion marker
+ * (`<attempt>.logs.json`) says whether the logs are whole.
+ *
+ * @module
+ */
+
+import type { StorageBackend } from '../../datastore/storage.js';
+import type { LogStream } from '../../datastore/task-datastore.js';
+import type { LogMarker } from './bootstrap/log-saver.js';
+
+/**
+ * Milliseconds between two reads: 250 ms at first, doubling every 2 minutes of tailing, at most 10 s.
+ *
+ * @example
+ * ```ts
+ * tailDelayMs(0);       // 250
+ * tailDelayMs(120_000); // 500
+ * ```
+ */
+export function tailDelayMs(elapsedMs: number): number {
+  return Math.min(10_000, 250 * 2 ** (elapsedMs / 120_000));
+}
+
+/**
+ * How the tail ended: whether the marker was there (and the logs read up to its byte counts), and whether
+ * any log object existed at all.
+ *
+ * @example
+ * ```ts
+ * const end: TailEnd = await tail.finish();
+ * if (!end.complete) fallBackToCloudWatch();
+ * ```
+ */
+export interface TailEnd {
+  readonly complete: boolean;
+  /** True when the task saved at least one of its logs. */
+  readonly found: boolean;
+  readonly marker?: LogMarker;
+}
+
+/**
+ * Options of {@link TaskLogTail}.
+ *
+ * @example
+ * ```ts
+ * const options: TaskLogTailOptions = { storage, prefix: 'F/1/s/2/0.', push: (s, l) => out[s].write(l) };
+ * ```
+ */
+export interface TaskLogTailOptions {
+  readonly storage: Pick<StorageBackend, 'get' | 'readFrom'>;
+  /** The attempt's key prefix (`Flow/run/step/task/<attempt>.`). */
+  readonly prefix: string;
+  /** Takes one complete line, with its `\n`. */
+  readonly push: (stream: LogStream, line: Buffer) => void;
+  /** Read errors (other than a missing log), for the task's stderr. */
+  readonly onError?: (message: string) => void;
+  /** Delay between reads (default {@link tailDelayMs}). */
+  readonly delayMs?: (elapsedMs: number) => number;
+}
+
+const STREAMS = ['stdout', 'stderr'] as const;
+
+/**
+ * Follows one attempt's own logs.
+ *
+ * @example
+ * ```ts
+ * const tail = new TaskLogTail({ storage, prefix: 'F/1/s/2/0.', push: (s, line) => streams[s].write(line) });
+ * tail.start();                 // when the job is STARTING or RUNNING (again: no-op)
+ * const end = await tail.finish(); // after the job ended
+ * ```
+ */
+export class TaskLogTail {
+  private readonly offset: Record<LogStream, number> = { stdout: 0, stderr: 0 };
+  private readonly tag: Record<LogStream, string | undefined> = { stdout: undefined, stderr: undefined };
+  private readonly partial: Record<LogStream, Buffer[]> = { stdout: [], stderr: [] };
+  private readonly seen: Record<LogStream, boolean> = { stdout: false, stderr: false };
+  private started: number | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private busy: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private errors = 0;
+  /** Reads made (for tests and the benchmark). */
+  reads = 0;
+
+  constructor(private readonly options: TaskLogTailOptions) {}
+
+  /** Starts reading periodically (once; later calls do nothing). */
+  start(): void {
+    if (this.started !== undefined || this.stopped) return;
+    this.started = Date.now();
+    this.schedule();
+  }
+
+  /**
+   * Stops the periodic reads, reads the marker and the logs up to its byte counts (or to their end when
+   * there is no marker), and pushes a last line without its `\n` (one is added).
+   */
+  async finish(): Promise<TailEnd> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.busy;
+    const raw = await this.options.storage.get(`${this.options.prefix}logs.json`).catch(() => undefined);
+    let marker: LogMarker | undefined;
+    try {
+      marker = raw ? (JSON.parse(raw.toString('utf8')) as LogMarker) : undefined;
+    } catch {
+      marker = undefined;
+    }
+    // S3 reads after a write are consistent; still, a few reads are allowed to reach the marker's counts.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.readAll();
+      if (!marker || STREAMS.every((s) => this.offset[s] >= marker[s])) break;
+    }
+    for (const s of STREAMS) {
+      if (this.partial[s].length === 0) continue;
+      this.options.push(s, Buffer.concat([...this.partial[s], Buffer.from('\n')]));
+      this.partial[s] = [];
+    }
+    const found = this.seen.stdout || this.seen.stderr;
+    const complete = marker !== undefined && STREAMS.every((s) => this.offset[s] >= marker[s]);
+    return { complete, found, ...(marker ? { marker } : {}) };
+  }
+
+  /** Stops without a last read. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const delay = (this.options.delayMs ?? tailDelayMs)(Date.now() - (this.started ?? Date.now()));
+    this.timer = setTimeout(() => {
+      this.busy = this.readAll();
+      void this.busy.then(() => this.schedule());
+    }, delay);
+  }
+
+  private async readAll(): Promise<void> {
+    await Promise.all(STREAMS.map((s) => this.read(s)));
+  }
+
+  private async read(stream: LogStream): Promise<void> {
+    const key = `${this.options.prefix}${stream}.log`;
+    const { storage } = this.options;
+    this.reads++;
+    let bytes: Buffer;
+    try {
+      if (storage.readFrom) {
+        const tag = this.tag[stream];
+        const got = await storage.readFrom(key, this.offset[stream], tag ? { ifNoneMatch: tag } : {});
+        if (got === undefined) return;
+        this.seen[stream] = true;
+        if (got === 'unchanged') return;
+        this.tag[stream] = got.tag;
+        bytes = got.bytes;
+      } else {
+        const whole = await storage.get(key);
+        if (!whole) return;
+        this.seen[stream] = true;
+        bytes = whole.subarray(this.offset[stream]);
+      }
+    } catch (err) {
+      if (this.errors++ < 3) this.options.onError?.(`reading ${key}: ${(err as Error)?.message ?? err}`);
+      return;
+    }
+    if (bytes.byteLength === 0) return;
+    this.offset[stream] += bytes.byteLength;
+    this.split(stream, bytes);
+  }
+
+  private split(stream: LogStream, bytes: Buffer): void {
+    let from = 0;
+    for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, from)) {
+      const piece = bytes.subarray(from, nl + 1);
+      const parts = this.partial[stream];
+      this.options.push(stream, parts.length > 0 ? Buffer.concat([...parts, piece]) : Buffer.from(piece));
+      this.partial[stream] = [];
+      from = nl + 1;
+    }
+    if (from < bytes.byteLength) this.partial[stream].push(Buffer.from(bytes.subarray(from)));
+  }
+}
