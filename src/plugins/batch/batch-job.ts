@@ -285,6 +285,8 @@ export class BatchJob {
       storage: this.ctx.logs.storage,
       say: (m) => this.say(m),
       push: (line) => this.stdout.write(`${line}\n`),
+      // A failed job's stream may show up in CloudWatch a little late; a succeeded one is read once.
+      tries: job.status === 'FAILED' ? 3 : 1,
     });
     let exitCode: number | null = job.status === 'SUCCEEDED' ? 0 : null;
     if (job.status === 'FAILED') exitCode = (await this.exitCodeOf(job)) ?? null;
