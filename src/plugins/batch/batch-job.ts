@@ -18,7 +18,7 @@ import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
 import { runnableNotice, runnableVerdict, unplaceableMessage, unplaceableTermination } from './runnable.js';
 import { submitJobError } from './submit-errors.js';
-import { TaskLogTail } from './task-log-tail.js';
+import { type TailBudget, TaskLogTail } from './task-log-tail.js';
 import { type JobStopping, stopJob } from './terminate.js';
 
 /**
@@ -44,6 +44,8 @@ export interface BatchJobContext {
   readonly logs: {
     readonly storage: Pick<StorageBackend, 'get' | 'readFrom' | 'put'>;
     readonly prefix: string;
+    /** The run's shared budget of log reads. */
+    readonly budget?: TailBudget;
   };
 }
 
@@ -142,6 +144,7 @@ export class BatchJob {
     return new TaskLogTail({
       storage: this.ctx.logs.storage,
       prefix: this.ctx.logs.prefix,
+      ...(this.ctx.logs.budget ? { budget: this.ctx.logs.budget } : {}),
       push: (stream, line) => this[stream].write(line),
       onError: (m) => this.say(m),
     });

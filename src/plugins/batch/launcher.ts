@@ -24,6 +24,7 @@ import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
+import { TailBudget } from './task-log-tail.js';
 import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
 
 /**
@@ -105,6 +106,8 @@ export class BatchLauncher implements TaskLauncher {
   private readonly bucket: TokenBucket;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private passedCache: Record<string, string> | undefined;
+  /** One budget of log reads for all the run's running jobs (task-log-tail.ts). */
+  private readonly tailBudget = new TailBudget();
   private readonly preparation: BatchPreparation;
   private readonly stopping: JobStopping;
   private readonly spotRetries: number;
@@ -200,7 +203,7 @@ export class BatchLauncher implements TaskLauncher {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
         },
-        logs: { storage, prefix: `${prefix}${spec.task.attempt}.` },
+        logs: { storage, prefix: `${prefix}${spec.task.attempt}.`, budget: this.tailBudget },
       },
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MemoryStorage } from '../../datastore/memory-storage.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { LogStream } from '../../datastore/task-datastore.js';
-import { TaskLogTail, tailDelayMs } from './task-log-tail.js';
+import { TailBudget, TaskLogTail, tailDelayMs } from './task-log-tail.js';
 
 const PREFIX = 'F/1/s/2/0.';
 
@@ -114,5 +114,23 @@ describe('TaskLogTail', () => {
     assert.equal(tailDelayMs(120_000), 500);
     assert.ok(tailDelayMs(60_000) < 400, 'still fast after the first minute');
     assert.equal(tailDelayMs(3_600_000), 10_000);
+  });
+
+  it('shares the run budget of reads: many running tails slow down, a few keep the fast start', async () => {
+    const budget = new TailBudget(20);
+    const storage = new MemoryStorage();
+    const tails = Array.from(
+      { length: 500 },
+      (_, i) => new TaskLogTail({ storage, prefix: `F/1/s/${i}/0.`, push: () => {}, budget }),
+    );
+    assert.equal(budget.minDelayMs(), 0);
+    for (const t of tails.slice(0, 2)) t.start();
+    assert.equal(budget.minDelayMs(), 200, '2 tails × 2 logs at 20 reads/s: below the 250 ms start');
+    for (const t of tails) t.start();
+    assert.equal(budget.running, 500);
+    assert.equal(budget.minDelayMs(), 50_000, '500 running tails: each read every 50 s');
+    for (const t of tails.slice(0, 250)) t.stop();
+    await Promise.all(tails.slice(250).map((t) => t.finish()));
+    assert.equal(budget.running, 0, 'stop and finish leave the budget once each');
   });
 });

@@ -12,6 +12,8 @@ import type { StorageBackend } from '../../datastore/storage.js';
 import type { LogStream } from '../../datastore/task-datastore.js';
 import type { LogMarker } from './bootstrap/log-saver.js';
 
+const STREAMS = ['stdout', 'stderr'] as const;
+
 /**
  * Milliseconds between two reads: 250 ms at first, doubling every 2 minutes of tailing, at most 10 s.
  *
@@ -23,6 +25,44 @@ import type { LogMarker } from './bootstrap/log-saver.js';
  */
 export function tailDelayMs(elapsedMs: number): number {
   return Math.min(10_000, 250 * 2 ** (elapsedMs / 120_000));
+}
+
+/**
+ * The run's budget of log reads: every running task's tail shares it, so tailing stays cheap however many
+ * jobs run at once. Each tail reads both of its logs per tick; with `n` tails running, a tail waits at
+ * least `n × 2 ÷ readsPerSecond` seconds between ticks (a handful of tasks keep the fast start of
+ * {@link tailDelayMs}; 500 running tasks are each read every 50 s at 20 reads/s).
+ *
+ * @example
+ * ```ts
+ * const budget = new TailBudget(20);
+ * budget.minDelayMs(); // 0 with no tail running
+ * ```
+ */
+export class TailBudget {
+  private active = 0;
+
+  constructor(readonly readsPerSecond = 20) {}
+
+  /** A tail started. */
+  join(): void {
+    this.active++;
+  }
+
+  /** A tail stopped. */
+  leave(): void {
+    this.active = Math.max(0, this.active - 1);
+  }
+
+  /** Tails running now. */
+  get running(): number {
+    return this.active;
+  }
+
+  /** The least delay between two ticks of one tail, for the tails running now. */
+  minDelayMs(): number {
+    return ((this.active * STREAMS.length) / this.readsPerSecond) * 1000;
+  }
 }
 
 /**
@@ -60,9 +100,9 @@ export interface TaskLogTailOptions {
   readonly onError?: (message: string) => void;
   /** Delay between reads (default {@link tailDelayMs}). */
   readonly delayMs?: (elapsedMs: number) => number;
+  /** The run's shared read budget (none: each tail follows its own delay only). */
+  readonly budget?: TailBudget;
 }
-
-const STREAMS = ['stdout', 'stderr'] as const;
 
 /**
  * Follows one attempt's own logs.
@@ -93,6 +133,7 @@ export class TaskLogTail {
   start(): void {
     if (this.started !== undefined || this.stopped) return;
     this.started = Date.now();
+    this.options.budget?.join();
     this.schedule();
   }
 
@@ -101,8 +142,7 @@ export class TaskLogTail {
    * there is no marker), and pushes a last line without its `\n` (one is added).
    */
   async finish(): Promise<TailEnd> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.halt();
     await this.busy;
     const raw = await this.options.storage.get(`${this.options.prefix}logs.json`).catch(() => undefined);
     let marker: LogMarker | undefined;
@@ -128,13 +168,19 @@ export class TaskLogTail {
 
   /** Stops without a last read. */
   stop(): void {
+    this.halt();
+  }
+
+  private halt(): void {
+    if (!this.stopped && this.started !== undefined) this.options.budget?.leave();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    const delay = (this.options.delayMs ?? tailDelayMs)(Date.now() - (this.started ?? Date.now()));
+    const own = (this.options.delayMs ?? tailDelayMs)(Date.now() - (this.started ?? Date.now()));
+    const delay = Math.max(own, this.options.budget?.minDelayMs() ?? 0);
     this.timer = setTimeout(() => {
       this.busy = this.readAll();
       void this.busy.then(() => this.schedule());
