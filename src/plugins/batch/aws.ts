@@ -119,7 +119,8 @@ function count(client: Countable, counts: CallCounts): void {
 
 /**
  * The real AWS clients (`@aws-sdk/client-batch`, `@aws-sdk/client-cloudwatch-logs`), loaded now, with
- * adaptive retries; every call is added to `counts`.
+ * adaptive retries, except SubmitJob, sent once per call by a client of its own (the launcher retries it
+ * through the run's adaptive rate, submit-rate.ts); every call is added to `counts`.
  *
  * @example
  * ```ts
@@ -137,21 +138,26 @@ export function sdkBatchApi(counts: CallCounts = {}): BatchApi {
     const l = load<LogsSdk>('@aws-sdk/client-cloudwatch-logs');
     const config = { retryMode: 'adaptive', maxAttempts: 8 };
     const batch = new b.BatchClient(config);
+    // SubmitJob has a client of its own: no SDK retries (the run's SubmitRate owns them, see
+    // throttled.ts), and its throttling never slows the adaptive client that polls and terminates.
+    const submit = new b.BatchClient({ maxAttempts: 1 });
     const logs = new l.CloudWatchLogsClient(config);
     count(batch as unknown as Countable, counts);
+    count(submit as unknown as Countable, counts);
     count(logs as unknown as Countable, counts);
     return {
       describeJobQueues: (i) => batch.send(new b.DescribeJobQueuesCommand(i)),
       describeComputeEnvironments: (i) => batch.send(new b.DescribeComputeEnvironmentsCommand(i)),
       describeJobDefinitions: (i) => batch.send(new b.DescribeJobDefinitionsCommand(i)),
       registerJobDefinition: (i) => batch.send(new b.RegisterJobDefinitionCommand(i)),
-      submitJob: (i) => batch.send(new b.SubmitJobCommand(i)),
+      submitJob: (i) => submit.send(new b.SubmitJobCommand(i)),
       describeJobs: (i) => batch.send(new b.DescribeJobsCommand(i)),
       listJobs: (i) => batch.send(new b.ListJobsCommand(i)),
       terminateJob: (i) => batch.send(new b.TerminateJobCommand(i)),
       getLogEvents: (i) => logs.send(new l.GetLogEventsCommand(i)),
       close: () => {
         batch.destroy();
+        submit.destroy();
         logs.destroy();
       },
     };
@@ -161,8 +167,8 @@ export function sdkBatchApi(counts: CallCounts = {}): BatchApi {
 }
 
 /**
- * A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`. The one place
- * submissions are paced (adaptive throttling is a later issue).
+ * A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`. (The launcher
+ * paces submissions with the adaptive `SubmitRate` of submit-rate.ts.)
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * One task attempt as an AWS Batch job: submitted (paced by the run's token bucket), followed by the run's
+ * One task attempt as an AWS Batch job: submitted (paced by the run's adaptive SubmitJob rate), followed by the run's
  * poller (state changes printed with the pathspec and job id), its CloudWatch log lines pushed into the
  * task's stdout, its record (`<attempt>.batch.json`) written, and its end turned into a launch outcome:
  * SUCCEEDED → exit code 0; FAILED → the container's exit code with AWS's reason.
@@ -13,20 +13,27 @@ import type { BatchApi } from './aws.js';
 import { LogFollower } from './job-logs.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
+import { retryThrottled } from './throttled.js';
 
 /**
  * What a {@link BatchJob} needs from its launcher.
  *
  * @example
  * ```ts
- * const ctx: BatchJobContext = { api, poller, pace: () => bucket.take(), writeRecord: async () => {} };
+ * const ctx: BatchJobContext = { api, poller, submit: (r, c) => submitThrottled({ api, rate }, r, c), writeRecord: async () => {} };
  * ```
  */
 export interface BatchJobContext {
   readonly api: BatchApi;
   readonly poller: JobPoller;
-  /** Resolves when a submission may go out (the run's token bucket). */
-  readonly pace: () => Promise<void>;
+  /**
+   * Submits through the run's adaptive rate, retrying throttled calls (throttled.ts `submitThrottled`);
+   * `undefined` when `cancelled()` became true before the job went out.
+   */
+  readonly submit: (
+    request: SubmitJobCommandInput & { jobName: string },
+    cancelled: () => boolean,
+  ) => Promise<{ jobId?: string } | undefined>;
   /** Writes the attempt's `<attempt>.batch.json`. */
   readonly writeRecord: (record: BatchJobRecord) => Promise<void>;
 }
@@ -128,10 +135,9 @@ export class BatchJob {
     let request: SubmitJobCommandInput & { jobName: string };
     try {
       request = await this.request();
-      await this.ctx.pace();
-      if (this.killedReason)
-        return this.end({ exitCode: null, signal: null, killedReason: this.killedReason });
-      const out = await this.ctx.api.submitJob(request);
+      const out = await this.ctx.submit(request, () => this.killedReason !== undefined);
+      if (!out)
+        return this.end({ exitCode: null, signal: null, killedReason: this.killedReason ?? 'killed' });
       if (!out.jobId) throw new Error('SubmitJob returned no job id');
       this.jobId = out.jobId;
     } catch (err) {
@@ -229,10 +235,8 @@ export class BatchJob {
   private async terminate(reason: string): Promise<void> {
     if (!this.jobId) return;
     try {
-      await this.ctx.api.terminateJob({
-        jobId: this.jobId,
-        reason: `stopped by stepflow: ${reason}`.slice(0, 1000),
-      });
+      const input = { jobId: this.jobId, reason: `stopped by stepflow: ${reason}`.slice(0, 1000) };
+      await retryThrottled(() => this.ctx.api.terminateJob(input));
     } catch (err) {
       this.say(`TerminateJob ${this.jobId} failed: ${(err as Error)?.message ?? err}`);
     }

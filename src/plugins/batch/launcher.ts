@@ -13,7 +13,7 @@ import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../deco
 import { packArchive, sha256Hex } from '../../package/archive.js';
 import { codePackageKey, storeCodePackage } from '../../package/store.js';
 import type { CodePackage } from '../../package/types.js';
-import { type BatchApi, type CallCounts, sdkBatchApi, TokenBucket } from './aws.js';
+import { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
 import { BatchJob, type BatchJobRecord } from './batch-job.js';
 import { BOOTSTRAP_ENV, SDK_BUNDLE_FILE } from './bootstrap/main.js';
 import { BOOTSTRAP_SCRIPT } from './bootstrap/script.js';
@@ -23,6 +23,8 @@ import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
+import { SubmitRate } from './submit-rate.js';
+import { submitThrottled } from './throttled.js';
 
 /** Local settings passed on to the job, when set (never credentials). */
 const PASSED_ENV = [
@@ -48,7 +50,7 @@ export interface BatchLauncherOptions {
   readonly api?: BatchApi;
   /** Poll interval in ms (default `STEPFLOW_BATCH_POLL_MS` or 1000). */
   readonly pollMs?: number;
-  /** Submissions per second (default 50). */
+  /** Submissions per second at most (default 50; adaptive below it, see submit-rate.ts). */
   readonly submitRate?: number;
   /** The launching environment (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -73,7 +75,9 @@ export class BatchLauncher implements TaskLauncher {
   private readonly api: BatchApi;
   private sdk: BatchApi | undefined;
   private readonly poller: JobPoller;
-  private readonly bucket: TokenBucket;
+  private readonly rate: SubmitRate;
+  /** SubmitJob calls retried because AWS throttled or failed them (for tests and the benchmark). */
+  submitRetries = 0;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly preparation: BatchPreparation;
   private prepared:
@@ -91,13 +95,21 @@ export class BatchLauncher implements TaskLauncher {
     this.env = options.env ?? process.env;
     const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
     this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
-    this.bucket = new TokenBucket(options.submitRate ?? 50);
+    this.rate = new SubmitRate({
+      ...(options.submitRate ? { max: options.submitRate } : {}),
+      say: (m) => options.run.notice?.(m),
+    });
     this.preparation = new BatchPreparation(this.api);
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
   get registered(): readonly string[] {
     return this.preparation.registered;
+  }
+
+  /** The run's adaptive SubmitJob rate (for tests and the benchmark). */
+  get submitRate(): SubmitRate {
+    return this.rate;
   }
 
   /** The poller (for tests and the benchmark). */
@@ -149,7 +161,12 @@ export class BatchLauncher implements TaskLauncher {
       {
         api: this.api,
         poller: this.poller,
-        pace: () => this.bucket.take(),
+        submit: (request, cancelled) =>
+          submitThrottled(
+            { api: this.api, rate: this.rate, onRetry: () => this.submitRetries++ },
+            request,
+            cancelled,
+          ),
         writeRecord: async (record: BatchJobRecord) => {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
