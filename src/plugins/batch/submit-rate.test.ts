@@ -73,26 +73,26 @@ describe('SubmitRate (fake clock)', () => {
     assert.deepEqual(granted, [1]);
   });
 
-  it('recovers ×1.2 after 100 successes only if callers waited, up to 50/s', async () => {
+  it('recovers ×1.2 after a run of successes (100 at 50/s, 2 s worth below) only if callers waited, up to 50/s', async () => {
     const clock = new FakeClock();
     const said: string[] = [];
     const rate = new SubmitRate({ clock, say: (m) => said.push(m) });
     rate.slowDown('429');
     assert.equal(rate.rate, 25);
-    // Nobody waited: no recovery, however many successes.
-    for (let i = 0; i < 100; i++) rate.succeeded();
+    // Nobody waited during the run: no recovery.
+    for (let i = 0; i < 50; i++) rate.succeeded();
     assert.equal(rate.rate, 25);
-    // Callers wait for slots (the slow-down emptied the bucket), then 100 successes.
+    // Callers wait for slots (the slow-down emptied the bucket), then a run of 50 (2 s at 25/s).
     const { granted, take } = taker(rate);
     for (let i = 0; i < 100; i++) void take(i);
     await clock.advance(4000);
     assert.equal(granted.length, 100);
-    for (let i = 0; i < 99; i++) rate.succeeded();
+    for (let i = 0; i < 49; i++) rate.succeeded();
     assert.equal(rate.rate, 25);
     rate.succeeded();
     assert.equal(rate.rate, 30);
-    assert.equal(said.at(-1), '@batch: 100 submissions accepted; SubmitJob rate 25/s → 30/s');
-    // Up to the maximum, never past it.
+    assert.equal(said.at(-1), '@batch: 50 submissions accepted; SubmitJob rate 25/s → 30/s');
+    // Up to the maximum, never past it; at 43.2/s the run is 87, and 100 is the most ever needed.
     for (let round = 0; round < 6; round++) {
       for (let i = 0; i < 100; i++) void take(i);
       await clock.advance(4000);
@@ -100,6 +100,27 @@ describe('SubmitRate (fake clock)', () => {
     }
     assert.equal(rate.rate, 50);
     assert.equal(rate.speedUps, 4, '25 → 30 → 36 → 43.2 → 50');
+  });
+
+  it('climbs back from the floor to 50/s in minutes (a fixed run of 100 would take 100 min for the first step)', async () => {
+    const clock = new FakeClock();
+    const rate = new SubmitRate({ clock });
+    for (let i = 0; i < 20; i++) {
+      rate.slowDown('429');
+      await clock.advance(1000);
+    }
+    assert.equal(rate.rate, SUBMIT_RATE.min);
+    const { take } = taker(rate);
+    const start = clock.now();
+    // Callers keep asking a little more than the rate allows (so they wait), every answer a success.
+    for (let n = 0; rate.rate < SUBMIT_RATE.max; n++) {
+      assert.ok(n < 2000, 'recovers');
+      const k = Math.ceil(rate.rate) + 1;
+      await clock.run(Promise.all(Array.from({ length: k }, (_, i) => take(i))), 50);
+      for (let i = 0; i < k; i++) rate.succeeded();
+    }
+    const minutes = (clock.now() - start) / 60_000;
+    assert.ok(minutes < 15, `back to 50/s in ${minutes.toFixed(1)} min`);
   });
 
   it('serves retries before first submissions, and resolves cancelled waiters with false', async () => {

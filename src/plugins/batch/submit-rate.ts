@@ -2,8 +2,9 @@
  * The run's adaptive SubmitJob rate (issue 6, point 6; Nextflow's auto-throttle, aws-batch-and-peers.md
  * §1.2): submissions are paced to {@link SUBMIT_RATE.max} per second (AWS's SubmitJob quota); a
  * throttling or server answer halves the rate (never below {@link SUBMIT_RATE.min}), answers within
- * {@link SUBMIT_RATE.burstMs} of the last slow-down count once, and after {@link SUBMIT_RATE.recoverAfter}
- * successes — only if callers had to wait — the rate grows ×1.2 up to the maximum. Each change is said
+ * {@link SUBMIT_RATE.burstMs} of the last slow-down count once, and after a run of
+ * {@link SUBMIT_RATE.recoverAfter} successes (fewer at low rates: two seconds' worth) — only if callers
+ * had to wait — the rate grows ×1.2 up to the maximum. Each change is said
  * once. Waiting callers are served in order (retries first). The clock is injected so tests are exact.
  *
  * @module
@@ -52,8 +53,10 @@ export const SUBMIT_RATE = {
   min: 1 / 60,
   /** Throttled answers within this many ms of the last slow-down count once. */
   burstMs: 1000,
-  /** Successes after which the rate recovers (only if callers waited meanwhile). */
+  /** Successes after which the rate recovers (only if callers waited meanwhile): at most this many ... */
   recoverAfter: 100,
+  /** ... and at most this many seconds' worth at the current rate (so a low rate recovers in minutes). */
+  recoverSeconds: 2,
   slowDownFactor: 2,
   speedUpFactor: 1.2,
   /** Longest single sleep, so cancelled waiters are noticed within this many ms. */
@@ -164,13 +167,15 @@ export class SubmitRate {
   }
 
   /**
-   * A submission was accepted. Every {@link SubmitRate} `recoverAfter` successes since the last change,
-   * the rate grows ×1.2 if callers had to wait meanwhile.
+   * A submission was accepted. After a run of successes since the last change — 100 (Nextflow's rule),
+   * or two seconds' worth at the current rate when that is fewer — the rate grows ×1.2 if callers had
+   * to wait meanwhile.
    */
   succeeded(): void {
     this.successes++;
-    if (this.successes < this.recoverAfter) return;
+    if (this.successes < this.runLength()) return;
     // Checked once per run of successes: it counts only if callers had to wait during it.
+    const run = this.successes;
     const waited = this.waited;
     this.successes = 0;
     this.waited = false;
@@ -179,7 +184,7 @@ export class SubmitRate {
     this.rate = Math.min(this.max, this.rate * SUBMIT_RATE.speedUpFactor);
     this.speedUps++;
     this.say(
-      `@batch: ${this.recoverAfter} submissions accepted; SubmitJob rate ${formatRate(before)} → ${formatRate(this.rate)}`,
+      `@batch: ${run} submissions accepted; SubmitJob rate ${formatRate(before)} → ${formatRate(this.rate)}`,
     );
   }
 
@@ -203,6 +208,11 @@ export class SubmitRate {
         '(throttled submissions are retried)',
     );
     return true;
+  }
+
+  /** Successes needed to recover: 100 at 50/s, two seconds' worth at lower rates, at least 1. */
+  private runLength(): number {
+    return Math.max(1, Math.min(this.recoverAfter, Math.ceil(this.rate * SUBMIT_RATE.recoverSeconds)));
   }
 
   private burst(): number {
