@@ -57,6 +57,10 @@ export interface FaultProxy {
   setFaults(faults: SubmitFaults | undefined): void;
   /** The last 4000 characters a runner job printed. */
   jobOutput(jobId: string): string | undefined;
+  /** A runner job's status (`RUNNABLE`, `RUNNING`, `SUCCEEDED`, `FAILED`). */
+  jobStatus(jobId: string): string | undefined;
+  /** Runner jobs by status. */
+  jobStatuses(): Record<string, number>;
   /** Resolves when the runner has no job running or queued. */
   whenIdle(): Promise<void>;
   close(): Promise<void>;

@@ -286,6 +286,12 @@ export function startFaultProxy({ target, faults, runner }) {
           state.decide = faultDecider(next);
         },
         jobOutput: (jobId) => jobs?.jobs.get(jobId)?.output,
+        jobStatus: (jobId) => jobs?.jobs.get(jobId)?.status,
+        jobStatuses: () => {
+          const by = {};
+          for (const job of jobs?.jobs.values() ?? []) by[job.status] = (by[job.status] ?? 0) + 1;
+          return by;
+        },
         whenIdle: () => jobs?.whenIdle() ?? Promise.resolve(),
         close: () =>
           new Promise((done) => {
