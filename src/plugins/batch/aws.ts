@@ -119,7 +119,8 @@ function count(client: Countable, counts: CallCounts): void {
 
 /**
  * The real AWS clients (`@aws-sdk/client-batch`, `@aws-sdk/client-cloudwatch-logs`), loaded now, with
- * adaptive retries; every call is added to `counts`.
+ * adaptive retries, except SubmitJob, sent once per call by a client of its own (the launcher retries it
+ * through the run's adaptive rate, submit-rate.ts); every call is added to `counts`.
  *
  * @example
  * ```ts
@@ -137,65 +138,30 @@ export function sdkBatchApi(counts: CallCounts = {}): BatchApi {
     const l = load<LogsSdk>('@aws-sdk/client-cloudwatch-logs');
     const config = { retryMode: 'adaptive', maxAttempts: 8 };
     const batch = new b.BatchClient(config);
+    // SubmitJob has a client of its own: no SDK retries (the run's SubmitRate owns them, see
+    // throttled.ts), and its throttling never slows the adaptive client that polls and terminates.
+    const submit = new b.BatchClient({ maxAttempts: 1 });
     const logs = new l.CloudWatchLogsClient(config);
     count(batch as unknown as Countable, counts);
+    count(submit as unknown as Countable, counts);
     count(logs as unknown as Countable, counts);
     return {
       describeJobQueues: (i) => batch.send(new b.DescribeJobQueuesCommand(i)),
       describeComputeEnvironments: (i) => batch.send(new b.DescribeComputeEnvironmentsCommand(i)),
       describeJobDefinitions: (i) => batch.send(new b.DescribeJobDefinitionsCommand(i)),
       registerJobDefinition: (i) => batch.send(new b.RegisterJobDefinitionCommand(i)),
-      submitJob: (i) => batch.send(new b.SubmitJobCommand(i)),
+      submitJob: (i) => submit.send(new b.SubmitJobCommand(i)),
       describeJobs: (i) => batch.send(new b.DescribeJobsCommand(i)),
       listJobs: (i) => batch.send(new b.ListJobsCommand(i)),
       terminateJob: (i) => batch.send(new b.TerminateJobCommand(i)),
       getLogEvents: (i) => logs.send(new l.GetLogEventsCommand(i)),
       close: () => {
         batch.destroy();
+        submit.destroy();
         logs.destroy();
       },
     };
   } finally {
     if (quiet === undefined) delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-  }
-}
-
-/**
- * A token bucket: at most `rate` acquisitions per second on average, bursts up to `burst`. The one place
- * submissions are paced (adaptive throttling is a later issue).
- *
- * @example
- * ```ts
- * const bucket = new TokenBucket(50);
- * await bucket.take();
- * ```
- */
-export class TokenBucket {
-  private tokens: number;
-  private last = performance.now();
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number = rate,
-  ) {
-    this.tokens = burst;
-  }
-
-  /** Resolves when a token is available (callers are served in order). */
-  take(): Promise<void> {
-    const next = this.chain.then(async () => {
-      const now = performance.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-      this.last = now;
-      if (this.tokens < 1) {
-        await new Promise((r) => setTimeout(r, ((1 - this.tokens) / this.rate) * 1000));
-        this.tokens = 1;
-        this.last = performance.now();
-      }
-      this.tokens -= 1;
-    });
-    this.chain = next;
-    return next;
   }
 }

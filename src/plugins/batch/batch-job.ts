@@ -1,5 +1,5 @@
 /**
- * One task attempt as an AWS Batch job: submitted (paced by the run's token bucket), followed by the run's
+ * One task attempt as an AWS Batch job: submitted (paced by the run's adaptive SubmitJob rate), followed by the run's
  * poller (state changes printed with the pathspec and job id), the logs the task saves itself tailed into
  * the task's stdout and stderr (CloudWatch Logs only when they are missing or cut short), its record (`<attempt>.batch.json`) written, and its end turned into a launch outcome:
  * SUCCEEDED → exit code 0; FAILED → the container's exit code with AWS's reason.
@@ -20,20 +20,27 @@ import { runnableNotice, runnableVerdict, unplaceableMessage, unplaceableTermina
 import { submitJobError } from './submit-errors.js';
 import { type TailBudget, TaskLogTail } from './task-log-tail.js';
 import { type JobStopping, stopJob } from './terminate.js';
+import { retryThrottled } from './throttled.js';
 
 /**
  * What a {@link BatchJob} needs from its launcher.
  *
  * @example
  * ```ts
- * const ctx: BatchJobContext = { api, poller, pace: () => bucket.take(), writeRecord: async () => {} };
+ * const ctx: BatchJobContext = { api, poller, submit: (r, c) => submitThrottled({ api, rate }, r, c), writeRecord: async () => {} };
  * ```
  */
 export interface BatchJobContext {
   readonly api: BatchApi;
   readonly poller: JobPoller;
-  /** Resolves when a submission may go out (the run's token bucket). */
-  readonly pace: () => Promise<void>;
+  /**
+   * Submits through the run's adaptive rate, retrying throttled calls (throttled.ts `submitThrottled`);
+   * `undefined` when `cancelled()` became true before the job went out.
+   */
+  readonly submit: (
+    request: SubmitJobCommandInput & { jobName: string },
+    cancelled: () => boolean,
+  ) => Promise<{ jobId?: string } | undefined>;
   /** Writes the attempt's `<attempt>.batch.json`. */
   readonly writeRecord: (record: BatchJobRecord) => Promise<void>;
   /** Kills (Ctrl-C, `@timeout`): progress lines, retries, how long to wait for AWS (terminate.ts). */
@@ -167,17 +174,18 @@ export class BatchJob {
     let request: SubmitJobCommandInput & { jobName: string };
     try {
       request = await this.request();
-      await this.ctx.pace();
-      if (this.killedReason)
-        return this.end({ exitCode: null, signal: null, killedReason: this.killedReason });
       const sent = request;
-      const out = await this.ctx.api.submitJob(sent).catch((err: unknown) => {
-        throw submitJobError(err, {
-          pathspec: this.info.pathspec,
-          request: sent,
-          resolved: this.step.resolved,
+      const out = await this.ctx
+        .submit(sent, () => this.killedReason !== undefined)
+        .catch((err: unknown) => {
+          throw submitJobError(err, {
+            pathspec: this.info.pathspec,
+            request: sent,
+            resolved: this.step.resolved,
+          });
         });
-      });
+      if (!out)
+        return this.end({ exitCode: null, signal: null, killedReason: this.killedReason ?? 'killed' });
       if (!out.jobId) throw new Error('SubmitJob returned no job id');
       this.jobId = out.jobId;
     } catch (err) {
@@ -362,7 +370,8 @@ export class BatchJob {
   private terminate(reason: string): Promise<void> {
     if (!this.jobId || this.finished) return Promise.resolve();
     this.terminating ??= stopJob({
-      api: this.ctx.api,
+      // TerminateJob answered 429 is retried for as long as AWS throttles (throttled.ts).
+      api: { terminateJob: (input) => retryThrottled(() => this.ctx.api.terminateJob(input)) },
       jobId: this.jobId,
       pathspec: this.info.pathspec,
       reason,

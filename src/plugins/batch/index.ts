@@ -35,7 +35,7 @@ import {
 import { type ResolvedBatch, resolveBatch } from './resolve.js';
 import { batchSettings } from './settings.js';
 
-export { type BatchApi, type CallCounts, sdkBatchApi, TokenBucket } from './aws.js';
+export { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
 export { BatchJob, type BatchJobRecord } from './batch-job.js';
 export {
   classifyFailure,

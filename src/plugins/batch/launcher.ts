@@ -14,7 +14,7 @@ import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../deco
 import { packArchive, sha256Hex } from '../../package/archive.js';
 import { codePackageKey, storeCodePackage } from '../../package/store.js';
 import type { CodePackage } from '../../package/types.js';
-import { type BatchApi, type CallCounts, sdkBatchApi, TokenBucket } from './aws.js';
+import { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
 import { BatchJob, type BatchJobRecord } from './batch-job.js';
 import { BOOTSTRAP_ENV, SDK_BUNDLE_FILE } from './bootstrap/main.js';
 import { BOOTSTRAP_SCRIPT } from './bootstrap/script.js';
@@ -24,8 +24,10 @@ import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
+import { SubmitRate } from './submit-rate.js';
 import { TailBudget } from './task-log-tail.js';
 import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
+import { submitThrottled } from './throttled.js';
 
 /**
  * Settings passed on to the job (as `METAFLOW_<name>`), resolved here from the environment and the profile
@@ -74,7 +76,7 @@ export interface BatchLauncherOptions {
   readonly api?: BatchApi;
   /** Poll interval in ms (default `STEPFLOW_BATCH_POLL_MS` or 1000). */
   readonly pollMs?: number;
-  /** Submissions per second (default 50). */
+  /** Submissions per second at most (default 50; adaptive below it, see submit-rate.ts). */
   readonly submitRate?: number;
   /** The launching environment (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -103,7 +105,9 @@ export class BatchLauncher implements TaskLauncher {
   private readonly api: BatchApi;
   private sdk: BatchApi | undefined;
   private readonly poller: JobPoller;
-  private readonly bucket: TokenBucket;
+  private readonly rate: SubmitRate;
+  /** SubmitJob calls retried because AWS throttled or failed them (for tests and the benchmark). */
+  submitRetries = 0;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private passedCache: Record<string, string> | undefined;
   /** One budget of log reads for all the run's running jobs (task-log-tail.ts). */
@@ -126,7 +130,10 @@ export class BatchLauncher implements TaskLauncher {
     this.env = options.env ?? process.env;
     const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
     this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
-    this.bucket = new TokenBucket(options.submitRate ?? 50);
+    this.rate = new SubmitRate({
+      ...(options.submitRate ? { max: options.submitRate } : {}),
+      say: (m) => options.run.notice?.(m),
+    });
     this.preparation = new BatchPreparation(this.api);
     this.stopping = {
       progress: new KillProgress((m) => options.run.notice?.(m)),
@@ -139,6 +146,11 @@ export class BatchLauncher implements TaskLauncher {
   /** Job definitions this run registered (names): none on a second identical run. */
   get registered(): readonly string[] {
     return this.preparation.registered;
+  }
+
+  /** The run's adaptive SubmitJob rate (for tests and the benchmark). */
+  get submitRate(): SubmitRate {
+    return this.rate;
   }
 
   /** The poller (for tests and the benchmark). */
@@ -196,9 +208,14 @@ export class BatchLauncher implements TaskLauncher {
       {
         api: this.api,
         poller: this.poller,
-        pace: () => this.bucket.take(),
         stopping: this.stopping,
         spotRetries: this.spotRetries,
+        submit: (request, cancelled) =>
+          submitThrottled(
+            { api: this.api, rate: this.rate, onRetry: () => this.submitRetries++ },
+            request,
+            cancelled,
+          ),
         writeRecord: async (record: BatchJobRecord) => {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
