@@ -1,7 +1,10 @@
 /**
  * batch-throttle: a 500-way `@batch` foreach against a moto server of its own in SIMPLE mode, with a
- * FAULT-INJECTING proxy in front of moto's Batch API that answers a seeded 20% of SubmitJob calls with
+ * FAULT-INJECTING proxy in front of moto's Batch API that throttles SubmitJob as AWS does: an account
+ * quota (here 25/s, as if other submitters used half of AWS's 50/s) whose excess calls are answered with
  * AWS's 429 (`TooManyRequestsException`), beside the same run without injected faults (the baseline).
+ * (A random fraction of 429s whatever the rate would not model AWS: real throttling stops when the
+ * caller slows down, and an adaptive rate that halves on each 429 would only keep falling.)
  * The run must succeed: zero failed tasks, every job submitted exactly once. Reported: wall time, the
  * SubmitJob calls retried (each 429 is retried once by the launcher's adaptive rate), and the rate
  * changes the run printed.
@@ -29,11 +32,11 @@ export const order = 61;
 
 /** One line on what it measures. */
 export const description =
-  '500-way @batch foreach with 20% of SubmitJob answered 429 (moto simple mode + job-runner stand-in) vs. no faults';
+  '500-way @batch foreach with SubmitJob throttled to a 25/s quota (429s; moto simple mode + job-runner stand-in) vs. no faults';
 
 const FLOW = 'test/e2e/batch/flows/wide-flow.ts';
 const WIDTH = Number(process.env.STEPFLOW_BENCH_THROTTLE_WIDTH) || 500;
-const FAULT_FRACTION = 0.2;
+const QUOTA_PER_SECOND = 25;
 const CONCURRENCY = 16;
 const POLL_MS = 1000;
 const TIMEOUT_MS = 30 * 60_000;
@@ -102,8 +105,8 @@ async function oneRun(ctx, moto, { bucket, queue, faults, label }) {
 }
 
 /**
- * Runs the wide flow twice against moto (simple mode): without faults, then with 20% of SubmitJob
- * answered 429.
+ * Runs the wide flow twice against moto (simple mode): without faults, then with SubmitJob throttled
+ * to a quota.
  *
  * @example
  * ```js
@@ -134,12 +137,12 @@ export async function run(ctx) {
     const faulty = await oneRun(ctx, moto, {
       bucket,
       queue,
-      faults: { fraction: FAULT_FRACTION, seed: 500 },
-      label: `${FAULT_FRACTION * 100}% of SubmitJob answered 429`,
+      faults: { quotaPerSecond: QUOTA_PER_SECOND },
+      label: `SubmitJob over a ${QUOTA_PER_SECOND}/s quota answered 429`,
     });
     return [
       {
-        metric: `wall time, ${WIDTH}-way foreach, ${FAULT_FRACTION * 100}% SubmitJob 429s (0 failed tasks)`,
+        metric: `wall time, ${WIDTH}-way foreach, SubmitJob quota ${QUOTA_PER_SECOND}/s (0 failed tasks)`,
         value: faulty.seconds,
         unit: 's',
         baseline: { label: 'same run, no injected faults', value: base.seconds },
