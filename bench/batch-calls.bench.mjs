@@ -13,9 +13,9 @@
  * @module
  */
 
-import http from 'node:http';
 import path from 'node:path';
 import { createBatchResources } from '../scripts/aws-local.mjs';
+import { startFaultProxy } from '../scripts/lib/batch-fault-proxy.mjs';
 import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { describeExit, hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 
@@ -40,67 +40,6 @@ const AWS_ENV = {
   AWS_DEFAULT_REGION: 'us-east-1',
 };
 
-/** Batch REST paths and Logs targets → action names. */
-function actionOf(req) {
-  const target = req.headers['x-amz-target'];
-  if (typeof target === 'string') return target.split('.').pop();
-  const m = /^\/v1\/([a-z]+)/.exec(req.url ?? '');
-  if (!m) return `other ${req.method} ${req.url}`;
-  const names = {
-    submitjob: 'SubmitJob',
-    describejobs: 'DescribeJobs',
-    registerjobdefinition: 'RegisterJobDefinition',
-    describejobdefinitions: 'DescribeJobDefinitions',
-    describejobqueues: 'DescribeJobQueues',
-    describecomputeenvironments: 'DescribeComputeEnvironments',
-    listjobs: 'ListJobs',
-    terminatejob: 'TerminateJob',
-  };
-  return names[m[1]] ?? m[1];
-}
-
-/** A counting proxy to `target`; resolves `{ url, counts, describeJobs: [{ at, ids }], close }`. */
-function countingProxy(target) {
-  const counts = {};
-  const describeJobs = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const action = actionOf(req);
-      counts[action] = (counts[action] ?? 0) + 1;
-      if (action === 'DescribeJobs') {
-        let ids = 0;
-        try {
-          ids = JSON.parse(body.toString('utf8')).jobs?.length ?? 0;
-        } catch {}
-        describeJobs.push({ at: performance.now(), ids });
-      }
-      const url = new URL(req.url ?? '/', target);
-      const out = http.request(
-        url,
-        { method: req.method, headers: { ...req.headers, host: url.host } },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      out.on('error', (err) => {
-        res.writeHead(502);
-        res.end(String(err));
-      });
-      out.end(body);
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}`, counts, describeJobs, close: () => server.close() });
-    });
-  });
-}
-
 /** Groups DescribeJobs calls into poll cycles (calls less than half an interval apart). */
 function cycles(calls) {
   const out = [];
@@ -116,7 +55,7 @@ function cycles(calls) {
 }
 
 /**
- * Runs the wide flow against moto (simple mode) through the counting proxy.
+ * Runs the wide flow against moto (simple mode) through the fault-injecting proxy, with no faults: it only counts.
  *
  * @example
  * ```js
@@ -143,7 +82,7 @@ export async function run(ctx) {
       role: 'bench-role',
       region: 'us-east-1',
     });
-    proxy = await countingProxy(moto.url);
+    proxy = await startFaultProxy({ target: moto.url });
     const env = {
       ...AWS_ENV,
       AWS_ENDPOINT_URL: proxy.url,
@@ -224,7 +163,7 @@ export async function run(ctx) {
       },
     ];
   } finally {
-    proxy?.close();
+    await proxy?.close();
     await moto.stop();
   }
 }

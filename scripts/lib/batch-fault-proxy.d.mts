@@ -51,6 +51,8 @@ export interface FaultProxy {
   readonly counts: Record<string, number>;
   /** SubmitJob calls moto accepted, in order. */
   readonly submitted: readonly { readonly jobId: string; readonly jobName: string }[];
+  /** Each DescribeJobs call: when (performance.now()) and how many job ids it asked about. */
+  readonly describeJobs: readonly { readonly at: number; readonly ids: number }[];
   /** SubmitJob calls answered 429 by the proxy. */
   readonly throttled: number;
   /** Changes the faults from now on. */

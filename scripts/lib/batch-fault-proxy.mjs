@@ -87,6 +87,15 @@ function faultDecider(faults) {
   return () => random() < fraction;
 }
 
+/** How many job ids a DescribeJobs body asks about. */
+function jobIdsOf(body) {
+  try {
+    return JSON.parse(body.toString('utf8')).jobs?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 function throttle(res) {
   const body = JSON.stringify({ message: 'Too Many Requests' });
   res.writeHead(429, {
@@ -234,6 +243,7 @@ class JobRunner {
 export function startFaultProxy({ target, faults, runner }) {
   const counts = {};
   const submitted = [];
+  const describeJobs = [];
   const state = { throttled: 0, decide: faultDecider(faults) };
   const jobs = runner ? new JobRunner(runner) : undefined;
   const server = http.createServer((req, res) => {
@@ -243,6 +253,7 @@ export function startFaultProxy({ target, faults, runner }) {
       const body = Buffer.concat(chunks);
       const action = actionOf(req);
       counts[action] = (counts[action] ?? 0) + 1;
+      if (action === 'DescribeJobs') describeJobs.push({ at: performance.now(), ids: jobIdsOf(body) });
       if (action === 'SubmitJob' && state.decide()) {
         state.throttled++;
         return throttle(res);
@@ -279,6 +290,7 @@ export function startFaultProxy({ target, faults, runner }) {
         url: `http://127.0.0.1:${port}`,
         counts,
         submitted,
+        describeJobs,
         get throttled() {
           return state.throttled;
         },

@@ -164,3 +164,28 @@ export async function jobLogLines(logs: CloudWatchLogsClient, job: JobDetail): P
     token = page.nextForwardToken;
   }
 }
+
+/**
+ * The environment of a `stepflow` command run against the stand-in: credentials for the LOCAL side only
+ * (moto; a job gets its own from the image's credentials endpoint), the endpoints, queue and image, and a
+ * fast poll; `extra` adds or overrides variables.
+ *
+ * @example
+ * ```ts
+ * await runCli(['run', flow, '--datastore', 's3'], { env: batchCliEnv(env, { METAFLOW_USER: 'me' }) });
+ * ```
+ */
+export function batchCliEnv(e: BatchTestEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: e.region,
+    AWS_DEFAULT_REGION: e.region,
+    AWS_ENDPOINT_URL: e.endpoint,
+    METAFLOW_S3_ENDPOINT_URL: e.endpoint,
+    METAFLOW_BATCH_JOB_QUEUE: e.queue,
+    METAFLOW_BATCH_CONTAINER_IMAGE: e.image,
+    STEPFLOW_BATCH_POLL_MS: '250',
+    ...extra,
+  };
+}

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Flow, setDatastore } from '../../../src/client/index.js';
 import { S3Storage } from '../../../src/datastore/s3/s3-storage.js';
-import { type BatchTestEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
+import { type BatchTestEnv, batchCliEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
 import { type CliResult, runCli, type Workspace, workspace } from '../helpers.js';
 
 const FLOW = join(fileURLToPath(new URL('.', import.meta.url)), 'flows', 'batch-flow.ts');
@@ -19,27 +19,12 @@ let env: BatchTestEnv | undefined;
 let ws: Workspace;
 let root: string;
 
-function cliEnv(e: BatchTestEnv): NodeJS.ProcessEnv {
-  return {
-    // Credentials for the LOCAL side only (moto); the job gets its own from the image's endpoint.
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: e.region,
-    AWS_DEFAULT_REGION: e.region,
-    AWS_ENDPOINT_URL: e.endpoint,
-    METAFLOW_S3_ENDPOINT_URL: e.endpoint,
-    METAFLOW_BATCH_JOB_QUEUE: e.queue,
-    METAFLOW_BATCH_CONTAINER_IMAGE: e.image,
-    STEPFLOW_BATCH_POLL_MS: '250',
-  };
-}
-
 before(async () => {
   ws = await workspace();
   env = readBatchEnv();
   if (!env) return;
   root = `s3://${env.bucket}/e2e-batch-${Date.now()}`;
-  Object.assign(process.env, cliEnv(env));
+  Object.assign(process.env, batchCliEnv(env));
   setDatastore({ kind: 's3', root });
 });
 
@@ -51,7 +36,7 @@ after(async () => {
 async function run(flow: string, args: readonly string[] = []): Promise<CliResult & { runId: string }> {
   const result = await runCli(['run', flow, '--datastore', 's3', '--datastore-root', root, ...args], {
     cwd: ws.dir,
-    env: cliEnv(env as BatchTestEnv),
+    env: batchCliEnv(env as BatchTestEnv),
   });
   const runId = (result.stdout.split('\n')[0] ?? '').split('/')[1] ?? '';
   return { ...result, runId };

@@ -11,25 +11,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BatchClient, DescribeJobsCommand, type JobSummary, ListJobsCommand } from '@aws-sdk/client-batch';
-import { type BatchTestEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
+import { type BatchTestEnv, batchCliEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
 import { runCli, startCli, type Workspace, workspace } from '../helpers.js';
 
 const FLOW = join(fileURLToPath(new URL('.', import.meta.url)), 'flows', 'sleep-flow.ts');
 const UNFINISHED = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'] as const;
 
 function cliEnv(e: BatchTestEnv): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: e.region,
-    AWS_DEFAULT_REGION: e.region,
-    AWS_ENDPOINT_URL: e.endpoint,
-    METAFLOW_S3_ENDPOINT_URL: e.endpoint,
-    METAFLOW_BATCH_JOB_QUEUE: e.queue,
-    METAFLOW_BATCH_CONTAINER_IMAGE: e.image,
-    METAFLOW_USER: 'interrupt-tester',
-    STEPFLOW_BATCH_POLL_MS: '250',
-  };
+  return batchCliEnv(e, { METAFLOW_USER: 'interrupt-tester' });
 }
 
 /** The run's jobs that ListJobs shows in an unfinished state on the queue. */

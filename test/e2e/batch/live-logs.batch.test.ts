@@ -8,24 +8,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BatchTestEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
+import { type BatchTestEnv, batchCliEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
 import { runCli, startCli, type Workspace, workspace } from '../helpers.js';
 
 const FLOW = join(fileURLToPath(new URL('.', import.meta.url)), 'flows', 'live-logs-flow.ts');
-
-function cliEnv(e: BatchTestEnv): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: e.region,
-    AWS_DEFAULT_REGION: e.region,
-    AWS_ENDPOINT_URL: e.endpoint,
-    METAFLOW_S3_ENDPOINT_URL: e.endpoint,
-    METAFLOW_BATCH_JOB_QUEUE: e.queue,
-    METAFLOW_BATCH_CONTAINER_IMAGE: e.image,
-    STEPFLOW_BATCH_POLL_MS: '250',
-  };
-}
 
 describe('@batch live logs on the local AWS Batch stand-in', () => {
   let ws: Workspace;
@@ -45,7 +31,7 @@ describe('@batch live logs on the local AWS Batch stand-in', () => {
     const e = batchEnv(t);
     if (!e) return;
     const args = ['run', FLOW, '--with', 'batch:memory=512', '--datastore', 's3', '--datastore-root', root];
-    const { child, result } = startCli([...args, '--seconds', '10'], { cwd: ws.dir, env: cliEnv(e) });
+    const { child, result } = startCli([...args, '--seconds', '10'], { cwd: ws.dir, env: batchCliEnv(e) });
     const seen: { at: number; line: string }[] = [];
     for (const s of [child.stdout, child.stderr]) {
       let rest = '';
@@ -77,7 +63,7 @@ describe('@batch live logs on the local AWS Batch stand-in', () => {
     // `stepflow logs` reads the run's S3 datastore from the settings a user exports.
     const logs = await runCli(['logs', `LiveLogsFlow/${runId}/work`], {
       cwd: ws.dir,
-      env: { ...cliEnv(e), METAFLOW_DEFAULT_DATASTORE: 's3', METAFLOW_DATASTORE_SYSROOT_S3: root },
+      env: { ...batchCliEnv(e), METAFLOW_DEFAULT_DATASTORE: 's3', METAFLOW_DATASTORE_SYSROOT_S3: root },
     });
     assert.equal(logs.code, 0, logs.stdout + logs.stderr);
     assert.match(logs.stdout, /live line printed at \d+\nwork done\n/);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Flow, setDatastore } from '../../../src/client/index.js';
-import { type BatchTestEnv, batchEnv } from '../../support/batch.js';
+import { type BatchTestEnv, batchCliEnv, batchEnv } from '../../support/batch.js';
 import { REPO, runCli } from '../helpers.js';
 
 /** The `npx stepflow ...` lines of the README section that shows `@batch` against the stand-in. */
@@ -26,19 +26,7 @@ function readmeCommands(): string[][] {
 
 /** What `npm run aws:local` prints to export (scripts/aws-local.mjs), with this test's own root. */
 function exported(e: BatchTestEnv, root: string): NodeJS.ProcessEnv {
-  return {
-    AWS_ENDPOINT_URL: e.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: e.region,
-    AWS_DEFAULT_REGION: e.region,
-    METAFLOW_S3_ENDPOINT_URL: e.endpoint,
-    METAFLOW_DEFAULT_DATASTORE: 's3',
-    METAFLOW_DATASTORE_SYSROOT_S3: root,
-    METAFLOW_BATCH_JOB_QUEUE: e.queue,
-    METAFLOW_BATCH_CONTAINER_IMAGE: e.image,
-    STEPFLOW_BATCH_POLL_MS: '250',
-  };
+  return batchCliEnv(e, { METAFLOW_DEFAULT_DATASTORE: 's3', METAFLOW_DATASTORE_SYSROOT_S3: root });
 }
 
 describe('the README: @batch without AWS', () => {

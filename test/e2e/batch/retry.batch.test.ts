@@ -8,24 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Flow, setDatastore } from '../../../src/client/index.js';
 import { S3Storage } from '../../../src/datastore/s3/s3-storage.js';
-import { type BatchTestEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
+import { type BatchTestEnv, batchCliEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
 import { runCli, type Workspace, workspace } from '../helpers.js';
 
 const FLOW = join(fileURLToPath(new URL('.', import.meta.url)), 'flows', 'retry-flow.ts');
-
-function cliEnv(e: BatchTestEnv): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: e.region,
-    AWS_DEFAULT_REGION: e.region,
-    AWS_ENDPOINT_URL: e.endpoint,
-    METAFLOW_S3_ENDPOINT_URL: e.endpoint,
-    METAFLOW_BATCH_JOB_QUEUE: e.queue,
-    METAFLOW_BATCH_CONTAINER_IMAGE: e.image,
-    STEPFLOW_BATCH_POLL_MS: '250',
-  };
-}
 
 describe('@retry on @batch (local AWS Batch stand-in)', () => {
   let env: BatchTestEnv | undefined;
@@ -37,7 +23,7 @@ describe('@retry on @batch (local AWS Batch stand-in)', () => {
     env = readBatchEnv();
     if (!env) return;
     root = `s3://${env.bucket}/e2e-batch-retry-${Date.now()}`;
-    Object.assign(process.env, cliEnv(env));
+    Object.assign(process.env, batchCliEnv(env));
     setDatastore({ kind: 's3', root });
   });
 
@@ -50,7 +36,7 @@ describe('@retry on @batch (local AWS Batch stand-in)', () => {
     if (!batchEnv(t) || !env) return;
     const r = await runCli(['run', FLOW, '--datastore', 's3', '--datastore-root', root], {
       cwd: ws.dir,
-      env: cliEnv(env),
+      env: batchCliEnv(env),
     });
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
