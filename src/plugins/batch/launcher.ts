@@ -16,6 +16,7 @@ import { codePackageKey, storeCodePackage } from '../../package/store.js';
 import type { CodePackage } from '../../package/types.js';
 import { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
 import { BatchJob, type BatchJobRecord } from './batch-job.js';
+import { LOGS_MIN_MS_ENV } from './bootstrap/log-saver.js';
 import { BOOTSTRAP_ENV, SDK_BUNDLE_FILE } from './bootstrap/main.js';
 import { BOOTSTRAP_SCRIPT } from './bootstrap/script.js';
 import { BatchConfigError } from './errors.js';
@@ -25,7 +26,7 @@ import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
 import { SubmitRate } from './submit-rate.js';
-import { TailBudget } from './task-log-tail.js';
+import { TailBudget, uploadFloorMs } from './task-log-tail.js';
 import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
 import { submitThrottled } from './throttled.js';
 
@@ -110,6 +111,8 @@ export class BatchLauncher implements TaskLauncher {
   submitRetries = 0;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private passedCache: Record<string, string> | undefined;
+  /** Attempts launched and not ended (sets each new job's log upload floor). */
+  private inFlight = 0;
   /** One budget of log reads for all the run's running jobs (task-log-tail.ts). */
   private readonly tailBudget = new TailBudget();
   private readonly preparation: BatchPreparation;
@@ -190,6 +193,8 @@ export class BatchLauncher implements TaskLauncher {
     const stepName = spec.task.stepName;
     const stepFuture = prepared.then(({ steps }) => steps.get(stepName));
     const job = new DeferredJob(this, spec, prepared, stepFuture);
+    this.inFlight++;
+    void job.task.done.finally(() => this.inFlight--);
     return job.task;
   }
 
@@ -229,6 +234,7 @@ export class BatchLauncher implements TaskLauncher {
         Object.assign(environment, spec.env, {
           [BOOTSTRAP_ENV.url]: pkg.url,
           [BOOTSTRAP_ENV.sha]: pkg.sha,
+          [LOGS_MIN_MS_ENV]: String(uploadFloorMs(this.inFlight)),
           [BOOTSTRAP_ENV.logs]: `${storage.root.replace(/\/+$/, '')}/${prefix}${spec.task.attempt}.`,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         });

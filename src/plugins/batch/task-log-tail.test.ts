@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MemoryStorage } from '../../datastore/memory-storage.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { LogStream } from '../../datastore/task-datastore.js';
-import { TailBudget, TaskLogTail, tailDelayMs } from './task-log-tail.js';
+import { TailBudget, TaskLogTail, tailDelayMs, uploadFloorMs } from './task-log-tail.js';
 
 const PREFIX = 'F/1/s/2/0.';
 
@@ -132,5 +132,12 @@ describe('TaskLogTail', () => {
     for (const t of tails.slice(0, 250)) t.stop();
     await Promise.all(tails.slice(250).map((t) => t.finish()));
     assert.equal(budget.running, 0, 'stop and finish leave the budget once each');
+  });
+
+  it('sets a job\'s log upload floor from the jobs in flight: ~100 PUTs/s for the run in all', () => {
+    assert.equal(uploadFloorMs(1), 250);
+    assert.equal(uploadFloorMs(12), 250);
+    assert.equal(uploadFloorMs(100), 2000);
+    assert.equal(uploadFloorMs(500), 10_000);
   });
 });

@@ -66,6 +66,21 @@ export class TailBudget {
 }
 
 /**
+ * The floor of a job's log upload interval, given how many jobs of the run are in flight when it is
+ * launched: the run's uploads stay around 100 PUTs per second in all (two logs per job), far below what one
+ * S3 prefix takes (3,500/s), while a run of a few jobs keeps the 250 ms start.
+ *
+ * @example
+ * ```ts
+ * uploadFloorMs(1);   // 250
+ * uploadFloorMs(500); // 10000
+ * ```
+ */
+export function uploadFloorMs(jobsInFlight: number): number {
+  return Math.max(250, Math.round(((jobsInFlight * STREAMS.length) / 100) * 1000));
+}
+
+/**
  * How the tail ended: whether the marker was there (and the logs read up to its byte counts), and whether
  * any log object existed at all.
  *

@@ -29,6 +29,8 @@ describe('bootstrap log saver: upload schedule', () => {
     assert.ok(uploadDelayMs(60_000, 0) < 400, 'well under 1 s in the first minute');
     assert.equal(uploadDelayMs(240_000, 0), 1000);
     assert.equal(uploadDelayMs(3_600_000, 0), 30_000);
+    assert.equal(uploadDelayMs(0, 0, 10_000), 10_000, "the launcher's floor for a job among many");
+    assert.equal(uploadDelayMs(3_600_000, 0, 10_000), 30_000);
     assert.equal(uploadDelayMs(0, 10 * 2 ** 20), 10_000, 'a 10 MiB log waits 10 s between uploads');
   });
 });

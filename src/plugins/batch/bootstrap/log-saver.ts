@@ -28,7 +28,8 @@ export interface LogMarker {
  * Milliseconds between two uploads: 250 ms at first, doubling every 2 minutes of the task's life (0.35 s
  * after one minute, 1 s after four, 30 s from about 14 minutes on), and never less than the time the log
  * takes at 1 MiB/s, so that a chatty task uploads at most about 1 MiB per second per stream instead of
- * O(n²) bytes.
+ * O(n²) bytes. `minMs` is the launcher's floor for a job started among many (`STEPFLOW_TASK_LOGS_MIN_MS`:
+ * the run's budget of log uploads, so that hundreds of jobs do not flood S3).
  *
  * @example
  * ```ts
@@ -37,8 +38,8 @@ export interface LogMarker {
  * uploadDelayMs(0, 10 * 2 ** 20); // 10000
  * ```
  */
-export function uploadDelayMs(elapsedMs: number, bytes: number): number {
-  const byTime = Math.min(30_000, 250 * 2 ** (elapsedMs / 120_000));
+export function uploadDelayMs(elapsedMs: number, bytes: number, minMs = 250): number {
+  const byTime = Math.max(minMs, Math.min(30_000, 250 * 2 ** (elapsedMs / 120_000)));
   return Math.max(byTime, (bytes / 2 ** 20) * 1000);
 }
 
@@ -78,6 +79,9 @@ export async function putObject(
   const res = await fetchImpl(url.href, { method: 'PUT', headers, body });
   if (!res.ok) throw new Error(`PUT ${location}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
 }
+
+/** The launcher's floor for the upload interval of this job, in ms (see {@link uploadDelayMs}). */
+export const LOGS_MIN_MS_ENV = 'STEPFLOW_TASK_LOGS_MIN_MS';
 
 type Stream = 'stdout' | 'stderr';
 
@@ -119,7 +123,11 @@ export class LogSaver {
   /** Starts the periodic uploads. */
   start(): void {
     if (this.closed) return;
-    const delay = uploadDelayMs(Date.now() - this.started, Math.max(this.size.stdout, this.size.stderr));
+    const delay = uploadDelayMs(
+      Date.now() - this.started,
+      Math.max(this.size.stdout, this.size.stderr),
+      Number(this.env[LOGS_MIN_MS_ENV]) || 250,
+    );
     this.timer = setTimeout(() => {
       this.busy = this.busy.then(() => this.upload()).catch((err: unknown) => this.warn(err));
       void this.busy.then(() => this.start());
