@@ -134,7 +134,7 @@ describe('TaskLogTail', () => {
     assert.equal(budget.running, 0, 'stop and finish leave the budget once each');
   });
 
-  it('sets a job\'s log upload floor from the jobs in flight: ~100 PUTs/s for the run in all', () => {
+  it("sets a job's log upload floor from the jobs in flight: ~100 PUTs/s for the run in all", () => {
     assert.equal(uploadFloorMs(1), 250);
     assert.equal(uploadFloorMs(12), 250);
     assert.equal(uploadFloorMs(100), 2000);
