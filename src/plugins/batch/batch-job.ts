@@ -194,7 +194,8 @@ export class BatchJob {
           ? err.message
           : `could not submit the AWS Batch job of ${this.info.pathspec}: ${(err as Error)?.message ?? err}`;
       this.say(text);
-      return this.end({ exitCode: null, signal: null, killedReason: text });
+      // A launch failure, not a kill: the attempt failed (and @retry applies), with this explanation.
+      return this.end({ exitCode: null, signal: null, failure: text });
     }
     const jobId = this.jobId;
     this.say(

@@ -277,7 +277,8 @@ describe('@batch failures (fake Batch API)', () => {
           )
         : undefined;
     const { outcome, stderr } = await runTask(launcher);
-    const text = outcome.killedReason ?? '';
+    assert.equal(outcome.killedReason, undefined, 'a failure of the attempt, not a kill');
+    const text = outcome.failure ?? '';
     for (const p of [
       /AWS Batch refused to submit the job of F\/1\/train\/2 \(AccessDeniedException: /,
       /team from the awsBatchTags option/,
@@ -299,9 +300,9 @@ describe('@batch failures (fake Batch API)', () => {
       });
     const { outcome } = await runTask(launcher);
     assert.match(
-      outcome.killedReason ?? '',
+      outcome.failure ?? '',
       /could not submit the AWS Batch job of F\/1\/train\/2: not authorized/,
     );
-    assert.doesNotMatch(outcome.killedReason ?? '', /TagResource/);
+    assert.doesNotMatch(outcome.failure ?? '', /TagResource/);
   });
 });
