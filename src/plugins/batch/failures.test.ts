@@ -3,23 +3,16 @@
  * OOM kill, spot reclaims, a job stuck RUNNABLE, an image pull failure, a time-out, a refused SubmitJob.
  */
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import { MemoryStorage } from '../../datastore/memory-storage.js';
+import type { MemoryStorage } from '../../datastore/memory-storage.js';
 import type { RuntimeRunContext, TaskLaunchSpec } from '../../decorators/contract.js';
 import type { CodePackage } from '../../package/types.js';
 import { FakeBatchApi, type FakeJobPlan } from './fake-batch-api.js';
+import { collect, fakeLaunchSpec, S3Memory } from './fake-launch.js';
 import { BatchLauncher } from './launcher.js';
 import { parseBatchOptions } from './options.js';
 import { resolveBatch } from './resolve.js';
-
-class S3Memory extends MemoryStorage {
-  override readonly kind = 's3' as 'memory';
-  constructor() {
-    super('s3://bucket/runs');
-  }
-}
 
 const OOM: FakeJobPlan = {
   status: 'FAILED',
@@ -70,36 +63,7 @@ function setup(
   return { api, storage, launcher };
 }
 
-const SPEC: TaskLaunchSpec = {
-  task: {
-    flowName: 'F',
-    runId: '1',
-    stepName: 'train',
-    taskId: '2',
-    attempt: 0,
-    maxAttempts: 1,
-    errorRetries: 0,
-    inputs: [],
-    foreachStack: [],
-    storage: { kind: 's3', root: 's3://bucket/runs' },
-    maxNumSplits: 100,
-    decorators: [],
-  },
-  pathspec: 'F/1/train/2',
-  codePackage: 'a'.repeat(64),
-  bundlePath: '/nowhere/bundle.mjs',
-  env: {},
-};
-
-function collect(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (d: Buffer) => {
-      text += d;
-    });
-    stream.on('end', () => resolve(text));
-  });
-}
+const SPEC: TaskLaunchSpec = fakeLaunchSpec('train');
 
 async function runTask(launcher: BatchLauncher) {
   const task = launcher.launch(SPEC);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { MemoryStorage } from '../../datastore/memory-storage.js';
@@ -7,16 +6,10 @@ import type { RuntimeRunContext, TaskLaunchSpec } from '../../decorators/contrac
 import type { CodePackage } from '../../package/types.js';
 import { BatchConfigError } from './errors.js';
 import { FakeBatchApi } from './fake-batch-api.js';
+import { collect, fakeLaunchSpec, S3Memory } from './fake-launch.js';
 import { BatchLauncher } from './launcher.js';
 import { parseBatchOptions } from './options.js';
 import { resolveBatch } from './resolve.js';
-
-class S3Memory extends MemoryStorage {
-  override readonly kind = 's3' as 'memory';
-  constructor() {
-    super('s3://bucket/runs');
-  }
-}
 
 const SECRET = 'local-secret-access-key-value';
 const LOCAL_ENV = {
@@ -63,36 +56,7 @@ function setup(
 }
 
 function spec(stepName: string, attempt = 0): TaskLaunchSpec {
-  return {
-    task: {
-      flowName: 'F',
-      runId: '1',
-      stepName,
-      taskId: '2',
-      attempt,
-      maxAttempts: 1,
-      errorRetries: 0,
-      inputs: [],
-      foreachStack: [],
-      storage: { kind: 's3', root: 's3://bucket/runs' },
-      maxNumSplits: 100,
-      decorators: [],
-    },
-    pathspec: `F/1/${stepName}/2`,
-    codePackage: 'a'.repeat(64),
-    bundlePath: '/nowhere/bundle.mjs',
-    env: { FROM_ENVIRONMENT: 'yes' },
-  };
-}
-
-function collect(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (d: Buffer) => {
-      text += d;
-    });
-    stream.on('end', () => resolve(text));
-  });
+  return fakeLaunchSpec(stepName, '2', attempt, { FROM_ENVIRONMENT: 'yes' });
 }
 
 describe('BatchLauncher (fake Batch API)', () => {

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { JobDetail } from '@aws-sdk/client-batch';
-import { MemoryStorage } from '../../datastore/memory-storage.js';
 import type { RuntimeRunContext, TaskLaunchSpec } from '../../decorators/contract.js';
 import type { CodePackage } from '../../package/types.js';
 import type { BatchApi } from './aws.js';
 import { FakeBatchApi } from './fake-batch-api.js';
+import { collect, fakeLaunchSpec, S3Memory } from './fake-launch.js';
 import { BatchLauncher } from './launcher.js';
 import { parseBatchOptions } from './options.js';
 import { resolveBatch } from './resolve.js';
 import { KillProgress, terminateWithRetry } from './terminate.js';
-
-class S3Memory extends MemoryStorage {
-  override readonly kind = 's3' as 'memory';
-  constructor() {
-    super('s3://bucket/runs');
-  }
-}
 
 /** A fake whose SubmitJob waits for `release()`, whose TerminateJob fails `failTerminate` times, and
  * whose jobs stay RUNNING (ignoring TerminateJob) when `neverEnd` is set. */
@@ -98,36 +90,7 @@ function setup(env: Record<string, string> = {}) {
 }
 
 function spec(taskId: string): TaskLaunchSpec {
-  return {
-    task: {
-      flowName: 'F',
-      runId: '1',
-      stepName: 'train',
-      taskId,
-      attempt: 0,
-      maxAttempts: 1,
-      errorRetries: 0,
-      inputs: [],
-      foreachStack: [],
-      storage: { kind: 's3', root: 's3://bucket/runs' },
-      maxNumSplits: 100,
-      decorators: [],
-    },
-    pathspec: `F/1/train/${taskId}`,
-    codePackage: 'a'.repeat(64),
-    bundlePath: '/nowhere/bundle.mjs',
-    env: {},
-  };
-}
-
-function collect(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (d: Buffer) => {
-      text += d;
-    });
-    stream.on('end', () => resolve(text));
-  });
+  return fakeLaunchSpec('train', taskId);
 }
 
 async function until(check: () => boolean): Promise<void> {
