@@ -3,33 +3,17 @@
  * server of this file's own (the shared one may run real containers for other tests).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type SimpleMoto, skipWithoutMoto, startSimpleMoto } from '../../../test/support/simple-moto.js';
 import { type CallCounts, sdkBatchApi } from './aws.js';
 import { parseBatchOptions } from './options.js';
 import { JobPoller } from './poller.js';
 import { BatchPreparation } from './prepare.js';
 import { resolveBatch } from './resolve.js';
 
-const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-type Moto = { url: string; stop(): Promise<void> };
-const scripts = async <T>(file: string): Promise<T> =>
-  (await import(pathToFileURL(path.join(REPO, 'scripts', file)).href)) as T;
-
-let moto: Moto | undefined;
-let logDir: string;
+let moto: SimpleMoto | undefined;
 const saved = { ...process.env };
 const QUEUE = 'simple-queue';
-
-function skipWithoutMoto(t: { skip(m: string): void }): boolean {
-  if (moto) return false;
-  if (process.env.CI === 'true') throw new Error('moto (python3 -m moto.server) is required under CI=true');
-  t.skip('moto is not installed (python3 with moto[server])');
-  return true;
-}
 
 function step(stepName: string, options: Record<string, unknown> = {}) {
   const where = { flowName: 'SimpleFlow', stepName };
@@ -43,28 +27,13 @@ function step(stepName: string, options: Record<string, unknown> = {}) {
 describe('@batch against moto (simple mode)', () => {
   // Hooks inside the suite: a file-level before() is not awaited before a suite's tests on Node 20.
   before(async () => {
-    const { motoAvailable, startMoto } = await scripts<{
-      motoAvailable(): boolean;
-      startMoto(o: { logDir: string }): Promise<Moto>;
-    }>('lib/moto.mjs');
-    if (!motoAvailable()) return;
-    logDir = await mkdtemp(path.join(tmpdir(), 'stepflow-moto-'));
-    moto = await startMoto({ logDir });
-    const config = await fetch(`${moto.url}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ batch: { use_docker: false } }),
-    });
-    assert.ok(config.ok, 'moto switched to simple mode');
-    const { createBatchResources } = await scripts<{
-      createBatchResources(endpoint: string, o: Record<string, string>): Promise<void>;
-    }>('aws-local.mjs');
-    await createBatchResources(moto.url, {
+    moto = await startSimpleMoto({
       bucket: 'simple-bucket',
       queue: QUEUE,
       computeEnvironment: 'simple-ce',
       role: 'simple-role',
-      region: 'us-east-1',
     });
+    if (!moto) return;
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: moto.url,
       AWS_ACCESS_KEY_ID: 'test',
@@ -76,11 +45,10 @@ describe('@batch against moto (simple mode)', () => {
   after(async () => {
     process.env = saved;
     await moto?.stop();
-    if (logDir) await rm(logDir, { recursive: true, force: true });
   });
 
   it('resolves an unmanaged queue as EC2, once per queue', async (t) => {
-    if (skipWithoutMoto(t)) return;
+    if (skipWithoutMoto(moto, t)) return;
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
     try {
@@ -98,7 +66,7 @@ describe('@batch against moto (simple mode)', () => {
   });
 
   it('registers a job definition once; a second run finds it ACTIVE and registers nothing', async (t) => {
-    if (skipWithoutMoto(t)) return;
+    if (skipWithoutMoto(moto, t)) return;
     const steps = [step('a'), step('b'), step('c', { image: 'node:22' })];
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
@@ -119,7 +87,7 @@ describe('@batch against moto (simple mode)', () => {
   });
 
   it('describes 250 concurrent jobs with at most 3 DescribeJobs per poll cycle', async (t) => {
-    if (skipWithoutMoto(t)) return;
+    if (skipWithoutMoto(moto, t)) return;
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
     try {

@@ -4,12 +4,11 @@
  * AWS's 429). On a moto server of this file's own.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FaultProxy, startFaultProxy } from '../../../scripts/lib/batch-fault-proxy.mjs';
+import { type SimpleMoto, skipWithoutMoto, startSimpleMoto } from '../../../test/support/simple-moto.js';
 import { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
 import { parseBatchOptions } from './options.js';
 import { JobPoller } from './poller.js';
@@ -19,22 +18,13 @@ import { SubmitRate } from './submit-rate.js';
 import { type RetryKind, submitThrottled } from './throttled.js';
 
 const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-type Moto = { url: string; stop(): Promise<void> };
 const scripts = async <T>(file: string): Promise<T> =>
   (await import(pathToFileURL(path.join(REPO, 'scripts', file)).href)) as T;
 
 const QUEUE = 'throttle-queue';
 const saved = { ...process.env };
-let moto: Moto | undefined;
+let moto: SimpleMoto | undefined;
 let proxy: FaultProxy | undefined;
-let logDir: string;
-
-function skipWithoutMoto(t: { skip(m: string): void }): boolean {
-  if (moto) return false;
-  if (process.env.CI === 'true') throw new Error('moto (python3 -m moto.server) is required under CI=true');
-  t.skip('moto is not installed (python3 with moto[server])');
-  return true;
-}
 
 async function jobDefinition(api: BatchApi): Promise<string> {
   const where = { flowName: 'ThrottleFlow', stepName: 'wide' };
@@ -65,28 +55,13 @@ async function jobsNamed(api: BatchApi, prefix: string): Promise<string[]> {
 
 describe('throttled SubmitJob against moto (simple mode) behind a fault-injecting proxy', () => {
   before(async () => {
-    const { motoAvailable, startMoto } = await scripts<{
-      motoAvailable(): boolean;
-      startMoto(o: { logDir: string }): Promise<Moto>;
-    }>('lib/moto.mjs');
-    if (!motoAvailable()) return;
-    logDir = await mkdtemp(path.join(tmpdir(), 'stepflow-moto-'));
-    moto = await startMoto({ logDir });
-    const config = await fetch(`${moto.url}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ batch: { use_docker: false } }),
-    });
-    assert.ok(config.ok, 'moto switched to simple mode');
-    const { createBatchResources } = await scripts<{
-      createBatchResources(endpoint: string, o: Record<string, string>): Promise<void>;
-    }>('aws-local.mjs');
-    await createBatchResources(moto.url, {
+    moto = await startSimpleMoto({
       bucket: 'throttle-bucket',
       queue: QUEUE,
       computeEnvironment: 'throttle-ce',
       role: 'throttle-role',
-      region: 'us-east-1',
     });
+    if (!moto) return;
     const lib = await scripts<{ startFaultProxy: typeof startFaultProxy }>('lib/batch-fault-proxy.mjs');
     proxy = await lib.startFaultProxy({ target: moto.url });
     Object.assign(process.env, {
@@ -101,11 +76,10 @@ describe('throttled SubmitJob against moto (simple mode) behind a fault-injectin
     process.env = saved;
     await proxy?.close();
     await moto?.stop();
-    if (logDir) await rm(logDir, { recursive: true, force: true });
   });
 
   it('submits 60 jobs exactly once with 30% of SubmitJob calls answered 429: none fails, the retries are counted', async (t) => {
-    if (skipWithoutMoto(t)) return;
+    if (skipWithoutMoto(moto, t)) return;
     const p = proxy as FaultProxy;
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
@@ -148,7 +122,7 @@ describe('throttled SubmitJob against moto (simple mode) behind a fault-injectin
   });
 
   it('keeps polling on time while every SubmitJob is throttled', async (t) => {
-    if (skipWithoutMoto(t)) return;
+    if (skipWithoutMoto(moto, t)) return;
     const p = proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
