@@ -5,8 +5,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, type Dirent, fstatSync, openSync, readSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, type Dirent, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from './errors.js';
 import type { ListEntry, PutOptions, RangedRead, ReadFromOptions, StorageBackend } from './storage.js';
@@ -65,31 +65,10 @@ export class LocalStorage implements StorageBackend {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const file = this.fileOf(key);
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(file, 'r');
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw new StorageError('read', key, this.root, { cause: err });
-    }
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) return undefined;
-      const size = info.size;
-      const buffer = Buffer.allocUnsafeSlow(size);
-      let offset = 0;
-      while (offset < size) {
-        const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-      }
-      return offset === size ? buffer : buffer.subarray(0, offset);
-    } catch (err) {
-      throw new StorageError('read', key, this.root, { cause: err });
-    } finally {
-      await handle.close();
-    }
+    return await this.withFile(key, async (handle, info) => {
+      const buffer = Buffer.allocUnsafeSlow(info.size);
+      return buffer.subarray(0, await readInto(handle, buffer, 0));
+    });
   }
 
   /** Reads the bytes of `key` from `offset` on; the tag is the file's inode, size and mtime. */
@@ -98,27 +77,29 @@ export class LocalStorage implements StorageBackend {
     offset: number,
     options?: ReadFromOptions,
   ): Promise<RangedRead | 'unchanged' | undefined> {
-    const file = this.fileOf(key);
-    let handle: Awaited<ReturnType<typeof open>>;
+    return await this.withFile(key, async (handle, info): Promise<RangedRead | 'unchanged'> => {
+      const tag = `${info.ino}-${info.size}-${info.mtimeMs}`;
+      if (tag === options?.ifNoneMatch || info.size <= offset) return 'unchanged';
+      const buffer = Buffer.allocUnsafe(info.size - offset);
+      return { bytes: buffer.subarray(0, await readInto(handle, buffer, offset)), size: info.size, tag };
+    });
+  }
+
+  /** Opens `key`'s file for `read`: `undefined` when it is missing or not a file; errors name the key. */
+  private async withFile<T>(
+    key: string,
+    read: (handle: FileHandle, info: Stats) => Promise<T>,
+  ): Promise<T | undefined> {
+    let handle: FileHandle;
     try {
-      handle = await open(file, 'r');
+      handle = await open(this.fileOf(key), 'r');
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw new StorageError('read', key, this.root, { cause: err });
     }
     try {
       const info = await handle.stat();
-      if (!info.isFile()) return undefined;
-      const tag = `${info.ino}-${info.size}-${info.mtimeMs}`;
-      if (tag === options?.ifNoneMatch || info.size <= offset) return 'unchanged';
-      const buffer = Buffer.allocUnsafe(info.size - offset);
-      let read = 0;
-      while (read < buffer.byteLength) {
-        const { bytesRead } = await handle.read(buffer, read, buffer.byteLength - read, offset + read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      return { bytes: buffer.subarray(0, read), size: info.size, tag };
+      return info.isFile() ? await read(handle, info) : undefined;
     } catch (err) {
       throw new StorageError('read', key, this.root, { cause: err });
     } finally {
@@ -255,6 +236,17 @@ async function openForWrite(file: string): Promise<Awaited<ReturnType<typeof ope
     await mkdir(path.dirname(file), { recursive: true });
     return await open(file, 'wx');
   }
+}
+
+/** Fills `buffer` from the file's byte `position` on (fewer bytes if the file is shorter); the bytes read. */
+async function readInto(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
+  let read = 0;
+  while (read < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, read, buffer.byteLength - read, position + read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  return read;
 }
 
 function isMissing(err: unknown): boolean {

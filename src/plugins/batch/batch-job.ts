@@ -20,7 +20,6 @@ import { runnableNotice, runnableVerdict, unplaceableMessage, unplaceableTermina
 import { submitJobError } from './submit-errors.js';
 import { type TailBudget, TaskLogTail } from './task-log-tail.js';
 import { type JobStopping, stopJob } from './terminate.js';
-import { retryThrottled } from './throttled.js';
 
 /**
  * What a {@link BatchJob} needs from its launcher.
@@ -371,8 +370,7 @@ export class BatchJob {
   private terminate(reason: string): Promise<void> {
     if (!this.jobId || this.finished) return Promise.resolve();
     this.terminating ??= stopJob({
-      // TerminateJob answered 429 is retried for as long as AWS throttles (throttled.ts).
-      api: { terminateJob: (input) => retryThrottled(() => this.ctx.api.terminateJob(input)) },
+      api: this.ctx.api,
       jobId: this.jobId,
       pathspec: this.info.pathspec,
       reason,

@@ -1,6 +1,7 @@
 /**
- * Following a job's CloudWatch Logs stream: GetLogEvents from the head, page after page with the forward
- * token, so each line is pushed once and in order, while the job runs and once more after it ended.
+ * Reading a job's CloudWatch Logs stream (the fallback when the task's own logs are not whole, see
+ * log-fallback.ts): GetLogEvents from the head, page after page with the forward token, so each line is
+ * pushed once and in order.
  *
  * @module
  */
@@ -22,13 +23,11 @@ export const DEFAULT_LOG_GROUP = '/aws/batch/job';
  * @example
  * ```ts
  * const logs = new LogFollower(api, '/aws/batch/job', (line) => stdout.write(`${line}\n`));
- * logs.poll(streamName);        // while RUNNING (no-op while a read is in flight)
- * await logs.drain(streamName); // after the job ended
+ * await logs.drain(streamName); // after the job ended, when the task's own logs are not whole
  * ```
  */
 export class LogFollower {
   private token: string | undefined;
-  private busy: Promise<void> | undefined;
 
   constructor(
     private readonly api: Pick<BatchApi, 'getLogEvents'>,
@@ -37,21 +36,8 @@ export class LogFollower {
     private readonly onError: (message: string) => void = () => {},
   ) {}
 
-  /** Reads what is new, unless a read is already running. */
-  poll(stream: string): void {
-    if (this.busy) return;
-    this.busy = this.read(stream)
-      .catch((err: unknown) => {
-        if (!isNotFound(err)) this.onError(`reading log stream ${stream}: ${(err as Error)?.message ?? err}`);
-      })
-      .finally(() => {
-        this.busy = undefined;
-      });
-  }
-
-  /** Waits for a running read, then reads to the end (retrying a stream that does not exist yet). */
+  /** Reads to the end (retrying a stream that does not exist yet). */
   async drain(stream: string, retries = 1, delayMs = 1000): Promise<void> {
-    await this.busy;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.read(stream);
@@ -81,8 +67,4 @@ export class LogFollower {
       if ((page.events ?? []).length === 0) return;
     }
   }
-}
-
-function isNotFound(err: unknown): boolean {
-  return (err as { name?: string })?.name === 'ResourceNotFoundException';
 }

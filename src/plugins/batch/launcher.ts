@@ -7,7 +7,7 @@
  * @module
  */
 import { PassThrough } from 'node:stream';
-import { loadConfig } from '../../config/index.js';
+import { type Config, loadConfig } from '../../config/index.js';
 import { attemptFile, taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../decorators/contract.js';
@@ -51,8 +51,7 @@ export const PASSED_SETTINGS = [
 ] as const;
 
 /** The `METAFLOW_*` variables of {@link PASSED_SETTINGS} that have a value. */
-function passedSettings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const config = loadConfig(env as NodeJS.ProcessEnv);
+function passedSettings(config: Config): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of PASSED_SETTINGS) {
     const value = config.get(name);
@@ -110,6 +109,7 @@ export class BatchLauncher implements TaskLauncher {
   /** SubmitJob calls retried because AWS throttled or failed them (for tests and the benchmark). */
   submitRetries = 0;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  private configCache: Config | undefined;
   private passedCache: Record<string, string> | undefined;
   /** Attempts launched and not ended (sets each new job's log upload floor). */
   private inFlight = 0;
@@ -143,7 +143,7 @@ export class BatchLauncher implements TaskLauncher {
       waitMs: (Number(this.env.STEPFLOW_BATCH_KILL_WAIT_S) || KILL_WAIT_S) * 1000,
       ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
     };
-    this.spotRetries = options.spotRetries ?? loadConfig(this.env as NodeJS.ProcessEnv).get('SPOT_RETRIES');
+    this.spotRetries = options.spotRetries ?? this.config.get('SPOT_RETRIES');
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -200,8 +200,14 @@ export class BatchLauncher implements TaskLauncher {
 
   /** The settings passed to every job of the run (resolved once). */
   private get passed(): Record<string, string> {
-    this.passedCache ??= passedSettings(this.env);
+    this.passedCache ??= passedSettings(this.config);
     return this.passedCache;
+  }
+
+  /** The settings of the launching environment (read once). */
+  private get config(): Config {
+    this.configCache ??= loadConfig(this.env as NodeJS.ProcessEnv);
+    return this.configCache;
   }
 
   /** @internal Builds the job of a spec once the run is prepared. */

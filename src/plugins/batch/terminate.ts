@@ -7,6 +7,7 @@
  * @module
  */
 import type { BatchApi } from './aws.js';
+import { retryThrottled } from './throttled.js';
 
 /**
  * What every TerminateJob reason starts with: AWS shows it as the job's `statusReason`.
@@ -66,7 +67,8 @@ export async function terminateWithRetry(
   let last: Error = new Error('TerminateJob was not called');
   for (let call = 1; call <= attempts; call++) {
     try {
-      await api.terminateJob({ jobId, reason });
+      // A throttled answer is retried for as long as AWS throttles (throttled.ts), and not counted here.
+      await retryThrottled(() => api.terminateJob({ jobId, reason }));
       return { ok: true, calls: call };
     } catch (err) {
       last = err instanceof Error ? err : new Error(String(err));
