@@ -124,3 +124,42 @@ export class PackageNotFoundError extends PackageError {
     this.key = key;
   }
 }
+
+/** Why a cache folder was refused: see {@link UnsafeCacheDirError}. */
+export type UnsafeCacheDirProblem = 'owner' | 'symlink' | 'not-a-directory' | 'parent';
+
+/**
+ * The per-user cache folder (or its parent) could be written by someone else, so nothing in it can be
+ * trusted to run: it is owned by another user, is a symlink someone else made, is not a folder, or sits in
+ * a folder that another user controls.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof UnsafeCacheDirError) console.error(e.dir, e.problem, e.ownerUid); }
+ * ```
+ */
+export class UnsafeCacheDirError extends PackageError {
+  override readonly name = 'UnsafeCacheDirError';
+  /** The folder that was refused. */
+  readonly dir: string;
+  /** What is wrong with it. */
+  readonly problem: UnsafeCacheDirProblem;
+  /** The uid that owns the refused folder (or symlink), when that is the problem. */
+  readonly ownerUid?: number;
+  constructor(
+    dir: string,
+    problem: UnsafeCacheDirProblem,
+    detail: string,
+    options: { ownerUid?: number; cause?: unknown } = {},
+  ) {
+    super(
+      `Refusing the stepflow cache folder ${dir}: ${detail}, so another user could plant code that ` +
+        'stepflow would run. Remove it (or make it yours, mode 0700), or set STEPFLOW_CACHE_DIR ' +
+        '(or XDG_CACHE_HOME) to a folder only you can write.',
+      { cause: options.cause },
+    );
+    this.dir = dir;
+    this.problem = problem;
+    this.ownerUid = options.ownerUid;
+  }
+}

@@ -4,11 +4,12 @@
  * @module
  */
 
-import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodePackage } from './types.js';
+import { type UserCacheOptions, userCache } from './user-cache.js';
+import { VerifiedCache } from './verified-cache.js';
 
 /**
  * The cache folder next to the flow that holds materialized bundles, one folder per sha.
@@ -20,43 +21,8 @@ import type { CodePackage } from './types.js';
  */
 export const CODE_CACHE_DIR = path.join('.stepflow-cache', 'code');
 
-const exists = (file: string): Promise<boolean> =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
-
-/** Errors that mean "this folder cannot be written" (ENOTDIR: `.stepflow-cache` is a file): use the temp folder. */
+/** Errors that mean "this folder cannot be written" (ENOTDIR: `.stepflow-cache` is a file): use the user cache. */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
-
-/**
- * Writes `bundle.mjs` and `bundle.mjs.map` into `<parent>/<sha>/`, atomically: both files go to a
- * temp folder that is then renamed. A concurrent writer that wins the rename is fine.
- */
-async function writeAtomically(
-  parent: string,
-  sha: string,
-  bundle: Uint8Array,
-  map: Uint8Array,
-): Promise<string> {
-  const dir = path.join(parent, sha);
-  const bundlePath = path.join(dir, 'bundle.mjs');
-  if ((await exists(bundlePath)) && (await exists(`${bundlePath}.map`))) return bundlePath;
-  await mkdir(parent, { recursive: true });
-  const tmp = await mkdtemp(path.join(parent, `.tmp-${sha.slice(0, 12)}-`));
-  try {
-    await writeFile(path.join(tmp, 'bundle.mjs'), bundle);
-    await writeFile(path.join(tmp, 'bundle.mjs.map'), map);
-    await rename(tmp, dir);
-  } catch (error) {
-    await rm(tmp, { recursive: true, force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    // Another writer renamed its copy first: same sha, same bytes.
-    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(bundlePath))) return bundlePath;
-    throw error;
-  }
-  return bundlePath;
-}
 
 /**
  * Rewrites a source map's relative `sources` (meant for `<flowDir>/.stepflow-cache/code/<sha>/`)
@@ -70,9 +36,11 @@ function relocateSourceMap(sourceMap: Uint8Array, intendedDir: string): Buffer {
 
 /**
  * Writes a package's bundle and source map to `<flowDir>/.stepflow-cache/code/<sha>/` (if not
- * there yet) and returns the bundle's path. The map's relative sources then point at the real flow
- * files, so `--enable-source-maps` stack traces name `flow.ts`. When `flowDir` is not writable the
- * bundle goes to `<os.tmpdir()>/stepflow-code/<sha>/` with a map whose sources are absolute.
+ * there yet, or if the files there do not match the sha256 recorded in `code/<sha>.sha256`) and returns
+ * the bundle's path. The map's relative sources then point at the real flow files, so
+ * `--enable-source-maps` stack traces name `flow.ts`. When `flowDir` is not writable the bundle goes to
+ * the per-user cache (`~/.cache/stepflow/code/<sha>/`, see {@link userCache}) with a map whose sources
+ * are absolute; never to the shared temp folder.
  *
  * @example
  * ```ts
@@ -83,16 +51,25 @@ function relocateSourceMap(sourceMap: Uint8Array, intendedDir: string): Buffer {
 export async function materializeCodePackage(
   pkg: Pick<CodePackage, 'sha' | 'bundle' | 'sourceMap'>,
   flowDir: string,
+  options: UserCacheOptions = {},
 ): Promise<string> {
   const cacheRoot = path.join(path.resolve(flowDir), '.stepflow-cache');
-  const parent = path.join(path.resolve(flowDir), CODE_CACHE_DIR);
+  const name = `code/${pkg.sha}`;
   try {
-    const bundlePath = await writeAtomically(parent, pkg.sha, pkg.bundle, pkg.sourceMap);
+    const cache = new VerifiedCache(cacheRoot, { notice: options.notice });
+    const dir = await cache.dir(name, async () => ({
+      'bundle.mjs': pkg.bundle,
+      'bundle.mjs.map': pkg.sourceMap,
+    }));
     await writeFile(path.join(cacheRoot, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
-    return bundlePath;
+    return path.join(dir, 'bundle.mjs');
   } catch (error) {
     if (!NOT_WRITABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    const map = relocateSourceMap(pkg.sourceMap, path.join(parent, pkg.sha));
-    return writeAtomically(path.join(os.tmpdir(), 'stepflow-code'), pkg.sha, pkg.bundle, map);
+    const map = relocateSourceMap(pkg.sourceMap, path.join(flowDir, CODE_CACHE_DIR, pkg.sha));
+    const dir = await userCache(options).dir(name, async () => ({
+      'bundle.mjs': pkg.bundle,
+      'bundle.mjs.map': map,
+    }));
+    return path.join(dir, 'bundle.mjs');
   }
 }

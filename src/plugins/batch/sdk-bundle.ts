@@ -1,16 +1,17 @@
 /**
  * The AWS SDK for the container: `@aws-sdk/client-s3` bundled by esbuild into one CommonJS file
- * (`aws-sdk-s3.cjs`), built once per SDK version and cached under the OS temp dir. A package sent to AWS
+ * (`aws-sdk-s3.cjs`), built once per SDK and esbuild version and kept in the per-user cache
+ * (`~/.cache/stepflow/sdk/`, verified against its recorded sha256 before each use). A package sent to AWS
  * Batch carries it; the bootstrap points `STEPFLOW_S3_SDK_PATH` at it (the image has no node_modules).
  *
  * @module
  */
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveS3SdkPath } from '../../datastore/s3/sdk.js';
+import { type UserCacheOptions, userCache } from '../../package/user-cache.js';
 
 async function sdkVersion(entry: string): Promise<string> {
   for (let dir = path.dirname(entry); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
@@ -42,49 +43,63 @@ async function loadEsbuild(sdkEntry: string): Promise<Esbuild> {
   }
 }
 
-let building: Promise<Buffer> | undefined;
+/** One build per cache folder and process. */
+const building = new Map<string, Promise<Buffer>>();
 
 /**
- * The bundled `@aws-sdk/client-s3` (CommonJS, minified, Node 20 target), from the cache or built now.
+ * The bundled `@aws-sdk/client-s3` (CommonJS, minified, Node 20 target), from the per-user cache or
+ * built now. The cache folder is checked first ({@link userCache}: refused when another user could
+ * write it), and a cached copy whose bytes differ from its recorded sha256 is rebuilt, with a notice.
  *
  * @example
  * ```ts
  * const sdk = await s3SdkBundle(); // ~1 MB
  * ```
  */
-export function s3SdkBundle(cacheDir: string = path.join(tmpdir(), 'stepflow-sdk-cache')): Promise<Buffer> {
-  building ??= build(cacheDir).catch((err: unknown) => {
-    building = undefined;
-    throw err;
-  });
-  return building;
+export async function s3SdkBundle(options: UserCacheOptions = {}): Promise<Buffer> {
+  const cache = userCache(options);
+  let pending = building.get(cache.root);
+  if (pending === undefined) {
+    pending = build(cache).catch((err: unknown) => {
+      building.delete(cache.root);
+      throw err;
+    });
+    building.set(cache.root, pending);
+  }
+  return pending;
 }
 
-async function build(cacheDir: string): Promise<Buffer> {
+/**
+ * The cache entry name of the SDK bundle for the installed SDK and esbuild.
+ *
+ * @example
+ * ```ts
+ * await s3SdkBundleName(); // 'sdk/aws-sdk-s3-3.700.0-esbuild-0.24.0.cjs'
+ * ```
+ */
+export async function s3SdkBundleName(): Promise<string> {
   const entry = resolveS3SdkPath();
   const esbuild = await loadEsbuild(entry);
-  const file = path.join(cacheDir, `aws-sdk-s3-${await sdkVersion(entry)}-esbuild-${esbuild.version}.cjs`);
-  try {
-    return await readFile(file);
-  } catch {
-    // not cached yet
-  }
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
+  return `sdk/aws-sdk-s3-${await sdkVersion(entry)}-esbuild-${esbuild.version}.cjs`;
+}
+
+async function build(cache: ReturnType<typeof userCache>): Promise<Buffer> {
+  const entry = resolveS3SdkPath();
+  const esbuild = await loadEsbuild(entry);
+  return cache.file(await s3SdkBundleName(), async () => {
+    const result = await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      write: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    const bytes = Buffer.from(result.outputFiles[0]?.contents ?? new Uint8Array());
+    if (bytes.length === 0) throw new Error('esbuild produced no SDK bundle');
+    return bytes;
   });
-  const bytes = Buffer.from(result.outputFiles[0]?.contents ?? new Uint8Array());
-  if (bytes.length === 0) throw new Error('esbuild produced no SDK bundle');
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, file);
-  return bytes;
 }
