@@ -43,13 +43,14 @@ async function loadEsbuild(sdkEntry: string): Promise<Esbuild> {
   }
 }
 
-/** One build per cache folder and process. */
-const building = new Map<string, Promise<Buffer>>();
+/** Calls in flight, per cache folder: concurrent callers share one read (or build). */
+const pending = new Map<string, Promise<Buffer>>();
 
 /**
  * The bundled `@aws-sdk/client-s3` (CommonJS, minified, Node 20 target), from the per-user cache or
  * built now. The cache folder is checked first ({@link userCache}: refused when another user could
  * write it), and a cached copy whose bytes differ from its recorded sha256 is rebuilt, with a notice.
+ * Each call re-verifies the cached copy (about 1 MB to hash).
  *
  * @example
  * ```ts
@@ -58,15 +59,12 @@ const building = new Map<string, Promise<Buffer>>();
  */
 export async function s3SdkBundle(options: UserCacheOptions = {}): Promise<Buffer> {
   const cache = userCache(options);
-  let pending = building.get(cache.root);
-  if (pending === undefined) {
-    pending = build(cache).catch((err: unknown) => {
-      building.delete(cache.root);
-      throw err;
-    });
-    building.set(cache.root, pending);
+  let call = pending.get(cache.root);
+  if (call === undefined) {
+    call = build(cache).finally(() => pending.delete(cache.root));
+    pending.set(cache.root, call);
   }
-  return pending;
+  return call;
 }
 
 /**
