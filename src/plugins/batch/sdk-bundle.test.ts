@@ -40,7 +40,7 @@ test('an SDK bundle planted in the old temp location is never used; a tampered c
     const env = { XDG_CACHE_HOME: path.join(tmp, 'xdg') };
     const bytes = await s3SdkBundle({ env, notice: (l) => notices.push(l) });
     assert.ok(!bytes.toString().includes('pwned'), 'the planted file was not used');
-    assert.deepEqual(notices, []);
+    assert.equal(notices.length, 0);
 
     const entry = path.join(tmp, 'xdg', 'stepflow', 'sdk', name);
     await writeFile(entry, planted);
