@@ -1,7 +1,7 @@
 /**
  * The CI rule for tests that need a service (a local AWS stand-in, docker, ...):
  *
- *   With CI=true, a test that would skip because a service is missing FAILS instead.
+ *   With CI=true (or CI=1), a test that would skip because a service is missing FAILS instead.
  *
  * Locally a developer without the service sees a skip with the reason; CI (`.ci/run`, which starts
  * every service the tests need) must never pass by skipping. Tests may read `process.env.CI`
@@ -39,7 +39,7 @@ export function needService(t, available, what) {
   if (available) return true;
   if (isCI()) {
     throw new Error(
-      `${what} is not available, and CI=true turns a skip into a failure. ` +
+      `${what} is not available, and CI=${process.env.CI} turns a skip into a failure. ` +
         'Start it in .ci/run (and stop it there by PID), or fix the check that looks for it.',
     );
   }

@@ -6,7 +6,7 @@
  *   1. build      `npm run build` (tsc -p tsconfig.build.json; the CLI and e2e tests use dist/)
  *   2. lint       `biome check .` (files ignored by .gitignore left out)
  *   3. typecheck  `tsc -p tsconfig.json --noEmit` (tests, bench, examples included)
- *   4. unit       `node --import tsx --test` on src/**\/*.test.ts, plus scripts/ and bench/ *.test.mjs
+ *   4. unit       `node --import tsx --test` on src/**\/*.test.ts, plus scripts/, bench/ and test/support/ tests
  *                 (concurrency 2)
  *      e2e        the same on test/e2e/**\/*.test.ts (concurrency 1, a per-test timeout)
  *   5. node22     the example flow run by the pinned Node 22 binary
@@ -66,7 +66,7 @@ const ONLY = ['unit', 'e2e', 'lint', 'node22'];
 const USAGE = `usage: node scripts/test.mjs [--only unit|e2e|lint|node22] [--no-build] [FILE|DIR|TEXT ...]
 
   (no arguments)   everything: build, lint, typecheck, unit tests, e2e tests, Node 22 check
-  --only unit      unit tests (src/**/*.test.ts, scripts/ and bench/ *.test.mjs) only
+  --only unit      unit tests (src/**/*.test.ts, scripts/, bench/, test/support/) only
   --only e2e       build, then e2e tests (test/e2e/**/*.test.ts)
   --only lint      build, biome check, typecheck
   --only node22    build, then the Node 22 check

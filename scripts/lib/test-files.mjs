@@ -1,6 +1,6 @@
 /**
  * Finds the test files: unit tests `src/**\/*.test.ts` (and the project scripts' own tests,
- * `scripts/**\/*.test.mjs`, `bench/**\/*.test.mjs`), whole-flow tests `test/e2e/**\/*.test.ts`.
+ * `scripts/**\/*.test.mjs`, `bench/**\/*.test.mjs`, the test helpers' `test/support/**\/*.test.ts`), whole-flow tests `test/e2e/**\/*.test.ts`.
  *
  * Node 20's `--test` takes no glob, so the files are listed here and passed explicitly.
  *
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Where each kind of test lives, relative to the repo root (the first folder is the main one). */
-export const TEST_DIRS = { unit: ['src', 'scripts', 'bench'], e2e: ['test/e2e'] };
+export const TEST_DIRS = { unit: ['src', 'scripts', 'bench', 'test/support'], e2e: ['test/e2e'] };
 
 const TEST_FILE = /\.test\.(ts|mts|mjs)$/;
 const SKIP_DIRS = new Set(['node_modules', '.stepflow-cache', 'results']);
@@ -82,7 +82,7 @@ function matchFilter(root, filter, all) {
 }
 
 function kindOf(file) {
-  return file.startsWith('test/') ? 'e2e' : 'unit';
+  return file.startsWith('test/e2e/') ? 'e2e' : 'unit';
 }
 
 function toPosix(p) {

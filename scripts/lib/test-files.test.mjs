@@ -16,6 +16,7 @@ function makeRepo(t) {
     'scripts/lib/d.test.mjs',
     'bench/flows/.stepflow-cache/e.test.mjs',
     'test/e2e/run.test.ts',
+    'test/support/ci.test.ts',
     'test/fixtures/flow.ts',
   ]) {
     fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
@@ -30,13 +31,15 @@ test('findTests lists unit and e2e tests, sorted, skipping node_modules and cach
     'scripts/lib/d.test.mjs',
     'src/flow/b.test.ts',
     'src/graph/a.test.ts',
+    'test/support/ci.test.ts',
   ]);
   assert.deepEqual(findTests(root, 'e2e'), ['test/e2e/run.test.ts']);
 });
 
 test('selectTests takes files, folders and path fragments', (t) => {
   const root = makeRepo(t);
-  assert.equal(selectTests(root, []).unit.length, 3);
+  assert.equal(selectTests(root, []).unit.length, 4);
+  assert.deepEqual(selectTests(root, ['support/ci']), { unit: ['test/support/ci.test.ts'], e2e: [] });
   assert.deepEqual(selectTests(root, [path.join(root, 'test/e2e/run.test.ts')]), {
     unit: [],
     e2e: ['test/e2e/run.test.ts'],

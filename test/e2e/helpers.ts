@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { needService } from '../../scripts/ci-rules.mjs';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BIN = join(REPO, 'bin', 'stepflow.mjs');
@@ -119,10 +120,7 @@ export async function artifactsOf(
   return fds.loadArtifacts(refs);
 }
 
-/** With CI=true a missing prerequisite fails the test instead of skipping it. */
+/** Skips the test when a prerequisite is missing; under CI (`CI=true` or `CI=1`) that fails it instead. */
 export function requireOrSkip(ok: boolean, what: string, t: { skip(msg: string): void }): boolean {
-  if (ok) return true;
-  if (process.env.CI === 'true') throw new Error(`${what} is missing (CI=true: not skipping)`);
-  t.skip(`${what} is missing`);
-  return false;
+  return needService(t, ok, what);
 }

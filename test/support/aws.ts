@@ -1,11 +1,12 @@
 /**
  * Test access to the local AWS stand-in: the moto server that `scripts/test.mjs` starts on a free loopback
- * port and names in `STEPFLOW_TEST_AWS_ENDPOINT`. Without it a test skips, except under CI=true, where a
+ * port and names in `STEPFLOW_TEST_AWS_ENDPOINT`. Without it a test skips, except under CI (CI=true or CI=1), where a
  * missing service fails the test.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { needService } from '../../scripts/ci-rules.mjs';
 
 /** Credentials and region moto accepts; never real ones. */
 export const TEST_AWS_ENV: Readonly<Record<string, string>> = {
@@ -16,7 +17,7 @@ export const TEST_AWS_ENV: Readonly<Record<string, string>> = {
 };
 
 /**
- * The moto endpoint, or undefined after skipping the test (failing it under CI=true).
+ * The moto endpoint, or undefined after skipping the test (failing it under CI (CI=true or CI=1)).
  *
  * @example
  * ```ts
@@ -29,9 +30,7 @@ export const TEST_AWS_ENV: Readonly<Record<string, string>> = {
 export function awsEndpoint(t: { skip(message?: string): void }): string | undefined {
   const endpoint = process.env.STEPFLOW_TEST_AWS_ENDPOINT;
   if (endpoint) return endpoint;
-  const why = 'no moto server: run the tests with `node scripts/test.mjs` (it starts one)';
-  if (process.env.CI === 'true') throw new Error(`${why} (CI=true: not skipping)`);
-  t.skip(why);
+  needService(t, false, 'the moto server (run the tests with `node scripts/test.mjs`: it starts one)');
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Test access to the local AWS Batch stand-in (moto + dockerd + the node-only job image + the job
  * credentials endpoint) that `scripts/test.mjs` starts for batch tests (files under `test/e2e/batch/` or
- * named `*.batch.test.ts`). Without it a test skips, except under CI=true, where it fails.
+ * named `*.batch.test.ts`). Without it a test skips, except under CI (CI=true or CI=1), where it fails.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import {
   ListJobsCommand,
 } from '@aws-sdk/client-batch';
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { needService } from '../../scripts/ci-rules.mjs';
 
 /** Where the stand-in is and what it created. */
 export interface BatchTestEnv {
@@ -54,7 +55,7 @@ export function readBatchEnv(): BatchTestEnv | undefined {
 }
 
 /**
- * The stand-in's settings, or undefined after skipping the test (failing it under CI=true).
+ * The stand-in's settings, or undefined after skipping the test (failing it under CI (CI=true or CI=1)).
  *
  * @example
  * ```ts
@@ -69,10 +70,9 @@ export function batchEnv(t: { skip(message?: string): void }): BatchTestEnv | un
   const env = readBatchEnv();
   if (env) return env;
   const why =
-    'no local AWS Batch stand-in (moto + dockerd + the node job image): run batch tests through ' +
+    'the local AWS Batch stand-in (moto + dockerd + the node job image): run batch tests through ' +
     '`node scripts/test.mjs test/e2e/batch` (it starts one; needs root, python3 with moto, and docker.io)';
-  if (process.env.CI === 'true') throw new Error(`${why} (CI=true: not skipping)`);
-  t.skip(why);
+  needService(t, false, why);
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { needService } from '../../scripts/ci-rules.mjs';
 
 const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -72,7 +73,7 @@ export async function startSimpleMoto(names: {
 }
 
 /**
- * True (after skipping the test) when there is no moto; under CI=true a missing moto fails the test.
+ * True (after skipping the test) when there is no moto; under CI (CI=true or CI=1) a missing moto fails the test.
  *
  * @example
  * ```ts
@@ -81,7 +82,6 @@ export async function startSimpleMoto(names: {
  */
 export function skipWithoutMoto(moto: SimpleMoto | undefined, t: { skip(m: string): void }): boolean {
   if (moto) return false;
-  if (process.env.CI === 'true') throw new Error('moto (python3 -m moto.server) is required under CI=true');
-  t.skip('moto is not installed (python3 with moto[server])');
+  needService(t, false, 'moto (python3 with moto[server])');
   return true;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { until } from '../../../test/support/wait.js';
 import { MemoryStorage } from '../../datastore/memory-storage.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { LogStream } from '../../datastore/task-datastore.js';
@@ -19,12 +20,6 @@ function tailOf(storage: Pick<StorageBackend, 'get' | 'readFrom'>, delays: numbe
     },
   });
   return { tail, lines };
-}
-
-/** Waits until `check` holds (polling), failing after a generous bound. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(check(), what);
 }
 
 describe('TaskLogTail', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JobDetail } from '@aws-sdk/client-batch';
+import { until } from '../../../test/support/wait.js';
 import type { RuntimeRunContext, TaskLaunchSpec } from '../../decorators/contract.js';
 import type { CodePackage } from '../../package/types.js';
 import type { BatchApi } from './aws.js';
@@ -93,10 +94,6 @@ function spec(taskId: string): TaskLaunchSpec {
   return fakeLaunchSpec('train', taskId);
 }
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 2));
-}
-
 describe('interrupting @batch jobs (fake Batch API)', () => {
   it('a job killed while its SubmitJob is in flight is terminated once its id is known', async () => {
     const { api, launcher } = setup();
@@ -104,7 +101,7 @@ describe('interrupting @batch jobs (fake Batch API)', () => {
     const task = launcher.launch(spec('2'));
     const stderr = collect(task.stderr);
     void collect(task.stdout);
-    await until(() => api.count('SubmitJob:sent') === 1);
+    await until(() => api.count('SubmitJob:sent') === 1, 'SubmitJob sent');
     const killed = task.kill('SIGINT received');
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(api.count('TerminateJob'), 0, 'no id yet: nothing to terminate');
@@ -143,12 +140,12 @@ describe('interrupting @batch jobs (fake Batch API)', () => {
     const task = launcher.launch(spec('2'));
     void collect(task.stdout);
     void collect(task.stderr);
-    await until(() => api.count('SubmitJob') === 1);
+    await until(() => api.count('SubmitJob') === 1, 'one SubmitJob');
     api.failTerminate = 2;
     await task.kill('SIGINT received');
     assert.equal(api.count('TerminateJob'), 3);
     assert.equal(api.jobs.get('job-1')?.detail.status, 'FAILED');
-    await until(() => notices.some((n) => /AWS confirmed the end/.test(n)));
+    await until(() => notices.some((n) => /AWS confirmed the end/.test(n)), 'the confirmation notice');
     assert.ok(notices.some((n) => n === '[@batch] AWS confirmed the end of the 1 job(s) stepflow stopped.'));
     launcher.close();
   });
@@ -158,7 +155,7 @@ describe('interrupting @batch jobs (fake Batch API)', () => {
     const task = launcher.launch(spec('2'));
     void collect(task.stdout);
     const stderr = collect(task.stderr);
-    await until(() => api.count('SubmitJob') === 1);
+    await until(() => api.count('SubmitJob') === 1, 'one SubmitJob');
     api.failTerminate = 99;
     await task.kill('SIGINT received');
     const outcome = await task.done;
@@ -174,7 +171,7 @@ describe('interrupting @batch jobs (fake Batch API)', () => {
     const task = launcher.launch(spec('2'));
     void collect(task.stdout);
     const stderr = collect(task.stderr);
-    await until(() => api.count('SubmitJob') === 1);
+    await until(() => api.count('SubmitJob') === 1, 'one SubmitJob');
     await task.kill('SIGINT received');
     const outcome = await task.done;
     assert.match(outcome.killedReason ?? '', /AWS did not confirm within 0.2 s that job job-1/);
@@ -190,11 +187,11 @@ describe('interrupting @batch jobs (fake Batch API)', () => {
       void collect(t.stdout);
       void collect(t.stderr);
     }
-    await until(() => api.count('SubmitJob') === 3);
+    await until(() => api.count('SubmitJob') === 3, 'three SubmitJobs');
     // The fake ends a terminated job on the second DescribeJobs: slow the poller down to see the line.
     api.neverEnd = true;
     const kills = tasks.map((t) => t.kill('SIGINT received'));
-    await until(() => notices.some((n) => n.startsWith('[@batch] waiting')));
+    await until(() => notices.some((n) => n.startsWith('[@batch] waiting')), 'the waiting notice');
     api.neverEnd = false;
     for (const job of api.jobs.values()) job.plan = { status: 'FAILED', exitCode: 143 };
     await Promise.all(kills);

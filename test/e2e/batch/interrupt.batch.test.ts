@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BatchClient, DescribeJobsCommand, type JobSummary, ListJobsCommand } from '@aws-sdk/client-batch';
 import { type BatchTestEnv, batchCliEnv, batchEnv, readBatchEnv } from '../../support/batch.js';
+import { until } from '../../support/wait.js';
 import { runCli, startCli, type Workspace, workspace } from '../helpers.js';
 
 const FLOW = join(fileURLToPath(new URL('.', import.meta.url)), 'flows', 'sleep-flow.ts');
@@ -71,14 +72,6 @@ async function runUntilRunning(
   return { ...started, output: () => text, runId };
 }
 
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('interrupting @batch runs on the local AWS Batch stand-in', () => {
   let env: BatchTestEnv | undefined;
   let ws: Workspace;
@@ -107,7 +100,10 @@ describe('interrupting @batch runs on the local AWS Batch stand-in', () => {
     if (!e) return;
     const run = await runUntilRunning(e, root, ws.dir, 2);
     run.child.kill('SIGINT');
-    await until(() => /terminated \(SIGINT received\)/.test(run.output()), 'the TerminateJob lines');
+    await until(() => /terminated \(SIGINT received\)/.test(run.output()), 'the TerminateJob lines', {
+      everyMs: 100,
+      timeoutMs: 60_000,
+    });
     run.child.kill('SIGINT');
     const result = await run.result;
     const out = run.output();
