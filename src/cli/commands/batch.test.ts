@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { FakeBatchApi } from '../../../test/support/fake-batch-api.js';
 import { BatchRunJobsError } from '../../plugins/batch/errors.js';
-import { FakeBatchApi } from '../../plugins/batch/fake-batch-api.js';
 import { batchListCommand } from './batch.js';
 
 const FLOW = join(

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import { FakeBatchApi, type FakeJobPlan } from '../../../test/support/fake-batch-api.js';
+import { collect, fakeLaunchSpec, S3Memory } from '../../../test/support/fake-launch.js';
 import type { MemoryStorage } from '../../datastore/memory-storage.js';
 import type { RuntimeRunContext, TaskLaunchSpec } from '../../decorators/contract.js';
 import type { CodePackage } from '../../package/types.js';
-import { FakeBatchApi, type FakeJobPlan } from './fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from './fake-launch.js';
 import { BatchLauncher } from './launcher.js';
 import { parseBatchOptions } from './options.js';
 import { resolveBatch } from './resolve.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeBatchApi } from './fake-batch-api.js';
+import { FakeBatchApi } from '../../../test/support/fake-batch-api.js';
 import { DESCRIBE_JOBS_MAX, JobPoller } from './poller.js';
 
 describe('JobPoller', () => {

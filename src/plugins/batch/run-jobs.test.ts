@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JobStatus } from '@aws-sdk/client-batch';
+import { FakeBatchApi } from '../../../test/support/fake-batch-api.js';
 import { MemoryStorage } from '../../datastore/memory-storage.js';
 import { BatchRunJobsError } from './errors.js';
-import { FakeBatchApi } from './fake-batch-api.js';
 import { jobNameFor } from './names.js';
 import { killJobs, runJobs, selectRuns } from './run-jobs.js';
 

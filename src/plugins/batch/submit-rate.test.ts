@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../../test/support/fake-clock.js';
 import { formatRate, SUBMIT_RATE, SubmitRate } from './submit-rate.js';
 
 function taker(rate: SubmitRate) {

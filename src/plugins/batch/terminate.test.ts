@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JobDetail } from '@aws-sdk/client-batch';
+import { FakeBatchApi } from '../../../test/support/fake-batch-api.js';
+import { collect, fakeLaunchSpec, S3Memory } from '../../../test/support/fake-launch.js';
 import { until } from '../../../test/support/wait.js';
 import type { RuntimeRunContext, TaskLaunchSpec } from '../../decorators/contract.js';
 import type { CodePackage } from '../../package/types.js';
 import type { BatchApi } from './aws.js';
-import { FakeBatchApi } from './fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from './fake-launch.js';
 import { BatchLauncher } from './launcher.js';
 import { parseBatchOptions } from './options.js';
 import { resolveBatch } from './resolve.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import { FakeBatchApi } from './fake-batch-api.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeBatchApi } from '../../../test/support/fake-batch-api.js';
+import { FakeClock } from '../../../test/support/fake-clock.js';
 import { SubmitRate } from './submit-rate.js';
 import {
   MAX_SERVER_RETRIES,

@@ -6,8 +6,8 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import { MemoryStorage } from '../../datastore/memory-storage.js';
-import type { TaskLaunchSpec } from '../../decorators/contract.js';
+import { MemoryStorage } from '../../src/datastore/memory-storage.js';
+import type { TaskLaunchSpec } from '../../src/decorators/contract.js';
 
 /**
  * In-memory storage rooted at `s3://bucket/runs` that passes the launcher's S3 check.

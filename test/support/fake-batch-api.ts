@@ -8,7 +8,7 @@
  * @module
  */
 import type { JobDetail, JobStatus, ListJobsCommandInput } from '@aws-sdk/client-batch';
-import type { BatchApi } from './aws.js';
+import type { BatchApi } from '../../src/plugins/batch/aws.js';
 
 /**
  * How a fake job ends.

@@ -2,11 +2,11 @@
  * A quick throughput check of the artifact path (not a test): saves and loads a 256 MiB
  * Float64Array through {@link FlowDatastore} on a local backend in a temp folder.
  *
- * Run: `node --import tsx src/datastore/perf-check.ts [MiB]`
+ * Run: `node --import tsx test/support/perf-check.ts [MiB]`
  *
  * @example
  * ```sh
- * node --import tsx src/datastore/perf-check.ts 256
+ * node --import tsx test/support/perf-check.ts 256
  * ```
  *
  * @module
@@ -16,8 +16,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FlowDatastore } from './flow-datastore.js';
-import { LocalStorage } from './local-storage.js';
+import { FlowDatastore } from '../../src/datastore/flow-datastore.js';
+import { LocalStorage } from '../../src/datastore/local-storage.js';
 
 async function timed<T>(label: string, bytes: number, work: () => Promise<T> | T): Promise<T> {
   const start = performance.now();
