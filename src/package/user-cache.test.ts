@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { UnsafeCacheDirError } from './errors.js';
+import { PackageError, UnsafeCacheDirError } from './errors.js';
 import { userCache, userCacheDir, userCachePath } from './user-cache.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -119,10 +119,29 @@ test(
         () => userCacheDir({ XDG_CACHE_HOME: linkDir }),
         (e: unknown) => e instanceof UnsafeCacheDirError && e.problem === 'symlink',
       );
+      const dangling = path.join(xdg, 'dangling');
+      mkdirSync(dangling);
+      symlinkSync(path.join(xdg, 'nowhere'), path.join(dangling, 'stepflow'));
+      assert.throws(
+        () => userCacheDir({ XDG_CACHE_HOME: dangling }),
+        (e: unknown) => e instanceof UnsafeCacheDirError && e.problem === 'symlink',
+      );
       // our own link to our own folder is fine
       assert.equal(userCacheDir({ STEPFLOW_CACHE_DIR: plantedLink }), plantedLink);
     }),
 );
+
+test('a cache folder that cannot be created says where and what to set', () =>
+  withTemp((tmp) => {
+    writeFileSync(path.join(tmp, 'file'), 'x');
+    assert.throws(
+      () => userCacheDir({ XDG_CACHE_HOME: path.join(tmp, 'file', 'sub') }),
+      (e: unknown) =>
+        e instanceof PackageError &&
+        e.message.includes(path.join(tmp, 'file', 'sub', 'stepflow')) &&
+        e.message.includes('STEPFLOW_CACHE_DIR'),
+    );
+  }));
 
 test('something that is not a folder where the cache should be is refused', () =>
   withTemp((xdg) => {

@@ -11,7 +11,7 @@
 import { chmodSync, lstatSync, mkdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UnsafeCacheDirError, type UnsafeCacheDirProblem } from './errors.js';
+import { PackageError, UnsafeCacheDirError, type UnsafeCacheDirProblem } from './errors.js';
 import { type CacheNotice, VerifiedCache } from './verified-cache.js';
 
 /**
@@ -69,12 +69,8 @@ function checkParent(dir: string, uid: number): void {
 
 function checkOwned(dir: string, st: Stats, uid: number, what: string): void {
   if (st.uid !== uid) {
-    throw refuse(
-      dir,
-      what === 'symlink' ? 'symlink' : 'owner',
-      `${what} is owned by uid ${st.uid}, not by you (uid ${uid})`,
-      st.uid,
-    );
+    const problem = what.includes('symlink') ? 'symlink' : 'owner';
+    throw refuse(dir, problem, `${what} is owned by uid ${st.uid}, not by you (uid ${uid})`, st.uid);
   }
 }
 
@@ -91,16 +87,29 @@ function checkOwned(dir: string, st: Stats, uid: number, what: string): void {
  */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = userCachePath(env);
-  mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   try {
+    mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new PackageError(
+        `Could not create the stepflow cache folder ${dir}: ${(error as Error).message}. ` +
+          'Set STEPFLOW_CACHE_DIR (or XDG_CACHE_HOME) to a folder you can write.',
+        { cause: error },
+      );
+    }
   }
   const uid = process.getuid?.();
   const link = lstatSync(dir);
-  if (uid !== undefined && link.isSymbolicLink()) checkOwned(dir, link, uid, 'symlink');
-  const st = link.isSymbolicLink() ? statSync(dir) : link;
+  if (uid !== undefined && link.isSymbolicLink()) checkOwned(dir, link, uid, 'it is a symlink that');
+  let st = link;
+  if (link.isSymbolicLink()) {
+    try {
+      st = statSync(dir);
+    } catch (error) {
+      throw new UnsafeCacheDirError(dir, 'symlink', 'it is a symlink to nothing', { cause: error });
+    }
+  }
   if (!st.isDirectory()) throw refuse(dir, 'not-a-directory', 'it is not a folder');
   if (uid === undefined) return dir; // Windows: no uids, the profile folder is private
   checkOwned(dir, st, uid, link.isSymbolicLink() ? 'the folder it links to' : 'it');
