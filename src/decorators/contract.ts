@@ -224,6 +224,11 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
   readonly optionNames: readonly string[];
   /** May the decorator appear more than once on a step? */
   readonly allowMultiple?: boolean;
+  /**
+   * What only a run can check about this decorator (it needs AWS, the chosen datastore, ...), one short
+   * phrase each; `stepflow check` lists them as not checked, e.g. `the job queue exists (needs AWS)`.
+   */
+  readonly checkedOnlyAtRun?: readonly string[];
   /** Validates raw options; throws a `DecoratorOptionError` naming the option and the allowed values. */
   parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): O;
   stepInit?(ctx: StepInitContext<O>): void;
