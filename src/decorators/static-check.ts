@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { detailsOf } from '../graph/details.js';
 import { closestName } from '../graph/problems.js';
 import type { DecoratorUse, FlowGraph, GraphProblem } from '../graph/types.js';
 import { checkAttemptCap } from './attempt-cap.js';
@@ -23,7 +24,7 @@ import { type DecoratorUseOnStep, initStep, resolveUse, unknownDecorator, type W
  * ```
  */
 export const DECORATOR_RULES: Readonly<Record<string, string>> = {
-  'unknown-decorator': 'a --with decorator nobody registered',
+  'unknown-decorator': 'a decorator stepflow does not have (imported from stepflow, or in --with)',
   'decorator-option': 'a decorator option is unknown or has a bad value',
   'decorator-conflict': "a step's decorators, or the settings they use, do not go together",
   'too-many-attempts': "a step's decorators ask for more than 6 attempts per task",
@@ -75,6 +76,7 @@ export function checkDecorators(graph: FlowGraph, withSpecs: readonly WithSpec[]
   const problems: GraphProblem[] = [];
   const used = new Set<string>();
   const dynamic: string[] = [];
+  const fromFramework = new Set(detailsOf(graph)?.frameworkImports ?? []);
   const problem = (error: DecoratorError, line: number, step?: string, rule?: string): void => {
     problems.push({
       rule: rule ?? ruleOf(error),
@@ -92,8 +94,19 @@ export function checkDecorators(graph: FlowGraph, withSpecs: readonly WithSpec[]
   });
   for (const stepName of graph.order) {
     const step = graph.steps[stepName]!;
-    // Decorators that are not stepflow's (a user's own) are not recorded at run time either.
-    const own = step.decorators.filter((d) => getStepDecorator(d.name) !== undefined);
+    // A user's own decorators are not recorded at run time either; one imported from stepflow that
+    // stepflow does not have (`@parallel`) makes the code package build fail.
+    const own = step.decorators.filter((d) => {
+      if (getStepDecorator(d.name) !== undefined) return true;
+      if (fromFramework.has(d.name)) {
+        problem(
+          unknownDecorator(d.name, `on step ${flowName}.${stepName}`, flowName, stepName),
+          d.line,
+          stepName,
+        );
+      }
+      return false;
+    });
     for (const d of own) {
       if (d.dynamic !== undefined) dynamic.push(`@${d.name} on ${stepName} (line ${d.line})`);
     }

@@ -15,10 +15,10 @@ function expected(file: string): string[] {
 }
 
 describe('stepflow check: one flow per rule', () => {
-  it('has a fixture for every rule (a --with decorator nobody registered is tested below)', () => {
+  it('has a fixture for every rule', () => {
     const covered = new Set(fixtures.flatMap(expected));
     const rules = [...Object.keys(GRAPH_RULES), ...Object.keys(DECORATOR_RULES)];
-    const missing = rules.filter((rule) => rule !== 'unknown-decorator' && !covered.has(rule));
+    const missing = rules.filter((rule) => !covered.has(rule));
     assert.deepEqual(missing, []);
   });
   for (const file of fixtures) {
