@@ -5,7 +5,9 @@
  * Order: `parseOptions` → `stepInit` (all steps, before anything runs) → `runtimeInit` (once per run) →
  * per attempt: `retryCount`, `taskEnvironment`, `launcher`, `attemptTimeout` → in the task process:
  * `taskPreStep` → `taskDecorate` → step body → `taskPostStep` or `taskException` → `taskFinished` →
- * `runtimeFinished` (once per run).
+ * `runtimeFinished` (once per run). `stepflow check` calls `parseOptions` and `stepInit` on the options
+ * written as literals (`static-check.ts`), and lists what the plugin says it cannot check
+ * (`checkedOnlyAtRun`).
  *
  * @module
  */
