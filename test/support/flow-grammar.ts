@@ -1,9 +1,9 @@
 /**
  * Random flows for generative tests of `check` and `run`: a fast-check arbitrary over the flow grammar
- * (linear steps, static branches, foreaches nested at any depth, their joins), with mutations that break
- * it the ways users do (a join that is not one, a step that is not a join but takes inputs, a `next` to
- * the wrong step, a missing `next`, a missing end, a foreach or branch arm that goes straight to its
- * join). {@link renderFlow} writes the flow as a TypeScript source file.
+ * (linear steps, static branches, foreaches nested at any depth, their joins, joins that split again),
+ * with mutations that break it the ways users do (a join that is not one, a step that is not a join but
+ * takes inputs, a `next` to the wrong step, a missing `next`, a missing end, a foreach or branch arm that
+ * goes straight to its join). {@link renderFlow} writes the flow as a TypeScript source file.
  *
  * @module
  */
@@ -27,6 +27,8 @@ export type Mutation =
 /** A generated flow: its body and the mutations applied to it. */
 export interface FlowShape {
   readonly body: readonly Segment[];
+  /** Let a join that leads to a split be that split itself (a join that branches or starts a foreach). */
+  readonly fuse: boolean;
   readonly mutations: readonly Mutation[];
 }
 
@@ -73,6 +75,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 export function flowShape(): fc.Arbitrary<FlowShape> {
   return fc.record({
     body: fc.array(segment, { minLength: 1, maxLength: 3 }),
+    fuse: fc.boolean(),
     mutations: fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 2 })),
   });
 }
@@ -105,6 +108,16 @@ export function planSteps(shape: FlowShape): StepPlan[] {
   steps.push({ name: 'start', targets: [first], isJoin: false, hasNext: true });
   steps.reverse();
   steps.push({ name: 'end', targets: [], isJoin: false, hasNext: false });
+  if (shape.fuse) {
+    for (const join of steps.filter((s) => s.isJoin)) {
+      const split = steps.find((s) => s.name === join.targets[0] && (s.foreach || s.targets.length > 1));
+      if (split === undefined || join.targets.length !== 1) continue;
+      // The split is entered from this join only (the grammar chains segments), so it can be dropped.
+      join.targets = split.targets;
+      if (split.foreach) join.foreach = `${join.name}Items`;
+      steps.splice(steps.indexOf(split), 1);
+    }
+  }
   const pick = (i: number): StepPlan => steps[i % steps.length]!;
   for (const m of shape.mutations) {
     if (m.kind === 'drop-end') {
