@@ -70,8 +70,9 @@ test('--with decorators are checked on every step; an unknown one is named once,
   const graph = graphOf(LINEAR);
   const bad = checkDecorators(graph, [parseWithSpec('scSize:memory=-1')]);
   assert.deepEqual(
-    bad.problems.map((p) => p.step),
-    ['start', 'end'],
+    bad.problems.map((p) => [p.step, p.line, p.rule]),
+    [['start', 4, 'decorator-option']],
+    'said once, not once per step',
   );
   const unknown = checkDecorators(graph, [parseWithSpec('scSise')]);
   assert.equal(unknown.problems.length, 1);

@@ -8,7 +8,7 @@
  */
 import { detailsOf } from '../graph/details.js';
 import { closestName } from '../graph/problems.js';
-import type { DecoratorUse, FlowGraph, GraphProblem } from '../graph/types.js';
+import type { FlowGraph, GraphProblem } from '../graph/types.js';
 import { checkAttemptCap } from './attempt-cap.js';
 import type { ResolvedDecorator, StepDecoratorPlugin } from './contract.js';
 import { DecoratorError } from './errors.js';
@@ -76,6 +76,7 @@ export function checkDecorators(graph: FlowGraph, withSpecs: readonly WithSpec[]
   const problems: GraphProblem[] = [];
   const used = new Set<string>();
   const dynamic: string[] = [];
+  const cliRefused = new Set<string>();
   const fromFramework = new Set(detailsOf(graph)?.frameworkImports ?? []);
   const problem = (error: DecoratorError, line: number, step?: string, rule?: string): void => {
     problems.push({
@@ -111,7 +112,7 @@ export function checkDecorators(graph: FlowGraph, withSpecs: readonly WithSpec[]
       if (d.dynamic !== undefined) dynamic.push(`@${d.name} on ${stepName} (line ${d.line})`);
     }
     const uses: (DecoratorUseOnStep & { line: number })[] = [
-      ...own.map((d: DecoratorUse) => ({
+      ...own.map((d) => ({
         name: d.name,
         options: d.options,
         source: 'static' as const,
@@ -130,6 +131,9 @@ export function checkDecorators(graph: FlowGraph, withSpecs: readonly WithSpec[]
       } catch (error) {
         if (!(error instanceof DecoratorError)) throw error;
         refused = true;
+        // A bad --with option is the same on every step: said once, for the first step.
+        if (use.source === 'cli' && cliRefused.has(use.name)) continue;
+        if (use.source === 'cli') cliRefused.add(use.name);
         problem(error, use.line, stepName);
       }
     }
