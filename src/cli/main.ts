@@ -49,19 +49,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (args: string[]) => {
       code = await resumeCommand(args);
     });
-  for (const [name, fn, what] of [
-    ['check', checkCommand, 'check a flow statically and report every problem'],
-    ['show', showCommand, 'print the steps of a flow and how they connect'],
-  ] as const) {
-    program
-      .command(name)
-      .description(what)
-      .argument('<flow>', 'the flow file')
-      .option('--flow <name>', 'the flow class, when the file has several')
-      .action(async (file: string, opts: { flow?: string }) => {
-        code = await fn(file, opts);
-      });
-  }
+  program
+    .command('check')
+    .description('check a flow statically (graph and decorators, as run does) and report every problem')
+    .argument('<flow>', 'the flow file')
+    .option('--flow <name>', 'the flow class, when the file has several')
+    .option('--with <spec>', 'check a decorator added to every step, as run --with (repeatable)', collect, [])
+    .action(async (file: string, opts: { flow?: string; with: string[] }) => {
+      code = await checkCommand(file, opts);
+    });
+  program
+    .command('show')
+    .description('print the steps of a flow and how they connect')
+    .argument('<flow>', 'the flow file')
+    .option('--flow <name>', 'the flow class, when the file has several')
+    .action(async (file: string, opts: { flow?: string }) => {
+      code = await showCommand(file, opts);
+    });
   program
     .command('logs')
     .description('print the stdout (or stderr) of past tasks: stepflow logs <Flow/run/step[/task]>')
@@ -125,6 +129,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${formatCliError(err)}\n`);
     return err instanceof Error && err.name === 'UsageError' ? 2 : 1;
   }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function attemptNumber(value: string): number {

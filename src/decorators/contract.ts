@@ -5,7 +5,9 @@
  * Order: `parseOptions` → `stepInit` (all steps, before anything runs) → `runtimeInit` (once per run) →
  * per attempt: `retryCount`, `taskEnvironment`, `launcher`, `attemptTimeout` → in the task process:
  * `taskPreStep` → `taskDecorate` → step body → `taskPostStep` or `taskException` → `taskFinished` →
- * `runtimeFinished` (once per run).
+ * `runtimeFinished` (once per run). `stepflow check` calls `parseOptions` and `stepInit` on the options
+ * written as literals (`static-check.ts`), and lists what the plugin says it cannot check
+ * (`checkedOnlyAtRun`).
  *
  * @module
  */
@@ -224,6 +226,11 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
   readonly optionNames: readonly string[];
   /** May the decorator appear more than once on a step? */
   readonly allowMultiple?: boolean;
+  /**
+   * What only a run can check about this decorator (it needs AWS, the chosen datastore, ...), one short
+   * phrase each; `stepflow check` lists them as not checked, e.g. `the job queue exists (needs AWS)`.
+   */
+  readonly checkedOnlyAtRun?: readonly string[];
   /** Validates raw options; throws a `DecoratorOptionError` naming the option and the allowed values. */
   parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): O;
   stepInit?(ctx: StepInitContext<O>): void;

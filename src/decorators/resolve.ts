@@ -116,7 +116,15 @@ function normalizeOptions(
   return out;
 }
 
-function unknownDecorator(
+/**
+ * The error for a decorator nobody registered, naming the known ones.
+ *
+ * @example
+ * ```ts
+ * throw unknownDecorator('retyr', 'in --with', 'TrainFlow');
+ * ```
+ */
+export function unknownDecorator(
   name: string,
   where: string,
   flowName: string,
@@ -150,32 +158,79 @@ export function resolveDecorators(
   const result = new Map<string, ResolvedDecorator[]>();
   for (const stepName of graph.order) {
     const where = { flowName, stepName };
-    const uses: Array<StepDecoratorUse | (WithSpec & { source: 'cli' })> = [
-      ...(staticUses.get(stepName) ?? []),
-    ];
-    for (const spec of withSpecs) {
-      if (!uses.some((u) => u.name === spec.name)) uses.push({ ...spec, source: 'cli' });
-    }
+    const uses = usesOfStep(staticUses.get(stepName) ?? [], withSpecs);
     const resolved: ResolvedDecorator[] = [];
-    for (const use of uses) {
-      const plugin = getStepDecorator(use.name);
-      if (!plugin) throw unknownDecorator(use.name, `on step ${flowName}.${stepName}`, flowName, stepName);
-      if (!plugin.allowMultiple && resolved.some((r) => r.name === use.name)) {
-        throw new DecoratorError(
-          `@${use.name} appears twice on step ${flowName}.${stepName}; it may be used once per step. Remove one.`,
-          { decorator: use.name, flow: flowName, step: stepName },
-        );
-      }
-      const options = plugin.parseOptions(normalizeOptions(use, plugin.optionNames, where), where);
-      resolved.push({ name: use.name, options: options as Record<string, unknown>, source: use.source });
-    }
+    for (const use of uses) resolved.push(resolveUse(use, resolved, where));
     result.set(stepName, resolved);
   }
-  for (const stepName of graph.order) {
-    const decorators = result.get(stepName) ?? [];
-    for (const d of decorators) {
-      getStepDecorator(d.name)?.stepInit?.({ flowName, stepName, options: d.options, graph, decorators });
-    }
-  }
+  for (const stepName of graph.order) initStep(graph, stepName, result.get(stepName) ?? []);
   return result;
+}
+
+/** A decorator use as written on a step (`static`) or added with `--with` (`cli`). */
+export type DecoratorUseOnStep = StepDecoratorUse | (WithSpec & { readonly source: 'cli' });
+
+/**
+ * The decorators a step gets: its own, then each `--with` decorator it does not already have.
+ *
+ * @example
+ * ```ts
+ * usesOfStep(info.steps.get('train')?.decorators ?? [], [parseWithSpec('retry')]);
+ * ```
+ */
+export function usesOfStep(
+  own: readonly StepDecoratorUse[],
+  withSpecs: readonly WithSpec[],
+): DecoratorUseOnStep[] {
+  const uses: DecoratorUseOnStep[] = [...own];
+  for (const spec of withSpecs) {
+    if (!uses.some((u) => u.name === spec.name)) uses.push({ ...spec, source: 'cli' });
+  }
+  return uses;
+}
+
+/**
+ * Resolves one decorator use of a step: finds its plugin, normalizes and validates its options. Throws a
+ * `DecoratorError` (unknown decorator, used twice, a bad option) with the message `run` prints.
+ *
+ * @example
+ * ```ts
+ * resolveUse({ name: 'retry', options: { times: 2 }, source: 'static' }, [], { flowName: 'F', stepName: 's' });
+ * ```
+ */
+export function resolveUse(
+  use: DecoratorUseOnStep,
+  earlier: readonly ResolvedDecorator[],
+  where: { readonly flowName: string; readonly stepName: string },
+): ResolvedDecorator {
+  const { flowName, stepName } = where;
+  const plugin = getStepDecorator(use.name);
+  if (!plugin) throw unknownDecorator(use.name, `on step ${flowName}.${stepName}`, flowName, stepName);
+  if (!plugin.allowMultiple && earlier.some((r) => r.name === use.name)) {
+    throw new DecoratorError(
+      `@${use.name} appears twice on step ${flowName}.${stepName}; it may be used once per step. Remove one.`,
+      { decorator: use.name, flow: flowName, step: stepName },
+    );
+  }
+  const options = plugin.parseOptions(
+    normalizeOptions(use, plugin.optionNames, { flowName, stepName }),
+    where,
+  );
+  return { name: use.name, options: options as Record<string, unknown>, source: use.source };
+}
+
+/**
+ * Runs the `stepInit` hooks of a step's resolved decorators (static checks that involve several
+ * decorators or settings, e.g. `@batch` with `@resources`); they throw a `DecoratorError` to refuse it.
+ *
+ * @example
+ * ```ts
+ * initStep(graph, 'train', resolved);
+ * ```
+ */
+export function initStep(graph: FlowGraph, stepName: string, decorators: readonly ResolvedDecorator[]): void {
+  const flowName = graph.flowName;
+  for (const d of decorators) {
+    getStepDecorator(d.name)?.stepInit?.({ flowName, stepName, options: d.options, graph, decorators });
+  }
 }

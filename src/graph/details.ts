@@ -75,6 +75,8 @@ export interface FlowDetails {
   /** True when some method passes `this` to `Object.assign` (assignments cannot be known). */
   readonly opaqueAssignments: boolean;
   readonly duplicates: readonly DuplicateMember[];
+  /** Names the file imports from the `stepflow` package (as exported), when known. */
+  readonly frameworkImports?: readonly string[];
 }
 
 const registry = new WeakMap<FlowGraph, FlowDetails>();

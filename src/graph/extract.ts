@@ -188,6 +188,7 @@ function buildFlow(node: TS.ClassDeclaration, flowName: string, parsed: ParsedFi
     assignedFields: [...scan.assigned],
     opaqueAssignments: scan.opaque,
     duplicates: scan.duplicates,
+    frameworkImports: [...parsed.frameworkImports],
   };
   attachDetails(graph, details);
   return graph;

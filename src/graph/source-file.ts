@@ -16,6 +16,8 @@ export interface ParsedFile {
   readonly aliases: ReadonlyMap<string, string>;
   /** Names of classes exported as default (`export default class X`, `export default X`, ...). */
   readonly defaultExports: ReadonlySet<string>;
+  /** Names imported by name from the `stepflow` package (as exported: `{ step as s }` gives `step`). */
+  readonly frameworkImports: ReadonlySet<string>;
 }
 
 function scriptKind(file: string): TS.ScriptKind {
@@ -57,11 +59,15 @@ export function parseFlowFile(
   const sourceFile = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, scriptKind(file));
   const aliases = new Map<string, string>();
   const defaultExports = new Set<string>();
+  const frameworkImports = new Set<string>();
   for (const statement of sourceFile.statements) {
     if (ts.isImportDeclaration(statement)) {
       const bindings = statement.importClause?.namedBindings;
+      const fromFramework =
+        ts.isStringLiteral(statement.moduleSpecifier) && statement.moduleSpecifier.text === 'stepflow';
       if (bindings !== undefined && ts.isNamedImports(bindings)) {
         for (const element of bindings.elements) {
+          if (fromFramework) frameworkImports.add((element.propertyName ?? element.name).text);
           if (element.propertyName !== undefined && ts.isIdentifier(element.propertyName)) {
             aliases.set(element.name.text, element.propertyName.text);
           }
@@ -93,7 +99,7 @@ export function parseFlowFile(
       line: sourceFile.getLineAndCharacterOfPosition(diagnostic.start).line + 1,
     }),
   );
-  return { parsed: { file, sourceFile, aliases, defaultExports }, problems };
+  return { parsed: { file, sourceFile, aliases, defaultExports, frameworkImports }, problems };
 }
 
 /**

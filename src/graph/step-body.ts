@@ -102,7 +102,11 @@ function readNextCall(call: TS.CallExpression, body: TS.Block, sourceFile: TS.So
     if (ts.isObjectLiteralExpression(node) && index === call.arguments.length - 1) {
       for (const property of node.properties) {
         const name = property.name !== undefined && ts.isIdentifier(property.name) ? property.name.text : '';
-        if (name !== 'foreach') continue;
+        if (name !== 'foreach') {
+          // `numParallel`, `condition`, a typo: this.next takes only `foreach` (Metaflow's invalid transition).
+          badArguments.push(property.getText(sourceFile));
+          continue;
+        }
         if (ts.isPropertyAssignment(property)) {
           const value = skipWrappers(property.initializer);
           if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) foreach = value.text;

@@ -202,3 +202,34 @@ test('a graph read back from JSON gets the graph-only rules', () => {
     ['unknown-target', 'unreachable'],
   );
 });
+
+test("foreach-into-join (Metaflow's check_empty_foreaches)", () => {
+  const source = flow(
+    [
+      "  @step start() { this.xs = [1]; this.next(this.j, { foreach: 'xs' }); } // here",
+      '  @step j(inputs: Inputs<F>) { this.next(this.end); }',
+      '  @step end() {}',
+    ].join('\n'),
+  );
+  const problem = expectRule(source, 'foreach-into-join', '// here');
+  assert.match(problem.message, /F\.start starts a foreach over xs that goes straight to the join j/);
+});
+
+test("invalid-step-name for quoted names (Metaflow's check_step_names), camelCase is fine", () => {
+  const source = flow(
+    "  @step start() { this.next(this['a b']); }\n  @step 'a b'() { this.next(this.end); }\n  @step end() {}",
+  );
+  expectRule(source, 'invalid-step-name', "@step 'a b'");
+  const camel = flow(
+    '  @step start() { this.next(this.trainModel2); }\n  @step trainModel2() { this.next(this.end); }\n  @step end() {}',
+  );
+  assert.deepEqual(problemsOf(camel), []);
+});
+
+test('bad-next-argument for an option other than foreach (numParallel, a switch condition)', () => {
+  const source = flow(
+    "  @step start() { this.xs = [1]; this.next(this.a, { foreach: 'xs', numParallel: 2 }); }\n  @step a() { this.next(this.j); }\n  @step j(inputs: Inputs<F>) { this.next(this.end); }\n  @step end() {}",
+  );
+  const problem = expectRule(source, 'bad-next-argument', 'numParallel');
+  assert.match(problem.message, /`numParallel: 2`/);
+});

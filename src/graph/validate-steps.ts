@@ -30,6 +30,19 @@ export const RESERVED_NAMES: readonly string[] = [
 const CATCH_DECORATOR = 'catchError';
 
 /**
+ * What a step name may look like: ASCII letters, digits and `_`, starting with a letter (Metaflow allows
+ * only lowercase; camelCase is kept for TypeScript). The name is part of pathspecs, datastore keys and
+ * AWS Batch job names, so a quoted name such as `'a/b'` or `'..'` must not get that far.
+ *
+ * @example
+ * ```ts
+ * STEP_NAME.test('trainModel'); // true
+ * STEP_NAME.test('my step'); // false
+ * ```
+ */
+export const STEP_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
  * Rules on the flow's steps and parameters as declared: start/end, names, signatures, decorators,
  * assignments.
  *
@@ -115,6 +128,16 @@ export function checkDeclarations(
           step.line,
           `step ${self} uses a reserved name`,
           `rename the step: ${RESERVED_NAMES.join(', ')} and names starting with _ are reserved by FlowSpec`,
+          name,
+        ),
+      );
+    } else if (!STEP_NAME.test(name)) {
+      problems.push(
+        problem(
+          'invalid-step-name',
+          step.line,
+          `step ${flow}.${JSON.stringify(name)} has a name that cannot be used in pathspecs and job names`,
+          'name the step with ASCII letters, digits and _, starting with a letter (e.g. `trainModel`)',
           name,
         ),
       );
@@ -348,6 +371,18 @@ export function checkTransitions(
               call.line,
               `step ${self} starts a foreach over ${call.foreach} with ${call.targets.length} targets (${call.targets.join(', ')})`,
               'a foreach goes to exactly one step; branch inside that step if you need several',
+              name,
+            ),
+          );
+        }
+        for (const target of call.targets) {
+          if (graph.steps[target]?.isJoin !== true) continue;
+          problems.push(
+            problem(
+              'foreach-into-join',
+              call.line,
+              `step ${self} starts a foreach over ${call.foreach} that goes straight to the join ${target}: the foreach has no step to run for each item`,
+              `add a step between them: this.next(this.work, { foreach: '${call.foreach}' }) and let work call this.next(this.${target})`,
               name,
             ),
           );

@@ -203,3 +203,22 @@ test("a launcher's explanation of a failure (fake launcher) is the task's failur
   const done = await fds.task('1', 'start', '1').readDone(0);
   assert.deepEqual([done?.error?.type, done?.error?.message], ['TaskDiedError', failure]);
 });
+
+test('a join the static checks should refuse fails the run with a clear error, never a TypeError', async () => {
+  // A foreach straight into its join (check's foreach-into-join): the split task is inside no foreach.
+  const graph = makeGraph({
+    start: { next: ['join'], foreach: 'xs' },
+    join: { next: ['end'], join: 'start' },
+    end: {},
+  });
+  const { scheduler, events } = setup(graph, { count: () => 2 });
+  const summary = await scheduler.run();
+  assert.equal(summary.status, 'failed');
+  assert.deepEqual(summary.failedTasks, ['F/1/start/1']);
+  const notice = events.find((e) => e.startsWith('notice '));
+  assert.match(
+    notice ?? '',
+    /F\/1\/start\/1 cannot be joined at join: it is not inside the foreach of start/,
+  );
+  assert.doesNotMatch(events.join('\n'), /Cannot read properties/);
+});

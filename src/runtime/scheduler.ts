@@ -10,6 +10,7 @@ import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { ForeachFrame, Transition } from '../datastore/types.js';
 import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
 import type { FlowGraph } from '../graph/types.js';
+import { RuntimeError } from './errors.js';
 import { attemptPlan, attemptTimeoutFor, launcherFor, taskEnvironment } from './hooks.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Reporter, RunSummary } from './reporter.js';
@@ -356,6 +357,16 @@ export class Scheduler {
     }
   }
 
+  /** A join the static checks should have refused: a clear error instead of a crash or a join that never fires. */
+  private unjoinable(task: ScheduledTask, joinStep: string, why: string): RuntimeError {
+    const { flowName, runId } = this.options;
+    return new RuntimeError(
+      `${flowName}/${runId}/${task.step}/${task.taskId} cannot be joined at ${joinStep}: ${why}. ` +
+        'The flow passed `stepflow check` but cannot run as written; please report it with the flow file.',
+      { flow: flowName, runId },
+    );
+  }
+
   private arrive(task: ScheduledTask, joinStep: string): void {
     const join = this.options.graph.steps[joinStep];
     const split = join.matchingSplit ? this.options.graph.steps[join.matchingSplit] : undefined;
@@ -364,12 +375,15 @@ export class Scheduler {
     let slot: number;
     if (split?.foreach !== undefined) {
       const frame = stack[stack.length - 1];
+      if (frame === undefined)
+        throw this.unjoinable(task, joinStep, `it is not inside the foreach of ${split.name}`);
       stack = stack.slice(0, -1);
       expected = frame.count;
       slot = frame.index;
     } else {
       expected = join.inFuncs.length;
       slot = join.inFuncs.indexOf(task.step);
+      if (slot < 0) throw this.unjoinable(task, joinStep, `${task.step} is not one of its inputs`);
     }
     const key = `${joinStep}|${stack.map((f) => `${f.step}:${f.taskId}:${f.index}`).join('/')}`;
     let wait = this.joins.get(key);

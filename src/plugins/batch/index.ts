@@ -249,6 +249,10 @@ function stepInit(ctx: StepInitContext<ParsedBatchOptions>): void {
 export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
   name: 'batch',
   optionNames: BATCH_OPTION_NAMES,
+  checkedOnlyAtRun: [
+    'the datastore is S3 (chosen when the run starts)',
+    'a job queue is set and exists, and its platform (EC2 or Fargate) takes these options (needs AWS)',
+  ],
   parseOptions: parseBatchOptions,
   stepInit,
   runtimeInit,
