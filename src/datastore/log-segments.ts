@@ -133,18 +133,26 @@ export class SegmentedLog {
     return this.openSize > 0 ? this.index + 1 : this.index;
   }
 
-  /** The writes that save everything added so far, in order (empty when nothing was added). */
-  take(): SegmentWrite[] {
+  /**
+   * The writes that save everything added so far, in order (empty when nothing was added). With
+   * `fullOnly` (a save because a segment's worth is waiting), only segments that become full are written,
+   * and the rest waits: a fast log is written exactly once.
+   */
+  take(fullOnly = false): SegmentWrite[] {
     const writes: SegmentWrite[] = [];
     if (this.pendingSize === 0) return writes;
     if (this.openSize > 0) {
-      if (this.openSize < this.segmentBytes && this.openSize <= Math.max(this.rewriteBytes, this.pendingSize)) {
+      if (
+        this.openSize < this.segmentBytes &&
+        this.openSize <= Math.max(this.rewriteBytes, this.pendingSize)
+      ) {
+        if (fullOnly && this.openSize + this.pendingSize < this.segmentBytes) return writes;
         this.fill(writes);
       } else {
         this.close();
       }
     }
-    while (this.pendingSize > 0) this.fill(writes);
+    while (this.pendingSize > 0 && (!fullOnly || this.pendingSize >= this.segmentBytes)) this.fill(writes);
     return writes;
   }
 

@@ -71,7 +71,8 @@ export class LogWriter {
   /** Takes a chunk of output; saves at once when a whole segment is waiting. */
   add(stream: LogStream, chunk: Buffer): void {
     this.logs[stream].add(chunk);
-    if (this.logs[stream].pendingBytes >= (this.options.segmentBytes ?? LOG_SEGMENT_BYTES)) void this.save();
+    if (this.logs[stream].pendingBytes >= (this.options.segmentBytes ?? LOG_SEGMENT_BYTES))
+      void this.save(true);
   }
 
   /**
@@ -83,9 +84,9 @@ export class LogWriter {
     return this.queued + this.logs.stdout.pendingBytes + this.logs.stderr.pendingBytes > limit;
   }
 
-  /** Saves what was added (after any save in progress); resolves when written. Never rejects. */
-  save(): Promise<void> {
-    const writes = STREAMS.flatMap((s) => this.logs[s].take().map((w) => ({ stream: s, ...w })));
+  /** Saves what was added (after any save in progress); resolves when written (`fullOnly`: only full segments). Never rejects. */
+  save(fullOnly = false): Promise<void> {
+    const writes = STREAMS.flatMap((s) => this.logs[s].take(fullOnly).map((w) => ({ stream: s, ...w })));
     if (writes.length === 0) return this.chain;
     const bytes = writes.reduce((n, w) => n + w.bytes, 0);
     this.queued += bytes;
@@ -110,11 +111,18 @@ export class LogWriter {
     };
     const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
     const ok = await this.tryPut(LOG_RECORD_NAME, [body]);
-    if (ok !== true) this.warn(`could not save the log record ${this.options.prefix}${LOG_RECORD_NAME}: ${ok}`);
+    if (ok !== true)
+      this.warn(`could not save the log record ${this.options.prefix}${LOG_RECORD_NAME}: ${ok}`);
     return record;
   }
 
-  private async write(stream: LogStream, index: number, body: readonly Buffer[], start: number, bytes: number) {
+  private async write(
+    stream: LogStream,
+    index: number,
+    body: readonly Buffer[],
+    start: number,
+    bytes: number,
+  ) {
     const name = logSegmentName(stream, index);
     const ok = await this.tryPut(name, body);
     const id = `${stream}:${index}`;
@@ -134,7 +142,8 @@ export class LogWriter {
     const base = this.options.baseDelayMs ?? 250;
     let last = '';
     for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+      if (attempt > 0)
+        await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
       try {
         await this.options.storage.put(this.options.prefix + name, body);
         this.bytesWritten += body.reduce((n, b) => n + b.byteLength, 0);

@@ -187,7 +187,8 @@ export class TaskDatastore {
         await to.storage.put(target + logSegmentName(stream, n++), part);
       }
     }
-    if (record) await to.storage.put(target + LOG_RECORD_NAME, Buffer.from(`${JSON.stringify(record, null, 2)}\n`));
+    if (record)
+      await to.storage.put(target + LOG_RECORD_NAME, Buffer.from(`${JSON.stringify(record, null, 2)}\n`));
   }
 
   private async attemptsWith(pattern: RegExp): Promise<number[]> {

@@ -62,7 +62,7 @@ export function captureTaskLogs(options: CaptureOptions): { finish(): Promise<Lo
       writer.add(stream, chunk);
       if (writer.full && !source.isPaused()) {
         source.pause();
-        void writer.save().then(() => source.resume());
+        void writer.save(true).then(() => source.resume());
       }
     });
     ended.push(

@@ -154,12 +154,14 @@ export class LogSaver {
   /** Takes a chunk of the task's output; uploads at once when a whole segment is waiting. */
   add(stream: Stream, chunk: Buffer): void {
     this.logs[stream].add(chunk);
-    if (this.logs[stream].pendingBytes >= this.segmentBytes) void this.save();
+    if (this.logs[stream].pendingBytes >= this.segmentBytes) void this.save(true);
   }
 
   /** True when more than two segments wait: pause the source until {@link LogSaver.save} resolves. */
   get full(): boolean {
-    return this.queued + this.logs.stdout.pendingBytes + this.logs.stderr.pendingBytes > 2 * this.segmentBytes;
+    return (
+      this.queued + this.logs.stdout.pendingBytes + this.logs.stderr.pendingBytes > 2 * this.segmentBytes
+    );
   }
 
   /** Starts the periodic uploads. */
@@ -173,9 +175,9 @@ export class LogSaver {
     this.timer = setTimeout(() => void this.save().then(() => this.start()), delay);
   }
 
-  /** Uploads what was added (after any upload in progress); resolves when done. Never rejects. */
-  save(): Promise<void> {
-    const writes = STREAMS.flatMap((s) => this.logs[s].take().map((w) => ({ stream: s, ...w })));
+  /** Uploads what was added (after any upload in progress); resolves when done (`fullOnly`: only full segments). Never rejects. */
+  save(fullOnly = false): Promise<void> {
+    const writes = STREAMS.flatMap((s) => this.logs[s].take(fullOnly).map((w) => ({ stream: s, ...w })));
     if (writes.length === 0) return this.busy;
     const bytes = writes.reduce((n, w) => n + w.bytes, 0);
     this.queued += bytes;

@@ -163,7 +163,7 @@ export async function runTask(
       // Bounded memory: while more than two log segments wait for S3, the task waits on its writes.
       if (saver.full && !child[s].isPaused()) {
         child[s].pause();
-        void saver.save().then(() => child[s].resume());
+        void saver.save(true).then(() => child[s].resume());
       }
     });
   }
