@@ -230,7 +230,8 @@ export class TaskLogTail {
           if (this.inSegment[stream] < closedAt) return;
         }
         const next = await this.readSegment(stream, this.segment[stream] + 1, 0);
-        if (next === undefined) return; // segment n is still the open one
+        // Segment n + 1 missing: n is still the open one, unless the marker counts n + 1 (then it was lost).
+        if (next === undefined && this.segment[stream] + 1 >= this.count[stream] - 1) return;
         // Segment n is closed: read its last bytes, then go on with n + 1.
         if (got !== undefined) this.take(stream, await this.readSegment(stream, this.segment[stream]));
         this.segment[stream]++;
