@@ -25,7 +25,15 @@
  */
 export const LOG_SEGMENT_BYTES = 8 * 1024 * 1024;
 
-/** The size up to which the open segment is always rewritten with new bytes (1 MiB); see the module. */
+/**
+ * The size up to which the open segment is always rewritten with new bytes (1 MiB); see the module. A
+ * closed segment always holds more.
+ *
+ * @example
+ * ```ts
+ * if (readOfSegment > LOG_REWRITE_BYTES) lookForTheNextSegment();
+ * ```
+ */
 export const LOG_REWRITE_BYTES = 1024 * 1024;
 
 /**
@@ -64,7 +72,14 @@ export function logSegmentName(stream: 'stdout' | 'stderr', n: number): string {
   return n === 0 ? `${stream}.log` : `${stream}.${n}.log`;
 }
 
-/** The file name of the log record, relative to the attempt's prefix `<attempt>.`. */
+/**
+ * The file name of the log record, relative to the attempt's prefix `<attempt>.`.
+ *
+ * @example
+ * ```ts
+ * await storage.get(`${attemptPrefix}${LOG_RECORD_NAME}`); // 'F/1/s/2/0.logs.json'
+ * ```
+ */
 export const LOG_RECORD_NAME = 'logs.json';
 
 /**

@@ -14,7 +14,14 @@ import type { LogRecord } from '../datastore/log-segments.js';
 import type { TaskDatastore } from '../datastore/task-datastore.js';
 import { LineSplitter } from './line-splitter.js';
 
-/** How often the logs of a running task are saved. */
+/**
+ * How often the logs of a running task are saved (ms).
+ *
+ * @example
+ * ```ts
+ * setInterval(() => void writer.save(), LOG_SAVE_MS);
+ * ```
+ */
 export const LOG_SAVE_MS = 2000;
 
 /**
