@@ -256,6 +256,19 @@ export class Task {
     yield* this.td.logSegments(this.checkAttempt(attempt), stream);
   }
 
+  /**
+   * What could not be saved of an attempt's logs (default: the current one), from its log record
+   * (`<attempt>.logs.json`); `[]` when everything was, or when there is no record.
+   *
+   * @example
+   * ```ts
+   * for (const w of await task.logWarnings()) console.warn(`${task.pathspec}: ${w}`);
+   * ```
+   */
+  async logWarnings(attempt?: number): Promise<readonly string[]> {
+    return (await this.td.readLogRecord(this.checkAttempt(attempt)))?.warnings ?? [];
+  }
+
   private async log(stream: LogStream, attempt: number | undefined): Promise<string> {
     return (await this.td.readLog(this.checkAttempt(attempt), stream))?.toString('utf8') ?? '';
   }

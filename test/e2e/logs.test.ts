@@ -5,7 +5,7 @@
  * record. Everything else is the real moto server.
  */
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FlowDatastore } from '../../src/datastore/flow-datastore.js';
@@ -46,6 +46,30 @@ describe('logs in segments (local datastore)', () => {
       lines.every((l, i) => i === 21_000 || l.startsWith(`${String(i).padStart(8, '0')} `)),
       'in order',
     );
+  });
+});
+
+describe('log warnings (local datastore)', () => {
+  it('`stepflow logs` says on stderr what its log record lists as not saved', async () => {
+    const r = await runFlow(ws, 'linear-flow.ts');
+    assert.equal(r.code, 0, r.stderr);
+    const [taskId] = await taskIds(ws.root, 'LinearFlow', r.runId, 'end');
+    const file = join(ws.root, 'LinearFlow', r.runId, 'end', taskId, '0.logs.json');
+    const record = JSON.parse(await readFile(file, 'utf8'));
+    // What the log writer records when a segment could not be saved (see the S3 tests below).
+    const warning = 'could not save stdout bytes 0–40 (x/0.stdout.log): HTTP 503 (after 4 tries)';
+    await writeFile(file, JSON.stringify({ ...record, warnings: [warning] }));
+    const logs = await runCli(['logs', `LinearFlow/${r.runId}/end/${taskId}`, '--datastore-root', ws.root], {
+      cwd: ws.dir,
+    });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /end counter=2/);
+    assert.equal(logs.stderr, `stepflow: this log is incomplete: ${warning}\n`);
+    const stderr = await runCli(
+      ['logs', `LinearFlow/${r.runId}/end/${taskId}`, '--stderr', '--datastore-root', ws.root],
+      { cwd: ws.dir },
+    );
+    assert.equal(stderr.stderr, '', 'a stdout warning is not said for stderr');
   });
 });
 

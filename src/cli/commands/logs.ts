@@ -103,7 +103,7 @@ async function printStep(
 
 /**
  * Writes a task's log to stdout one stored segment at a time (bounded memory whatever its size), waiting
- * for stdout to drain; returns the last byte written.
+ * for stdout to drain, and what could not be saved of it to stderr; returns the last byte written.
  */
 async function printLog(task: Task, stream: 'stdout' | 'stderr', attempt: number | undefined) {
   let last: number | undefined;
@@ -111,6 +111,10 @@ async function printLog(task: Task, stream: 'stdout' | 'stderr', attempt: number
     if (part.byteLength === 0) continue;
     last = part[part.byteLength - 1];
     if (!process.stdout.write(part)) await once(process.stdout, 'drain');
+  }
+  for (const warning of await task.logWarnings(attempt)) {
+    if (warning.includes(` ${stream} `))
+      process.stderr.write(`stepflow: this log is incomplete: ${warning}\n`);
   }
   return last;
 }
