@@ -241,7 +241,39 @@ export class Task {
     return await this.log('stderr', attempt);
   }
 
+  /**
+   * The captured log of an attempt (default: the current one) as it is stored: its segments, in order, read
+   * one at a time, so a log of any size is read in bounded memory. The logs of an attempt are whole once
+   * its log record exists (`<attempt>.logs.json`); before that (a running task, or one stopped before its
+   * logs were saved) this yields what was saved so far.
+   *
+   * @example
+   * ```ts
+   * for await (const part of task.logParts('stdout')) process.stdout.write(part);
+   * ```
+   */
+  async *logParts(stream: LogStream, attempt?: number): AsyncGenerator<Buffer> {
+    yield* this.td.logSegments(this.checkAttempt(attempt), stream);
+  }
+
+  /**
+   * What could not be saved of an attempt's logs (default: the current one), from its log record
+   * (`<attempt>.logs.json`); `[]` when everything was, or when there is no record.
+   *
+   * @example
+   * ```ts
+   * for (const w of await task.logWarnings()) console.warn(`${task.pathspec}: ${w}`);
+   * ```
+   */
+  async logWarnings(attempt?: number): Promise<readonly string[]> {
+    return (await this.td.readLogRecord(this.checkAttempt(attempt)))?.warnings ?? [];
+  }
+
   private async log(stream: LogStream, attempt: number | undefined): Promise<string> {
+    return (await this.td.readLog(this.checkAttempt(attempt), stream))?.toString('utf8') ?? '';
+  }
+
+  private checkAttempt(attempt: number | undefined): number {
     const which = attempt ?? this.currentAttempt;
     if (attempt !== undefined && !this.attemptNumbers.includes(attempt)) {
       throw new NotFoundError({
@@ -252,7 +284,7 @@ export class Task {
         root: this.td.storage.root,
       });
     }
-    return (await this.td.readLog(which, stream))?.toString('utf8') ?? '';
+    return which;
   }
 }
 

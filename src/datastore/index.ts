@@ -52,6 +52,14 @@ export {
   sortIds,
 } from './keys.js';
 export { LocalStorage } from './local-storage.js';
+export {
+  LOG_RECORD_NAME,
+  LOG_SEGMENT_BYTES,
+  type LogRecord,
+  logSegmentName,
+  SegmentedLog,
+} from './log-segments.js';
+export { LogWriter, type LogWriterOptions } from './log-writer.js';
 export { MemoryStorage } from './memory-storage.js';
 export {
   type ArtifactSerializer,

@@ -44,6 +44,7 @@ export type AttemptFileKind =
   | 'done.json'
   | 'stdout.log'
   | 'stderr.log'
+  | 'logs.json'
   | 'inputs.json';
 
 /**

@@ -6,6 +6,8 @@
 
 import { CorruptBlobError } from './errors.js';
 import { type AttemptFileKind, attemptFile, taskPrefix } from './keys.js';
+import { LOG_RECORD_NAME, type LogRecord, logSegmentName } from './log-segments.js';
+import { LogWriter, type LogWriterOptions } from './log-writer.js';
 import type { StorageBackend } from './storage.js';
 import type { ArtifactRef, AttemptDoneRecord, AttemptStartRecord } from './types.js';
 
@@ -118,7 +120,45 @@ export class TaskDatastore {
     return await this.attemptsWith(START_FILE);
   }
 
-  /** Stores a captured log of an attempt (replacing any earlier copy). */
+  /** The key prefix of an attempt's files (`<task prefix><attempt>.`). */
+  attemptPrefix(attempt: number): string {
+    return this.key(attempt, 'attempt.json').slice(0, -'attempt.json'.length);
+  }
+
+  /**
+   * A writer of an attempt's logs in segments (see log-segments.ts); its `close()` writes the log record
+   * `<attempt>.logs.json`, which marks the logs whole.
+   */
+  logWriter(attempt: number, options: Omit<LogWriterOptions, 'storage' | 'prefix'> = {}): LogWriter {
+    return new LogWriter({ ...options, storage: this.storage, prefix: this.attemptPrefix(attempt) });
+  }
+
+  /** Reads `<attempt>.logs.json`, or `undefined` when the logs are not (yet) whole. */
+  async readLogRecord(attempt: number): Promise<LogRecord | undefined> {
+    return await this.readJson<LogRecord>(this.key(attempt, 'logs.json'));
+  }
+
+  /**
+   * The segments of a captured log, in order, read one at a time (memory: one segment). With a log
+   * record, its segment count is read (a segment that could not be saved is skipped); without one (a
+   * running task, or logs cut short), segments up to the first missing one. A log of earlier versions is
+   * one segment.
+   */
+  async *logSegments(attempt: number, stream: LogStream): AsyncGenerator<Buffer> {
+    const prefix = this.attemptPrefix(attempt);
+    const record = await this.readLogRecord(attempt);
+    const count = record?.segments?.[stream];
+    for (let n = 0; count === undefined || n < count; n++) {
+      const bytes = await this.storage.get(prefix + logSegmentName(stream, n));
+      if (bytes) yield bytes;
+      else if (count === undefined) return;
+    }
+  }
+
+  /**
+   * Stores a whole log as its only segment, replacing segment 0 (the layout of earlier versions; live
+   * capture uses {@link TaskDatastore.logWriter}).
+   */
   async saveLog(
     attempt: number,
     stream: LogStream,
@@ -127,9 +167,28 @@ export class TaskDatastore {
     await this.storage.put(this.key(attempt, `${stream}.log`), bytes);
   }
 
-  /** Reads a captured log, or `undefined`. */
+  /** Reads a captured log whole (all its segments), or `undefined` when there is none. */
   async readLog(attempt: number, stream: LogStream): Promise<Buffer | undefined> {
-    return await this.storage.get(this.key(attempt, `${stream}.log`));
+    const parts: Buffer[] = [];
+    for await (const part of this.logSegments(attempt, stream)) parts.push(part);
+    return parts.length > 0 ? Buffer.concat(parts) : undefined;
+  }
+
+  /**
+   * Copies an attempt's logs (segments, then the log record) to an attempt of another task, one
+   * segment at a time.
+   */
+  async copyLogs(attempt: number, to: TaskDatastore, toAttempt: number): Promise<void> {
+    const record = await this.readLogRecord(attempt);
+    const target = to.attemptPrefix(toAttempt);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      let n = 0;
+      for await (const part of this.logSegments(attempt, stream)) {
+        await to.storage.put(target + logSegmentName(stream, n++), part);
+      }
+    }
+    if (record)
+      await to.storage.put(target + LOG_RECORD_NAME, Buffer.from(`${JSON.stringify(record, null, 2)}\n`));
   }
 
   private async attemptsWith(pattern: RegExp): Promise<number[]> {

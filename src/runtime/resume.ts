@@ -136,12 +136,10 @@ export async function planResume(
     if (!found) return undefined;
     const from = fds.task(originRunId, task.step, found.taskId);
     const to = fds.task(newRunId, task.step, task.taskId);
-    const [start, data, done, stdout, stderr] = await Promise.all([
+    const [start, data, done] = await Promise.all([
       from.readAttemptStart(found.attempt),
       from.readData(found.attempt),
       from.readDone(found.attempt),
-      from.readLog(found.attempt, 'stdout'),
-      from.readLog(found.attempt, 'stderr'),
     ]);
     if (!start || !done) return undefined;
     const clonedFrom = `${fds.flow}/${originRunId}/${task.step}/${found.taskId}`;
@@ -153,8 +151,7 @@ export async function planResume(
       extra: { ...start.extra, clonedFrom },
     });
     await to.writeData(0, data ?? {});
-    if (stdout) await to.saveLog(0, 'stdout', stdout);
-    if (stderr) await to.saveLog(0, 'stderr', stderr);
+    await from.copyLogs(found.attempt, to, 0); // segments and log record, one segment at a time
     await to.writeDone(0, { ...done, attempt: 0, clonedFrom });
     cloned.add(`${task.step}/${task.taskId}`);
     return { transition: done.transition, from: clonedFrom };

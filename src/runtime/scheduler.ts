@@ -12,12 +12,9 @@ import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/co
 import type { FlowGraph } from '../graph/types.js';
 import { RuntimeError } from './errors.js';
 import { attemptPlan, attemptTimeoutFor, launcherFor, taskEnvironment } from './hooks.js';
-import { LineSplitter } from './line-splitter.js';
 import type { Reporter, RunSummary } from './reporter.js';
 import type { Cloner } from './resume.js';
-
-/** How often the logs of a running task are saved. */
-const LOG_FLUSH_MS = 2000;
+import { captureTaskLogs } from './task-logs.js';
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -230,36 +227,19 @@ export class Scheduler {
       }, limit.seconds * 1000);
     this.progress(task.step, 0, 1);
     options.reporter.taskStarted?.({ pathspec, attempt: task.attempt, launcher: launcher.name });
-    const logs = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const splitter = new LineSplitter((line) => options.reporter.taskOutput?.({ pathspec, stream, line }));
-      launched[stream].on('data', (chunk: Buffer) => {
-        if (!launched.storesOwnLogs) logs[stream].push(chunk);
-        splitter.push(chunk);
-      });
-      launched[stream].on('end', () => splitter.end());
-    }
     // Logs are saved while the task runs (every few seconds), so `stepflow logs` shows a running task's output.
     const td = options.datastore.task(options.runId, task.step, task.taskId);
-    const saved = { stdout: 0, stderr: 0 };
-    let flushing = Promise.resolve();
-    const flush = () => {
-      if (launched.storesOwnLogs) return flushing; // the task stores its logs itself: never overwrite them
-      flushing = flushing.then(async () => {
-        for (const s of ['stdout', 'stderr'] as const) {
-          if (logs[s].length === saved[s]) continue;
-          saved[s] = logs[s].length;
-          await td.saveLog(task.attempt, s, Buffer.concat(logs[s]));
-        }
-      });
-      return flushing;
-    };
-    const flusher = setInterval(() => void flush().catch(() => {}), LOG_FLUSH_MS);
+    const logs = captureTaskLogs({
+      streams: launched,
+      td,
+      attempt: task.attempt,
+      storesOwnLogs: launched.storesOwnLogs,
+      line: (stream, line) => options.reporter.taskOutput?.({ pathspec, stream, line }),
+    });
     launched.done
       .then(async (outcome) => {
         if (timeout) clearTimeout(timeout);
-        clearInterval(flusher);
-        await flush();
+        await logs.finish();
         const done = await td.readDone(task.attempt);
         const ok = outcome.exitCode === 0 && done?.ok === true;
         const reason = ok

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import {
   ClientError,
@@ -70,7 +71,7 @@ export async function logsCommand(pathspec: string, options: LogsOptions = {}): 
       throw new ClientError(`${pathspec} is not a step or task.`);
     const stream = options.stderr ? 'stderr' : 'stdout';
     if (target.kind === 'task') {
-      process.stdout.write(await readLog(target, stream, options.attempt));
+      await printLog(target, stream, options.attempt);
       return 0;
     }
     await printStep(target, stream, options.attempt);
@@ -95,17 +96,27 @@ async function printStep(
     const which = has ? `attempt ${attempt ?? task.currentAttempt}` : `no attempt ${attempt}`;
     process.stdout.write(`${i > 0 ? '\n' : ''}==> ${task.pathspec} (${which}) <==\n`);
     if (!has) continue;
-    const text = await readLog(task, stream, attempt);
-    process.stdout.write(text.length === 0 || text.endsWith('\n') ? text : `${text}\n`);
+    const last = await printLog(task, stream, attempt);
+    if (last !== undefined && last !== 10) process.stdout.write('\n');
   }
 }
 
-async function readLog(
-  task: Task,
-  stream: 'stdout' | 'stderr',
-  attempt: number | undefined,
-): Promise<string> {
-  return stream === 'stderr' ? await task.stderr(attempt) : await task.stdout(attempt);
+/**
+ * Writes a task's log to stdout one stored segment at a time (bounded memory whatever its size), waiting
+ * for stdout to drain, and what could not be saved of it to stderr; returns the last byte written.
+ */
+async function printLog(task: Task, stream: 'stdout' | 'stderr', attempt: number | undefined) {
+  let last: number | undefined;
+  for await (const part of task.logParts(stream, attempt)) {
+    if (part.byteLength === 0) continue;
+    last = part[part.byteLength - 1];
+    if (!process.stdout.write(part)) await once(process.stdout, 'drain');
+  }
+  for (const warning of await task.logWarnings(attempt)) {
+    if (warning.includes(` ${stream} `))
+      process.stderr.write(`stepflow: this log is incomplete: ${warning}\n`);
+  }
+  return last;
 }
 
 /**

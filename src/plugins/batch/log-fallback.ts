@@ -2,11 +2,12 @@
  * The end of an attempt's logs: the task's own logs are read to their end (task-log-tail.ts); when they
  * are missing or cut short (no completion marker: the container was killed for memory, its image could not
  * be pulled, the code package could not be downloaded), the job's CloudWatch Logs stream is read instead, a
- * bounded number of times, with a line on stderr saying so, and kept as the attempt's stdout when the task
- * stored no log at all.
+ * bounded number of times, with a line on stderr saying so, and kept as the attempt's stdout (with a log record, `source: 'cloudwatch'`) when
+ * the task stored no log at all.
  *
  * @module
  */
+import { LogWriter } from '../../datastore/log-writer.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { BatchApi } from './aws.js';
 import { LogFollower } from './job-logs.js';
@@ -77,9 +78,14 @@ export async function finishLogs(input: FinishLogsInput): Promise<'task' | 'clou
   );
   await follower.drain(input.stream, (input.tries ?? 3) - 1, input.delayMs ?? 1000);
   if (!end.found && lines.length > 0) {
-    await input.storage
-      .put(`${input.prefix}stdout.log`, Buffer.from(lines.map((l) => `${l}\n`).join('')))
-      .catch((err: unknown) => input.say(`could not store the CloudWatch lines: ${(err as Error)?.message}`));
+    // Stored as the task's would be (segments, then the log record saying where the lines came from).
+    const writer = new LogWriter({
+      storage: input.storage,
+      prefix: input.prefix,
+      onWarning: (m) => input.say(`could not store the CloudWatch lines: ${m}`),
+    });
+    for (const line of lines) writer.add('stdout', Buffer.from(`${line}\n`));
+    await writer.close({ source: 'cloudwatch' });
   }
   return 'cloudwatch';
 }

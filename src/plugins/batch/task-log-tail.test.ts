@@ -81,6 +81,53 @@ describe('TaskLogTail', () => {
     assert.equal((await tail.finish()).complete, false);
   });
 
+  it('follows a log across segments while it grows, each line once and in order', async () => {
+    const storage = new MemoryStorage();
+    const { tail, lines } = tailOf(storage);
+    const numbered = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `${String(from + i).padStart(7, '0')} ${'y'.repeat(1015)}\n`);
+    const first = numbered(0, 1500); // ~1.5 MiB: more than a segment can be closed at
+    tail.start();
+    await storage.put(`${PREFIX}stdout.log`, Buffer.from(first.slice(0, 1200).join('')));
+    await until(() => lines.length === 1200, 'the open segment is read');
+    // The saver closes segment 0 (its last lines) and starts segment 1.
+    await storage.put(`${PREFIX}stdout.log`, Buffer.from(first.join('')));
+    const second = numbered(1500, 10);
+    await storage.put(`${PREFIX}stdout.1.log`, Buffer.from(second.join('')));
+    await until(() => lines.length === 1510, 'segment 0 to its end, then segment 1');
+    const third = numbered(1510, 5);
+    await storage.put(`${PREFIX}stdout.1.log`, Buffer.from([...second, ...third].join('')));
+    const bytes = [...first, ...second, ...third].join('').length;
+    await storage.put(
+      `${PREFIX}logs.json`,
+      Buffer.from(
+        JSON.stringify({ stdout: bytes, stderr: 0, segments: { stdout: 2, stderr: 0 }, exitCode: 0 }),
+      ),
+    );
+    const end = await tail.finish();
+    assert.equal(end.complete, true);
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      [...first, ...second, ...third],
+    );
+  });
+
+  it('at the end, skips a segment the marker counts but that could not be saved', async () => {
+    const storage = new MemoryStorage();
+    const { tail, lines } = tailOf(storage);
+    await storage.put(`${PREFIX}stdout.log`, Buffer.from('a\n'));
+    await storage.put(`${PREFIX}stdout.2.log`, Buffer.from('c\n'));
+    await storage.put(
+      `${PREFIX}logs.json`,
+      Buffer.from('{"stdout":4,"stderr":0,"segments":{"stdout":3,"stderr":0},"exitCode":0}'),
+    );
+    assert.equal((await tail.finish()).complete, true);
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      ['a\n', 'c\n'],
+    );
+  });
+
   it('works on a backend without ranged reads (whole gets, new bytes only)', async () => {
     const memory = new MemoryStorage();
     const plain = { get: (k: string) => memory.get(k) };

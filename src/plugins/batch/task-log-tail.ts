@@ -1,14 +1,18 @@
 /**
- * Tailing the logs a `@batch` task saves itself (`<attempt>.stdout.log` and `.stderr.log`, written by the
- * container bootstrap's log saver) from the run's storage: only the new bytes are read (a ranged,
- * conditional read when the backend has one), fast at first and slower as the task runs
- * ({@link tailDelayMs}), and complete lines are pushed once, in order. At the end the completion marker
- * (`<attempt>.logs.json`) says whether the logs are whole.
+ * Tailing the logs a `@batch` task saves itself (segments `<attempt>.stdout.log`, `.stdout.1.log`, ... and
+ * the same for stderr, written by the container bootstrap's log saver: see `datastore/log-segments.ts`)
+ * from the run's storage: only the new bytes of the open segment are read (a ranged, conditional read when
+ * the backend has one), fast at first and slower as the task runs ({@link tailDelayMs}), and complete lines
+ * are pushed once, in order. Segment n + 1 is looked for only once more than `LOG_REWRITE_BYTES` of segment
+ * n were read (a closed segment always holds more); when it exists, segment n is read to its end once more
+ * and the tail moves on. At the end the completion marker (`<attempt>.logs.json`) says whether the logs are
+ * whole and how many segments each has.
  *
  * @module
  */
 
-import type { StorageBackend } from '../../datastore/storage.js';
+import { LOG_REWRITE_BYTES, logSegmentName } from '../../datastore/log-segments.js';
+import type { RangedRead, StorageBackend } from '../../datastore/storage.js';
 import type { LogStream } from '../../datastore/task-datastore.js';
 import type { LogMarker } from './bootstrap/log-saver.js';
 
@@ -130,7 +134,12 @@ export interface TaskLogTailOptions {
  * ```
  */
 export class TaskLogTail {
+  /** Bytes read in all, and the segment being read with the bytes read of it. */
   private readonly offset: Record<LogStream, number> = { stdout: 0, stderr: 0 };
+  private readonly segment: Record<LogStream, number> = { stdout: 0, stderr: 0 };
+  private readonly inSegment: Record<LogStream, number> = { stdout: 0, stderr: 0 };
+  /** Segments per stream, once the marker says (a missing segment below it is skipped). */
+  private readonly count: Record<LogStream, number> = { stdout: 0, stderr: 0 };
   private readonly tag: Record<LogStream, string | undefined> = { stdout: undefined, stderr: undefined };
   private readonly partial: Record<LogStream, Buffer[]> = { stdout: [], stderr: [] };
   private readonly seen: Record<LogStream, boolean> = { stdout: false, stderr: false };
@@ -166,6 +175,7 @@ export class TaskLogTail {
     } catch {
       marker = undefined;
     }
+    for (const s of STREAMS) this.count[s] = marker?.segments?.[s] ?? 0;
     // S3 reads after a write are consistent; still, a few reads are allowed to reach the marker's counts.
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.readAll();
@@ -207,32 +217,58 @@ export class TaskLogTail {
   }
 
   private async read(stream: LogStream): Promise<void> {
-    const key = `${this.options.prefix}${stream}.log`;
-    const { storage } = this.options;
-    this.reads++;
-    let bytes: Buffer;
     try {
-      if (storage.readFrom) {
-        const tag = this.tag[stream];
-        const got = await storage.readFrom(key, this.offset[stream], tag ? { ifNoneMatch: tag } : {});
-        if (got === undefined) return;
+      let got = await this.readSegment(stream, this.segment[stream]);
+      for (;;) {
+        if (got === undefined) {
+          // Missing: not written yet, or (below the marker's count) a segment that could not be saved.
+          if (this.segment[stream] + 1 >= this.count[stream]) return;
+        } else {
+          this.seen[stream] = true;
+          this.take(stream, got);
+          const closedAt = this.count[stream] > this.segment[stream] + 1 ? 0 : LOG_REWRITE_BYTES;
+          if (this.inSegment[stream] < closedAt) return;
+        }
+        const next = await this.readSegment(stream, this.segment[stream] + 1, 0);
+        // Segment n + 1 missing: n is still the open one, unless the marker counts n + 1 (then it was lost).
+        if (next === undefined && this.segment[stream] + 1 >= this.count[stream] - 1) return;
+        // Segment n is closed: read its last bytes, then go on with n + 1.
+        if (got !== undefined) this.take(stream, await this.readSegment(stream, this.segment[stream]));
+        this.segment[stream]++;
+        this.inSegment[stream] = 0;
+        this.tag[stream] = undefined;
         this.seen[stream] = true;
-        if (got === 'unchanged') return;
-        this.tag[stream] = got.tag;
-        bytes = got.bytes;
-      } else {
-        const whole = await storage.get(key);
-        if (!whole) return;
-        this.seen[stream] = true;
-        bytes = whole.subarray(this.offset[stream]);
+        got = next;
       }
     } catch (err) {
+      const key = `${this.options.prefix}${logSegmentName(stream, this.segment[stream])}`;
       if (this.errors++ < 3) this.options.onError?.(`reading ${key}: ${(err as Error)?.message ?? err}`);
-      return;
     }
-    if (bytes.byteLength === 0) return;
-    this.offset[stream] += bytes.byteLength;
-    this.split(stream, bytes);
+  }
+
+  /** New bytes of segment `n` (from what was read of it, or from `from`); `undefined` when it is missing. */
+  private async readSegment(
+    stream: LogStream,
+    n: number,
+    from?: number,
+  ): Promise<RangedRead | 'unchanged' | undefined> {
+    const key = `${this.options.prefix}${logSegmentName(stream, n)}`;
+    const { storage } = this.options;
+    const offset = from ?? this.inSegment[stream];
+    const tag = from === undefined ? this.tag[stream] : undefined;
+    this.reads++;
+    if (storage.readFrom) return await storage.readFrom(key, offset, tag ? { ifNoneMatch: tag } : {});
+    const whole = await storage.get(key);
+    return whole && { bytes: whole.subarray(offset) };
+  }
+
+  private take(stream: LogStream, got: RangedRead | 'unchanged' | undefined): void {
+    if (got === undefined || got === 'unchanged') return;
+    this.tag[stream] = got.tag;
+    if (got.bytes.byteLength === 0) return;
+    this.offset[stream] += got.bytes.byteLength;
+    this.inSegment[stream] += got.bytes.byteLength;
+    this.split(stream, got.bytes);
   }
 
   private split(stream: LogStream, bytes: Buffer): void {

@@ -7,10 +7,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../../../../test/support/aws.js';
+import { FaultProxy } from '../../../../test/support/s3-fault-proxy.js';
 import { S3Storage } from '../../../datastore/s3/s3-storage.js';
 import { loadS3Sdk } from '../../../datastore/s3/sdk.js';
 import { writeTar } from '../../../package/tar.js';
-import { LogSaver, uploadDelayMs } from './log-saver.js';
+import { TaskLogTail } from '../task-log-tail.js';
+import { type LogMarker, LogSaver, uploadDelayMs } from './log-saver.js';
 import { BOOTSTRAP_ENV } from './main.js';
 import { BOOTSTRAP_SCRIPT } from './script.js';
 
@@ -73,6 +75,7 @@ describe('bootstrap log saver on moto (S3)', () => {
     assert.deepEqual(JSON.parse(String(await storage.get('F/1/s/2/0.logs.json'))), {
       stdout: 13,
       stderr: 5,
+      segments: { stdout: 1, stderr: 1 },
       exitCode: 3,
     });
     const { sdk } = await loadS3Sdk();
@@ -131,10 +134,66 @@ describe('bootstrap log saver on moto (S3)', () => {
       assert.deepEqual(JSON.parse(String(await storage.get('F/1/s/3/0.logs.json'))), {
         stdout: 25,
         stderr: 10,
+        segments: { stdout: 1, stderr: 1 },
         exitCode: 143,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('saves a big log in segments written once (memory: one segment), read back in order by the tail', async (t) => {
+    if (!awsEndpoint(t) || !endpoint) return;
+    const saver = new LogSaver(`s3://${bucket}/root/F/1/s/4/0.`, env(), undefined, {
+      segmentBytes: 1000,
+      rewriteBytes: 100,
+    });
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`);
+    for (const line of lines) saver.add('stdout', Buffer.from(line));
+    const marker = await saver.close(0);
+    const logged = lines.join('').length;
+    assert.deepEqual(marker, { stdout: logged, stderr: 0, segments: { stdout: 5, stderr: 0 }, exitCode: 0 });
+    assert.ok(
+      saver.bytesWritten < logged + 200,
+      `each byte written about once (${saver.bytesWritten} for ${logged})`,
+    );
+    for (let n = 0; n < 5; n++) {
+      const key = n === 0 ? 'F/1/s/4/0.stdout.log' : `F/1/s/4/0.stdout.${n}.log`;
+      assert.equal((await storage.get(key))?.byteLength, 1000, key);
+    }
+    const got: string[] = [];
+    const tail = new TaskLogTail({ storage, prefix: 'F/1/s/4/0.', push: (_, l) => got.push(String(l)) });
+    const end = await tail.finish();
+    assert.equal(end.complete, true);
+    assert.deepEqual(got, lines);
+  });
+
+  it('a PUT refused every time (503 from the fault-injecting stand-in) is a warning in the marker, never a throw', async (t) => {
+    if (!awsEndpoint(t) || !endpoint) return;
+    const proxy = await FaultProxy.start(endpoint);
+    try {
+      proxy.decide = (req) =>
+        req.method === 'PUT' && /0\.stderr\.log/.test(req.url ?? '') ? 'slowDown' : 'pass';
+      const saver = new LogSaver(
+        `s3://${bucket}/root/F/1/s/5/0.`,
+        { ...env(), METAFLOW_S3_ENDPOINT_URL: proxy.url },
+        undefined,
+        { retries: 2, baseDelayMs: 10 },
+      );
+      saver.add('stdout', Buffer.from('kept\n'));
+      saver.add('stderr', Buffer.from('lost\n'));
+      const marker = await saver.close(0);
+      assert.equal(proxy.count('PUT', '0.stderr.log'), 3, 'tried three times');
+      assert.equal(String(await storage.get('F/1/s/5/0.stdout.log')), 'kept\n');
+      const stored = JSON.parse(String(await storage.get('F/1/s/5/0.logs.json'))) as LogMarker;
+      assert.deepEqual(stored, marker);
+      assert.equal(stored.stderr, 0);
+      assert.match(
+        (stored.warnings ?? []).join('\n'),
+        /could not save stderr bytes 0–5 \(stderr\.log\): .*503.*\(after 3 tries\)/,
+      );
+    } finally {
+      await proxy.close();
     }
   });
 });

@@ -1,34 +1,42 @@
 /**
  * The task's own logs, saved by the bootstrap: the task's stdout and stderr are teed to the container's
- * (so CloudWatch still gets them) and PUT to the attempt's log keys in the datastore, often at first and
- * less often later ({@link uploadDelayMs}), only when they grew, and once more at exit; then a completion
- * marker (`<attempt>.logs.json`, written last) tells the runtime the logs are whole. Node built-ins only.
+ * (so CloudWatch still gets them) and PUT to the attempt's log keys in the datastore in segments
+ * (`datastore/log-segments.ts`: memory and bytes written O(segment) and O(log)), often at first and less
+ * often later ({@link uploadDelayMs}), at once when a whole segment is waiting, only when they grew, and
+ * once more at exit; then the completion marker (`<attempt>.logs.json`, a `LogRecord`, written after the
+ * last segment) tells the runtime the logs are whole. Each PUT is retried with backoff; one that still
+ * fails is said on stderr and listed in the marker's `warnings` (the task's exit code is unchanged).
+ * Node built-ins only (and the pure log-segments module).
  *
  * @module
  */
 import { createHash } from 'node:crypto';
+import {
+  LOG_RECORD_NAME,
+  LOG_REWRITE_BYTES,
+  LOG_SEGMENT_BYTES,
+  type LogRecord,
+  logSegmentName,
+  SegmentedLog,
+} from '../../../datastore/log-segments.js';
 import { type Env, type Fetch, resolveCredentials } from './credentials.js';
 import { type Credentials, s3ObjectUrl, signRequest } from './sigv4.js';
 
 /**
- * The completion marker (`<attempt>.logs.json`): the byte count of each saved log and how the task ended.
+ * The completion marker (`<attempt>.logs.json`): a {@link LogRecord} with how the task ended.
  *
  * @example
  * ```ts
- * const marker: LogMarker = { stdout: 120, stderr: 0, exitCode: 0 };
+ * const marker: LogMarker = { stdout: 120, stderr: 0, segments: { stdout: 1, stderr: 0 }, exitCode: 0 };
  * ```
  */
-export interface LogMarker {
-  readonly stdout: number;
-  readonly stderr: number;
-  readonly exitCode: number;
-}
+export type LogMarker = LogRecord;
 
 /**
  * Milliseconds between two uploads: 250 ms at first, doubling every 2 minutes of the task's life (0.35 s
- * after one minute, 1 s after four, 30 s from about 14 minutes on), and never less than the time the log
- * takes at 1 MiB/s, so that a chatty task uploads at most about 1 MiB per second per stream instead of
- * O(n²) bytes. `minMs` is the launcher's floor for a job started among many (`STEPFLOW_TASK_LOGS_MIN_MS`:
+ * after one minute, 1 s after four, 30 s from about 14 minutes on), and never less than the time `bytes`
+ * (what the next upload rewrites: the open segment) take at 1 MiB/s, so that rewriting the open segment
+ * costs at most about 1 MiB per second per stream (full segments are uploaded at once, whatever the delay). `minMs` is the launcher's floor for a job started among many (`STEPFLOW_TASK_LOGS_MIN_MS`:
  * the run's budget of log uploads, so that hundreds of jobs do not flood S3).
  *
  * @example
@@ -84,40 +92,76 @@ export async function putObject(
 export const LOGS_MIN_MS_ENV = 'STEPFLOW_TASK_LOGS_MIN_MS';
 
 type Stream = 'stdout' | 'stderr';
+const STREAMS = ['stdout', 'stderr'] as const;
 
 /**
- * Collects the task's output and saves it under `prefix` (`s3://bucket/.../<attempt>.`, to which
- * `stdout.log`, `stderr.log` and `logs.json` are appended).
+ * Options of {@link LogSaver} (tests and the benchmark).
+ *
+ * @example
+ * ```ts
+ * const options: LogSaverOptions = { segmentBytes: 1024, retries: 0 };
+ * ```
+ */
+export interface LogSaverOptions {
+  readonly segmentBytes?: number;
+  readonly rewriteBytes?: number;
+  /** Tries after a failed PUT (default 3), 500 ms doubling. */
+  readonly retries?: number;
+  readonly baseDelayMs?: number;
+}
+
+/**
+ * Collects the task's output and saves it under `prefix` (`s3://bucket/.../<attempt>.`, to which the
+ * segment names, `stdout.log`, `stdout.1.log`, ..., and `logs.json` are appended).
  *
  * @example
  * ```ts
  * const saver = new LogSaver('s3://b/F/1/s/2/0.', process.env);
  * child.stdout.on('data', (c) => saver.add('stdout', c));
  * saver.start();
- * await saver.close(exitCode); // final upload, then the marker
+ * await saver.close(exitCode); // final upload, then the marker; never rejects
  * ```
  */
 export class LogSaver {
-  private readonly chunks: Record<Stream, Buffer[]> = { stdout: [], stderr: [] };
-  private readonly size: Record<Stream, number> = { stdout: 0, stderr: 0 };
-  private readonly saved: Record<Stream, number> = { stdout: 0, stderr: 0 };
+  private readonly logs: Record<Stream, SegmentedLog>;
+  private readonly saved: Record<Stream, Map<number, number>> = { stdout: new Map(), stderr: new Map() };
+  private readonly failed = new Map<string, string>();
   private credentials: { value: Credentials; at: number } | undefined;
   private busy: Promise<void> = Promise.resolve();
+  private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
-  private warned = false;
   private readonly started = Date.now();
+  private readonly segmentBytes: number;
+  /** Bytes PUT and PUT requests made (for tests and the benchmark). */
+  bytesWritten = 0;
+  puts = 0;
 
   constructor(
     private readonly prefix: string,
     private readonly env: Env,
     private readonly fetchImpl: Fetch = fetch as unknown as Fetch,
-  ) {}
+    private readonly options: LogSaverOptions = {},
+  ) {
+    this.segmentBytes = options.segmentBytes ?? LOG_SEGMENT_BYTES;
+    const rewrite = options.rewriteBytes ?? LOG_REWRITE_BYTES;
+    this.logs = {
+      stdout: new SegmentedLog(this.segmentBytes, rewrite),
+      stderr: new SegmentedLog(this.segmentBytes, rewrite),
+    };
+  }
 
-  /** Takes a chunk of the task's output. */
+  /** Takes a chunk of the task's output; uploads at once when a whole segment is waiting. */
   add(stream: Stream, chunk: Buffer): void {
-    this.chunks[stream].push(chunk);
-    this.size[stream] += chunk.byteLength;
+    this.logs[stream].add(chunk);
+    if (this.logs[stream].pendingBytes >= this.segmentBytes) void this.save(true);
+  }
+
+  /** True when more than two segments wait: pause the source until {@link LogSaver.save} resolves. */
+  get full(): boolean {
+    return (
+      this.queued + this.logs.stdout.pendingBytes + this.logs.stderr.pendingBytes > 2 * this.segmentBytes
+    );
   }
 
   /** Starts the periodic uploads. */
@@ -125,59 +169,81 @@ export class LogSaver {
     if (this.closed) return;
     const delay = uploadDelayMs(
       Date.now() - this.started,
-      Math.max(this.size.stdout, this.size.stderr),
+      Math.max(this.logs.stdout.openBytes, this.logs.stderr.openBytes),
       Number(this.env[LOGS_MIN_MS_ENV]) || 250,
     );
-    this.timer = setTimeout(() => {
-      this.busy = this.busy.then(() => this.upload()).catch((err: unknown) => this.warn(err));
-      void this.busy.then(() => this.start());
-    }, delay);
+    this.timer = setTimeout(() => void this.save().then(() => this.start()), delay);
   }
 
-  /** Stops the uploads, saves what changed (with retries), then writes the marker. */
-  async close(exitCode: number): Promise<void> {
+  /** Uploads what was added (after any upload in progress); resolves when done (`fullOnly`: only full segments). Never rejects. */
+  save(fullOnly = false): Promise<void> {
+    const writes = STREAMS.flatMap((s) => this.logs[s].take(fullOnly).map((w) => ({ stream: s, ...w })));
+    if (writes.length === 0) return this.busy;
+    const bytes = writes.reduce((n, w) => n + w.bytes, 0);
+    this.queued += bytes;
+    this.busy = this.busy.then(async () => {
+      for (const w of writes) {
+        const name = logSegmentName(w.stream, w.index);
+        const error = await this.tryPut(name, w.body);
+        const id = `${w.stream}:${w.index}`;
+        if (error === undefined) {
+          this.saved[w.stream].set(w.index, w.bytes);
+          this.failed.delete(id);
+        } else {
+          const message = `could not save ${w.stream} bytes ${w.start}–${w.start + w.bytes} (${name}): ${error}`;
+          this.failed.set(id, message);
+          console.error(`stepflow bootstrap: ${message}`);
+        }
+      }
+      this.queued -= bytes;
+    });
+    return this.busy;
+  }
+
+  /** Stops the uploads, saves what changed, then writes the marker. Never rejects; returns the marker. */
+  async close(exitCode: number): Promise<LogMarker> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.busy;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.upload();
-        const marker: LogMarker = { stdout: this.saved.stdout, stderr: this.saved.stderr, exitCode };
-        await this.put('logs.json', Buffer.from(JSON.stringify(marker)));
-        return;
-      } catch (err) {
-        this.credentials = undefined;
-        if (attempt >= 3) throw err;
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-      }
-    }
+    await this.save();
+    const sum = (s: Stream) => [...this.saved[s].values()].reduce((a, b) => a + b, 0);
+    const warnings = [...this.failed.values()];
+    const marker: LogMarker = {
+      stdout: sum('stdout'),
+      stderr: sum('stderr'),
+      segments: { stdout: this.logs.stdout.segments, stderr: this.logs.stderr.segments },
+      exitCode,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+    const error = await this.tryPut(LOG_RECORD_NAME, [Buffer.from(JSON.stringify(marker))]);
+    if (error !== undefined) console.error(`stepflow bootstrap: could not save the log marker: ${error}`);
+    return marker;
   }
 
-  private async upload(): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    for (const s of ['stdout', 'stderr'] as const) {
-      const size = this.size[s];
-      if (size === this.saved[s]) continue;
-      const body = Buffer.concat(this.chunks[s], size);
-      this.chunks[s] = [body];
-      jobs.push(this.put(`${s}.log`, body).then(() => void (this.saved[s] = size)));
+  /** PUTs with retries; `undefined`, or the last error's message. */
+  private async tryPut(name: string, body: readonly Buffer[]): Promise<string | undefined> {
+    const retries = this.options.retries ?? 3;
+    const base = this.options.baseDelayMs ?? 500;
+    let last = '';
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1)));
+      try {
+        const whole = body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body);
+        await this.put(name, whole);
+        this.bytesWritten += whole.byteLength;
+        return undefined;
+      } catch (err) {
+        this.credentials = undefined; // looked up again after a failure
+        last = (err as Error)?.message ?? String(err);
+      }
     }
-    await Promise.all(jobs);
+    return `${last} (after ${retries + 1} tries)`;
   }
 
   private async put(name: string, body: Buffer): Promise<void> {
     // Container credentials rotate: look them up again every 10 minutes and after a failure.
     if (!this.credentials || Date.now() - this.credentials.at > 600_000)
       this.credentials = { value: await resolveCredentials(this.env, this.fetchImpl), at: Date.now() };
+    this.puts++;
     await putObject(this.prefix + name, body, this.credentials.value, this.env, this.fetchImpl);
-  }
-
-  private warn(err: unknown): void {
-    this.credentials = undefined;
-    if (this.warned) return;
-    this.warned = true;
-    console.error(
-      `stepflow bootstrap: could not save the task's logs (will retry): ${(err as Error)?.message}`,
-    );
   }
 }

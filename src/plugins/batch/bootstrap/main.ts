@@ -158,7 +158,13 @@ export async function runTask(
   for (const s of ['stdout', 'stderr'] as const) {
     child[s].on('data', (chunk: Buffer) => {
       process[s].write(chunk);
-      saver?.add(s, chunk);
+      if (!saver) return;
+      saver.add(s, chunk);
+      // Bounded memory: while more than two log segments wait for S3, the task waits on its writes.
+      if (saver.full && !child[s].isPaused()) {
+        child[s].pause();
+        void saver.save(true).then(() => child[s].resume());
+      }
     });
   }
   const stop = (signal: NodeJS.Signals) => {
