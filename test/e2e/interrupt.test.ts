@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../support/wait.js';
 import { FLOWS, readRecord, startCli, type Workspace, workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -43,10 +44,17 @@ describe('stepflow run: Ctrl-C', () => {
       );
       assert.equal(pids.length, 6);
       assert.ok(pids.every(alive));
+      let stderrSoFar = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderrSoFar += d.toString();
+      });
       child.kill(signal);
-      // A second signal while the tasks are being stopped must not skip stopping them. (Stopping takes
-      // ~50 ms; a signal that lands while the process is already exiting gets Node's default action.)
-      await sleep(10);
+      // A second signal while the tasks are being stopped must not skip stopping them. The tasks take a
+      // second to exit on SIGTERM, so a signal sent once stopping has begun lands while it is under way.
+      await until(
+        () => stderrSoFar.includes('Stopping 3 running task(s)'),
+        'the run to start stopping its tasks',
+      );
       child.kill(signal);
       const r = await result;
       assert.equal(r.code, 130, r.stderr);
