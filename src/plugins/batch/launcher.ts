@@ -7,6 +7,7 @@
  * @module
  */
 import { PassThrough } from 'node:stream';
+import { regionEnvironment } from '../../aws/index.js';
 import { type Config, loadConfig } from '../../config/index.js';
 import { attemptFile, taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
@@ -127,7 +128,7 @@ export class BatchLauncher implements TaskLauncher {
     this.api =
       options.api ??
       lazyApi(() => {
-        this.sdk ??= sdkBatchApi(this.calls);
+        this.sdk ??= sdkBatchApi(this.calls, this.env);
         return this.sdk;
       });
     this.env = options.env ?? process.env;
@@ -236,7 +237,8 @@ export class BatchLauncher implements TaskLauncher {
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
       async () => {
-        const environment: Record<string, string> = { ...this.passed };
+        // The launching side's region (as boto3 finds it), for the job's SDK and the bootstrap.
+        const environment: Record<string, string> = { ...this.passed, ...regionEnvironment(this.env) };
         Object.assign(environment, spec.env, {
           [BOOTSTRAP_ENV.url]: pkg.url,
           [BOOTSTRAP_ENV.sha]: pkg.sha,

@@ -11,65 +11,11 @@
  * @module
  */
 import type { SubmitJobCommandInput, SubmitJobCommandOutput } from '@aws-sdk/client-batch';
+import { describeAwsError, type RetryKind, retryKind } from '../../aws/index.js';
 import type { BatchApi } from './aws.js';
 import { type Clock, realClock, type SubmitRate } from './submit-rate.js';
 
-const THROTTLING_NAMES = new Set([
-  'TooManyRequestsException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'SlowDown',
-]);
-const SERVER_STATUSES = new Set([500, 502, 503, 504]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN']);
-
-/**
- * How an AWS error may be retried: `throttled` (429 and throttling codes: retried without limit),
- * `server` (HTTP 500/502/503/504: the call may have had its effect), `network` (no answer), or
- * `undefined` (not retried: the error is the answer).
- *
- * @example
- * ```ts
- * retryKind(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException' })); // 'throttled'
- * ```
- */
-export type RetryKind = 'throttled' | 'server' | 'network';
-
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: { throttling?: boolean };
-}
-
-/**
- * Classifies an error thrown by an AWS SDK call.
- *
- * @example
- * ```ts
- * retryKind({ name: 'InternalError', $metadata: { httpStatusCode: 503 } }); // 'server'
- * retryKind(new Error('ClientException: job queue does not exist')); // undefined
- * ```
- */
-export function retryKind(err: unknown): RetryKind | undefined {
-  if (!err || typeof err !== 'object') return undefined;
-  const e = err as AwsErrorShape;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === 429 || THROTTLING_NAMES.has(e.name ?? '') || e.$retryable?.throttling) return 'throttled';
-  if (status !== undefined && SERVER_STATUSES.has(status)) return 'server';
-  if (status === undefined && (NETWORK_CODES.has(e.code ?? '') || e.name === 'TimeoutError'))
-    return 'network';
-  return undefined;
-}
-
-/** A short description of an AWS error for a notice: `TooManyRequestsException (HTTP 429)`. */
-export function describeAwsError(err: unknown): string {
-  const e = (err ?? {}) as AwsErrorShape;
-  const status = e.$metadata?.httpStatusCode;
-  return `${e.name ?? e.code ?? 'an error'}${status ? ` (HTTP ${status})` : ''}`;
-}
+export { describeAwsError, type RetryKind, retryKind };
 
 /**
  * Back-off before the n-th retry (1-based): 1 s × n, at most 30 s (Nextflow's linear back-off, capped).
