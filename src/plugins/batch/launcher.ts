@@ -26,7 +26,7 @@ import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
-import { SubmitRate } from './submit-rate.js';
+import { type Clock, SubmitRate } from './submit-rate.js';
 import { TailBudget, uploadFloorMs } from './task-log-tail.js';
 import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
 import { submitThrottled } from './throttled.js';
@@ -87,6 +87,8 @@ export interface BatchLauncherOptions {
   readonly storePackage?: typeof storeBatchPackage;
   /** TerminateJob retries on kill (default 4 calls, 500 ms doubling; tests make them fast). */
   readonly terminateRetry?: TerminateRetry;
+  /** The poller's clock, for its DescribeJobs deadline (tests). */
+  readonly pollerClock?: Clock;
 }
 
 /**
@@ -133,7 +135,11 @@ export class BatchLauncher implements TaskLauncher {
       });
     this.env = options.env ?? process.env;
     const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
-    this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
+    this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`), {
+      deadlineMs: this.config.get('BATCH_API_DEADLINE_S') * 1000,
+      killHint: `stepflow batch kill <flow file> --run-id ${options.run.runId}`,
+      ...(options.pollerClock ? { clock: options.pollerClock } : {}),
+    });
     this.rate = new SubmitRate({
       ...(options.submitRate ? { max: options.submitRate } : {}),
       say: (m) => options.run.notice?.(m),
