@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { regionEnvironment } from '../../aws/index.js';
 import { type Config, loadConfig } from '../../config/index.js';
@@ -29,7 +30,7 @@ import { submitJobRequest } from './submit-job.js';
 import { type Clock, SubmitRate } from './submit-rate.js';
 import { TailBudget, uploadFloorMs } from './task-log-tail.js';
 import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
-import { submitThrottled } from './throttled.js';
+import { SUBMISSION_ENV, submitThrottled } from './throttled.js';
 
 /**
  * Settings passed on to the job (as `METAFLOW_<name>`), resolved here from the environment and the profile
@@ -250,6 +251,8 @@ export class BatchLauncher implements TaskLauncher {
           [BOOTSTRAP_ENV.sha]: pkg.sha,
           [LOGS_MIN_MS_ENV]: String(uploadFloorMs(this.inFlight)),
           [BOOTSTRAP_ENV.logs]: `${storage.root.replace(/\/+$/, '')}/${prefix}${spec.task.attempt}.`,
+          // A token of this submission: after a 5xx, only the job carrying it is adopted (throttled.ts).
+          [SUBMISSION_ENV]: randomUUID(),
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         });
         if (run.user && !environment.METAFLOW_USER) environment.METAFLOW_USER = run.user;

@@ -5,14 +5,20 @@
  * {@link retryThrottled} (any other call, e.g. TerminateJob, retried while AWS throttles).
  *
  * A SubmitJob answered 5xx (or cut off by the network) may have created the job: before submitting
- * again, ListJobs on the queue looks for a job of the same name (names are unique per run, task and
- * attempt) and adopts it.
+ * again, ListJobs on the queue looks for jobs of the same name and DescribeJobs keeps the one carrying
+ * this submission's token (`STEPFLOW_SUBMISSION` in its environment), which is adopted. A name alone is
+ * not enough: a spot resubmission reuses its attempt's name, and the older job must not be adopted.
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import type { SubmitJobCommandInput, SubmitJobCommandOutput } from '@aws-sdk/client-batch';
 import { describeAwsError, type RetryKind, retryKind } from '../../aws/index.js';
 import type { BatchApi } from './aws.js';
+
+/** DescribeJobs takes at most this many ids. */
+const DESCRIBE_MAX = 100;
+
 import { type Clock, realClock, type SubmitRate } from './submit-rate.js';
 
 export { describeAwsError, type RetryKind, retryKind };
@@ -41,8 +47,8 @@ export const MAX_SERVER_RETRIES = 10;
  * ```
  */
 export interface SubmitContext {
-  /** SubmitJob without SDK retries (the limiter owns them) and ListJobs (to find a job a 5xx created). */
-  readonly api: Pick<BatchApi, 'submitJob' | 'listJobs'>;
+  /** SubmitJob without SDK retries (the limiter owns them); ListJobs and DescribeJobs find a job a 5xx created. */
+  readonly api: Pick<BatchApi, 'submitJob' | 'listJobs' | 'describeJobs'>;
   readonly rate: SubmitRate;
   readonly clock?: Clock;
   /** Told each retried call. */
@@ -58,10 +64,57 @@ async function sleepUnless(clock: Clock, ms: number, cancelled: () => boolean): 
   }
 }
 
+/**
+ * The environment variable that carries a submission's unique token (in `containerOverrides`, which
+ * DescribeJobs shows on AWS and on moto): after a SubmitJob answered 5xx, only a job carrying the token
+ * is adopted — never an older job of the same name (a spot resubmission reuses the name).
+ *
+ * @example
+ * ```ts
+ * withSubmissionToken(request).containerOverrides?.environment; // [..., { name: 'STEPFLOW_SUBMISSION', value: '…' }]
+ * ```
+ */
+export const SUBMISSION_ENV = 'STEPFLOW_SUBMISSION';
+
+/**
+ * The token of a request, if it has one.
+ *
+ * @example
+ * ```ts
+ * submissionToken(withSubmissionToken(request)); // 'c0ffee…'
+ * ```
+ */
+export function submissionToken(
+  request: Pick<SubmitJobCommandInput, 'containerOverrides'>,
+): string | undefined {
+  return request.containerOverrides?.environment?.find((e) => e.name === SUBMISSION_ENV)?.value;
+}
+
+/**
+ * The request with a unique {@link SUBMISSION_ENV} token in its environment (unchanged if it has one).
+ *
+ * @example
+ * ```ts
+ * const sent = withSubmissionToken({ jobName: 'j', jobQueue: 'q', jobDefinition: 'd' });
+ * ```
+ */
+export function withSubmissionToken<R extends SubmitJobCommandInput>(request: R): R {
+  if (submissionToken(request)) return request;
+  const environment = [...(request.containerOverrides?.environment ?? [])];
+  environment.push({ name: SUBMISSION_ENV, value: randomUUID() });
+  return { ...request, containerOverrides: { ...request.containerOverrides, environment } };
+}
+
+/**
+ * The job this submission created, if a failed SubmitJob did create it: the jobs of the same name
+ * (ListJobs), newest first, whose environment carries the request's token (DescribeJobs).
+ */
 async function findSubmitted(
-  api: Pick<BatchApi, 'listJobs'>,
+  api: Pick<BatchApi, 'listJobs' | 'describeJobs'>,
   request: SubmitJobCommandInput & { jobName: string },
 ): Promise<string | undefined> {
+  const token = submissionToken(request);
+  if (!token) return undefined;
   try {
     const out = await api.listJobs({
       jobQueue: request.jobQueue,
@@ -69,7 +122,13 @@ async function findSubmitted(
     });
     const hits = (out.jobSummaryList ?? []).filter((s) => s.jobName === request.jobName && s.jobId);
     hits.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
-    return hits[0]?.jobId;
+    const ids = hits.slice(0, DESCRIBE_MAX).map((s) => s.jobId as string);
+    if (ids.length === 0) return undefined;
+    const { jobs } = await api.describeJobs({ jobs: ids });
+    const mine = (jobs ?? []).find((j) =>
+      (j.container?.environment ?? []).some((e) => e.name === SUBMISSION_ENV && e.value === token),
+    );
+    return mine?.jobId;
   } catch {
     return undefined;
   }
@@ -94,11 +153,13 @@ export async function submitThrottled(
   cancelled: () => boolean = () => false,
 ): Promise<Pick<SubmitJobCommandOutput, 'jobId' | 'jobName'> | undefined> {
   const clock = ctx.clock ?? realClock;
+  // Every try of this submission carries one token; a 5xx is followed by adopting only a job with it.
+  const sent = withSubmissionToken(request);
   let serverRetries = 0;
   for (let retry = 0; ; retry++) {
     if (!(await ctx.rate.take({ cancelled, retry: retry > 0 }))) return undefined;
     try {
-      const out = await ctx.api.submitJob(request);
+      const out = await ctx.api.submitJob(sent);
       ctx.rate.succeeded();
       return out;
     } catch (err) {
@@ -107,7 +168,7 @@ export async function submitThrottled(
       if (kind !== 'network') ctx.rate.slowDown(describeAwsError(err));
       ctx.onRetry?.(kind, err);
       if (kind !== 'throttled') {
-        const jobId = await findSubmitted(ctx.api, request);
+        const jobId = await findSubmitted(ctx.api, sent);
         if (jobId) return { jobId, jobName: request.jobName };
       }
       await sleepUnless(clock, backoffMs(retry + 1), cancelled);
