@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SubmitJobCommandInput, SubmitJobCommandOutput } from '@aws-sdk/client-batch';
-import { describeAwsError, type RetryKind, retryKind } from '../../aws/index.js';
+import { describeAwsError, isThrottling, type RetryKind, retryKind, withRetries } from '../../aws/index.js';
 import type { BatchApi } from './aws.js';
 
 /** DescribeJobs takes at most this many ids. */
@@ -178,27 +178,26 @@ export async function submitThrottled(
 }
 
 /**
- * Calls `call` until it does not fail with a throttling answer (back-off {@link backoffMs}, no limit on
- * the number of tries); any other error is thrown. For calls that must not fail because AWS is busy,
- * such as TerminateJob.
+ * Calls `call` until it does not fail with a throttling answer (the shared retry helper of `src/aws/`:
+ * jittered back-off from 1 s, at most 30 s, no limit on the number of tries); any other error is thrown.
+ * For calls that must not fail because AWS is busy, such as TerminateJob.
  *
  * @example
  * ```ts
  * await retryThrottled(() => api.terminateJob({ jobId, reason }));
  * ```
  */
-export async function retryThrottled<T>(
+export function retryThrottled<T>(
   call: () => Promise<T>,
   options: { clock?: Clock; onRetry?: (err: unknown) => void } = {},
 ): Promise<T> {
-  const clock = options.clock ?? realClock;
-  for (let retry = 1; ; retry++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (retryKind(err) !== 'throttled') throw err;
-      options.onRetry?.(err);
-      await clock.sleep(backoffMs(retry));
-    }
-  }
+  return withRetries(
+    () => call(),
+    { retries: Number.POSITIVE_INFINITY, baseDelayMs: 1000, maxDelayMs: 30_000 },
+    {
+      isTransient: isThrottling,
+      onRetry: (err) => options.onRetry?.(err),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+  );
 }
