@@ -22,6 +22,26 @@ export interface SubmitFaults {
 }
 
 /**
+ * An AWS error answer for every call of one action (or the next `times` calls).
+ *
+ * @example
+ * ```ts
+ * const fault: ActionFault = { status: 503, type: 'ServerException', forward: true, times: 1 };
+ * ```
+ */
+export interface ActionFault {
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** The error type (`x-amzn-ErrorType`), e.g. `AccessDeniedException`. */
+  readonly type: string;
+  readonly message?: string;
+  /** Forward the call to moto first (it has its effect), then answer the error. */
+  readonly forward?: boolean;
+  /** Only the next `times` calls (default: every call until cleared). */
+  readonly times?: number;
+}
+
+/**
  * Options of {@link startFaultProxy}.
  *
  * @example
@@ -57,6 +77,10 @@ export interface FaultProxy {
   readonly throttled: number;
   /** Changes the faults from now on. */
   setFaults(faults: SubmitFaults | undefined): void;
+  /** Answers calls of `action` (`DescribeJobs`, `SubmitJob`, ...) with an AWS error; `undefined` clears it. */
+  setActionFault(action: string, fault: ActionFault | undefined): void;
+  /** Calls answered with an action fault, by action. */
+  readonly faulted: Readonly<Record<string, number>>;
   /** The last 4000 characters a runner job printed. */
   jobOutput(jobId: string): string | undefined;
   /** A runner job's status (`RUNNABLE`, `RUNNING`, `SUCCEEDED`, `FAILED`). */

@@ -6,6 +6,10 @@
  * SubmitJob quota — moto never throttles. Faults are either a chosen sequence, a seeded random fraction,
  * or an account quota (a token bucket of N SubmitJob per second, as AWS enforces it).
  *
+ * Any action can also be answered with a chosen AWS error (`setActionFault`): e.g. DescribeJobs refused
+ * with `AccessDeniedException` (403) or failing with 503, or SubmitJob answered 503 AFTER moto created
+ * the job (`forward: true`), as AWS may do.
+ *
  * Optionally (`runner`) it is also a JOB-RUNNER stand-in for moto's simple mode, where jobs succeed
  * without running: each submitted job's command runs as a local process with the job's environment
  * (plus the given credentials, as the job's credentials endpoint would give them; a temp folder of its
@@ -102,6 +106,18 @@ function throttle(res) {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'x-amzn-errortype': 'TooManyRequestsException',
+    'x-amzn-requestid': `fault-${Math.random().toString(16).slice(2)}`,
+  });
+  res.end(body);
+}
+
+/** Answers an AWS JSON error (`x-amzn-ErrorType`, body with `message`). */
+function awsError(res, { status, type, message }) {
+  const body = JSON.stringify({ __type: type, message: message ?? type });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-errortype': type,
     'x-amzn-requestid': `fault-${Math.random().toString(16).slice(2)}`,
   });
   res.end(body);
@@ -245,6 +261,9 @@ export function startFaultProxy({ target, faults, runner }) {
   const submitted = [];
   const describeJobs = [];
   const state = { throttled: 0, decide: faultDecider(faults) };
+  /** @type {Map<string, { status: number, type: string, message?: string, forward?: boolean, times?: number }>} */
+  const actionFaults = new Map();
+  const faulted = {};
   const jobs = runner ? new JobRunner(runner) : undefined;
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -258,6 +277,12 @@ export function startFaultProxy({ target, faults, runner }) {
         state.throttled++;
         return throttle(res);
       }
+      const fault = actionFaults.get(action);
+      if (fault) {
+        if (fault.times !== undefined && --fault.times <= 0) actionFaults.delete(action);
+        faulted[action] = (faulted[action] ?? 0) + 1;
+      }
+      if (fault && !fault.forward) return awsError(res, fault);
       try {
         const up = await forward(target, req, body);
         let answer = up.body;
@@ -273,6 +298,7 @@ export function startFaultProxy({ target, faults, runner }) {
         } else if (up.status === 200 && action === 'TerminateJob' && jobs) {
           jobs.terminate(JSON.parse(body.toString('utf8')).jobId);
         }
+        if (fault) return awsError(res, fault); // the call had its effect; the answer is an error
         const headers = { ...up.headers, 'content-length': String(answer.length) };
         delete headers['transfer-encoding'];
         res.writeHead(up.status, headers);
@@ -296,6 +322,11 @@ export function startFaultProxy({ target, faults, runner }) {
         },
         setFaults(next) {
           state.decide = faultDecider(next);
+        },
+        faulted,
+        setActionFault(action, fault) {
+          if (fault) actionFaults.set(action, { ...fault });
+          else actionFaults.delete(action);
         },
         jobOutput: (jobId) => jobs?.jobs.get(jobId)?.output,
         jobStatus: (jobId) => jobs?.jobs.get(jobId)?.status,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { mapBounded } from '../aws/index.js';
 
 /**
  * How many reads the client keeps in flight at once. Enough to hide the latency of a network store,
@@ -16,26 +17,16 @@
 export const READ_CONCURRENCY = 32;
 
 /**
- * Maps `items` through `fn` with at most `limit` calls in flight; results keep the input order.
+ * Maps `items` through `fn` with at most `limit` calls in flight; results keep the input order (the
+ * shared bounded map of `src/aws/`: on the first failure no new item starts, and that error is thrown).
  *
  * @example
  * ```ts
  * const records = await mapLimit(['1', '2', '3'], 2, (id) => fds.readRun(id));
  * ```
  */
-export async function mapLimit<T, R>(
+export const mapLimit: <T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
+) => Promise<R[]> = mapBounded;

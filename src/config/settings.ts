@@ -328,6 +328,14 @@ export const SETTINGS = [
     default: 3,
     help: 'extra attempts of a @batch task whose spot instance was reclaimed',
   },
+  {
+    name: 'BATCH_API_DEADLINE_S',
+    prefix: 'STEPFLOW_',
+    type: 'number',
+    min: 1,
+    default: 600,
+    help: 'seconds @batch keeps retrying a failing DescribeJobs before the attempts fail (jobs left for batch kill)',
+  },
 ] as const satisfies readonly SettingDef[];
 
 /** The name (without prefix) of a setting. */

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync, gzip } from 'node:zlib';
+import { mapBounded } from '../aws/index.js';
 import { ArtifactNotFoundError, CorruptBlobError, DatastoreError } from './errors.js';
 import { blobKey, checkSegment, checkSha } from './keys.js';
 import type { StorageBackend } from './storage.js';
@@ -137,7 +138,7 @@ export class ContentStore {
     const shas = blobs.map((blob) => sha256Hex(blob));
     const todo = new Map<string, BlobBody>();
     for (let i = 0; i < shas.length; i++) todo.set(shas[i], blobs[i]);
-    await runBounded([...todo], this.concurrency, async ([sha, blob]) => {
+    await mapBounded([...todo], this.concurrency, async ([sha, blob]) => {
       const { frame, size } = await frameBlob(blob);
       const written = await this.storage.put(blobKey(flow, sha), frame, { ifAbsent: true });
       this.stats.bytesSaved += size;
@@ -202,7 +203,7 @@ export class ContentStore {
 
   /** Loads blobs into memory (at most `concurrency` at a time) so that `loadBlobSync` finds them. */
   async prefetch(flow: string, shas: readonly string[]): Promise<void> {
-    await runBounded([...new Set(shas)], this.concurrency, async (sha) => {
+    await mapBounded([...new Set(shas)], this.concurrency, async (sha) => {
       const body = await this.loadBlob(flow, sha);
       this.prefetched.set(this.keyOf(flow, sha), { body, used: false });
     });
@@ -294,18 +295,6 @@ async function frameBlob(blob: BlobBody): Promise<{ frame: Uint8Array[]; size: n
     }
   }
   return { frame: [Uint8Array.of(FRAME_RAW), ...chunks], size };
-}
-
-async function runBounded<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function hex(byte: number): string {

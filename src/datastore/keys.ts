@@ -155,3 +155,24 @@ export function sortIds(ids: string[]): string[] {
     return a < b ? -1 : a > b ? 1 : 0;
   });
 }
+
+/**
+ * What is wrong with a storage key, if anything: every backend accepts only non-empty `/`-separated
+ * relative paths without empty, `.` or `..` segments, `\\` or NUL (a backend may add rules of its own).
+ *
+ * @example
+ * ```ts
+ * keyProblem('F/1/../x'); // 'a key is a "/"-separated relative path without empty, "." or ".." segments'
+ * keyProblem('F/1/_meta/run.json'); // undefined
+ * ```
+ */
+export function keyProblem(key: string): string | undefined {
+  if (typeof key !== 'string' || key.length === 0) return 'a key must be a non-empty string';
+  if (key.includes('\\') || key.includes('\0')) return 'a key must not contain "\\" or NUL';
+  for (const segment of key.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      return 'a key is a "/"-separated relative path without empty, "." or ".." segments';
+    }
+  }
+  return undefined;
+}

@@ -9,6 +9,7 @@ import { closeSync, type Dirent, fstatSync, openSync, readSync, type Stats } fro
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from './errors.js';
+import { keyProblem as sharedKeyProblem } from './keys.js';
 import type { ListEntry, PutOptions, RangedRead, ReadFromOptions, StorageBackend } from './storage.js';
 
 /** Matches the temporary files {@link LocalStorage.put} writes before renaming them into place. */
@@ -217,13 +218,8 @@ export class LocalStorage implements StorageBackend {
 }
 
 function keyProblem(key: string): string | undefined {
-  if (typeof key !== 'string' || key.length === 0) return 'a key must be a non-empty string';
-  if (key.includes('\\') || key.includes('\0')) return 'a key must not contain "\\" or NUL';
-  for (const segment of key.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') {
-      return 'a key is a "/"-separated relative path without empty, "." or ".." segments';
-    }
-  }
+  const problem = sharedKeyProblem(key);
+  if (problem) return problem;
   if (TEMP_SUFFIX.test(key)) return 'a key must not look like a temporary file';
   return undefined;
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { mapBounded } from '../aws/index.js';
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { ForeachFrame, Transition } from '../datastore/types.js';
 import type { FlowGraph } from '../graph/types.js';
@@ -47,23 +48,6 @@ export function downstreamOf(graph: FlowGraph, from: string): Set<string> {
     todo.push(...(graph.steps[step]?.next ?? []));
   }
   return seen;
-}
-
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Indexes the successful tasks of a run by position. */

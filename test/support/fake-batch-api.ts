@@ -139,6 +139,8 @@ export class FakeBatchApi implements BatchApi {
         jobDefinition: input.jobDefinition,
         status: 'SUBMITTED',
         startedAt: 0,
+        createdAt: this.nextId,
+        container: { environment: input.containerOverrides?.environment ?? [] },
       } as JobDetail,
       plan,
       queue: input.jobQueue ?? '',
@@ -154,7 +156,12 @@ export class FakeBatchApi implements BatchApi {
     for (const id of input.jobs ?? []) {
       const job = this.jobs.get(id);
       if (!job) continue;
-      const d = job.detail as { status?: JobStatus; statusReason?: string; container?: object };
+      const d = job.detail as {
+        status?: JobStatus;
+        statusReason?: string;
+        container?: { environment?: unknown; logStreamName?: string };
+      };
+      const environment = d.container?.environment ?? [];
       const status = d.status as JobStatus;
       const { plan } = job;
       const hold =
@@ -177,6 +184,7 @@ export class FakeBatchApi implements BatchApi {
             ? {}
             : { exitCode: plan.exitCode ?? 0 };
         const container = {
+          environment,
           logStreamName: `stream/${id}`,
           ...code,
           ...(plan.containerReason ? { reason: plan.containerReason } : {}),
@@ -186,7 +194,7 @@ export class FakeBatchApi implements BatchApi {
           { container: { ...container }, ...(plan.reason ? { statusReason: plan.reason } : {}) },
         ];
       }
-      if (d.status === 'RUNNING') d.container = { logStreamName: `stream/${id}` };
+      if (d.status === 'RUNNING') d.container = { environment, logStreamName: `stream/${id}` };
       out.push({ ...job.detail });
     }
     return { $metadata: {}, jobs: out };
@@ -201,6 +209,7 @@ export class FakeBatchApi implements BatchApi {
         .map((j) => ({
           jobId: j.detail.jobId,
           jobName: j.detail.jobName,
+          createdAt: j.detail.createdAt,
           status: j.detail.status,
           container: { exitCode: j.plan.exitCode },
         })) as never,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { awsErrorCode, awsHttpStatus } from '../../aws/index.js';
 import { StorageError } from '../errors.js';
 
 /** Where a failed request went, for the explanation. */
@@ -87,19 +88,12 @@ const NETWORK_CODES = new Set([
 
 /** The S3 or network error code of an SDK error (its `name`/`Code`, or a Node `code`). */
 export function s3ErrorCode(err: unknown): string {
-  const e = err as { name?: unknown; Code?: unknown; code?: unknown; errors?: unknown } | null | undefined;
-  if (typeof e?.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
-  const nested = Array.isArray(e?.errors) ? (e.errors[0] as { code?: unknown } | undefined) : undefined;
-  if (typeof nested?.code === 'string') return nested.code;
-  if (typeof e?.Code === 'string') return e.Code;
-  if (typeof e?.name === 'string' && e.name !== 'Error') return e.name;
-  return typeof e?.code === 'string' ? e.code : 'Unknown';
+  return awsErrorCode(err) ?? 'Unknown';
 }
 
 /** The HTTP status of an SDK error, when it got a response. */
 export function s3ErrorStatus(err: unknown): number | undefined {
-  const status = (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
-  return typeof status === 'number' ? status : undefined;
+  return awsHttpStatus(err);
 }
 
 /** True for "the object is not there" (not for a missing bucket). */

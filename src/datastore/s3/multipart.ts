@@ -7,6 +7,7 @@
  */
 
 import type { CompletedPart, S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
+import { mapBounded } from '../../aws/index.js';
 import { MIN_PART_SIZE } from './s3-options.js';
 import type { S3Sdk } from './sdk.js';
 
@@ -91,44 +92,34 @@ export async function uploadMultipart(req: MultipartRequest): Promise<void> {
   const uploadId = created.UploadId;
   if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
   const parts: CompletedPart[] = new Array(count);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < count) {
-      const index = next++;
-      const start = index * partSize;
-      const body = sliceChunks(req.chunks, start, Math.min(req.size, start + partSize));
-      try {
-        const out = await client.send(
-          new sdk.UploadPartCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumber: index + 1,
-            Body: body,
-            ContentLength: body.byteLength,
-            ChecksumAlgorithm: 'CRC32',
-          }),
-        );
-        parts[index] = {
-          PartNumber: index + 1,
-          ETag: out.ETag,
-          ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}),
-        };
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
+  const upload = async (index: number): Promise<void> => {
+    const start = index * partSize;
+    const body = sliceChunks(req.chunks, start, Math.min(req.size, start + partSize));
+    const out = await client.send(
+      new sdk.UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: index + 1,
+        Body: body,
+        ContentLength: body.byteLength,
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    parts[index] = {
+      PartNumber: index + 1,
+      ETag: out.ETag,
+      ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}),
+    };
   };
   try {
-    // Wait for every worker to stop (each stops after its current part once one failed), so no part
-    // is still in flight when the upload is aborted.
-    const settled = await Promise.allSettled(
-      Array.from({ length: Math.max(1, Math.min(req.concurrency, count)) }, worker),
+    // The shared bounded map starts no part after a failure and settles every part in flight before it
+    // throws, so no part is still in flight when the upload is aborted.
+    await mapBounded(
+      Array.from({ length: count }, (_, i) => i),
+      req.concurrency,
+      upload,
     );
-    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw rejected.reason;
     await client.send(
       new sdk.CompleteMultipartUploadCommand({
         Bucket: bucket,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { awsRegion } from '../../aws/index.js';
 import { InvalidKeyError } from '../errors.js';
 
 /** Server-side encryption modes S3 applies to every stored object. */
@@ -114,7 +115,7 @@ export function parseS3Root(root: string): S3Root {
  * ```
  */
 export function s3OptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S3StorageOptions {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const region = awsRegion(env);
   const endpoint = env.METAFLOW_S3_ENDPOINT_URL || undefined;
   let maxAttempts = DEFAULT_MAX_ATTEMPTS;
   const retries = env.METAFLOW_S3_RETRY_COUNT;

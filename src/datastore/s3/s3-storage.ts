@@ -9,6 +9,7 @@
 
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { StorageError } from '../errors.js';
+import { keyProblem } from '../keys.js';
 import type {
   ListEntry,
   PutOptions,
@@ -344,15 +345,4 @@ function rebuildError(info: SyncReadErrorInfo): Error {
   if (info.nestedCode) err.errors = [{ code: info.nestedCode }];
   err.$metadata = { httpStatusCode: info.status, attempts: info.attempts };
   return err;
-}
-
-function keyProblem(key: string): string | undefined {
-  if (typeof key !== 'string' || key.length === 0) return 'a key must be a non-empty string';
-  if (key.includes('\\') || key.includes('\0')) return 'a key must not contain "\\" or NUL';
-  for (const segment of key.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') {
-      return 'a key is a "/"-separated relative path without empty, "." or ".." segments';
-    }
-  }
-  return undefined;
 }

@@ -13,23 +13,23 @@
  * @module
  */
 
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  AwsSdkMissingError,
+  awsRegion,
+  quietly,
+  requireAwsPackage,
+  resolveAwsPackage,
+  S3_SDK_PACKAGE,
+  SDK_PATH_ENV,
+} from '../../aws/index.js';
 import { DatastoreError } from '../errors.js';
 import type { S3StorageOptions } from './s3-options.js';
 
+export { quietly, quietSdkEnv, SDK_PATH_ENV } from '../../aws/index.js';
+
 /** The `@aws-sdk/client-s3` module. */
 export type S3Sdk = typeof import('@aws-sdk/client-s3');
-
-/** The environment variable that carries the resolved SDK path to child processes. */
-export const SDK_PATH_ENV = 'STEPFLOW_S3_SDK_PATH';
-const SDK_SPECIFIER: string = '@aws-sdk/client-s3';
-/** The SDK warns in every process under Node < 22; stepflow supports Node 20 and pins the SDK: noise. */
-const NODE_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-
-const requireHere = createRequire(import.meta.url);
-let loaded: { sdk: S3Sdk; path: string } | undefined;
 
 /**
  * Loads `@aws-sdk/client-s3` once per process; resolves to the module and the file it came from.
@@ -47,8 +47,8 @@ export async function loadS3Sdk(): Promise<{ sdk: S3Sdk; path: string }> {
 /**
  * {@link loadS3Sdk}, synchronously: the one place stepflow loads the S3 SDK (the datastore, the `S3` data
  * tool and the `@batch` launcher all find the same copy, also in a Batch container, where
- * `STEPFLOW_S3_SDK_PATH` names the bundled SDK of the code package). Throws a {@link DatastoreError} with
- * install advice when no copy can be found.
+ * `STEPFLOW_S3_SDK_PATH` names the bundled SDK of the code package), through the shared loader of
+ * `src/aws/`. Throws a {@link DatastoreError} with install advice when no copy can be found.
  *
  * @example
  * ```ts
@@ -56,18 +56,15 @@ export async function loadS3Sdk(): Promise<{ sdk: S3Sdk; path: string }> {
  * ```
  */
 export function requireS3Sdk(): { sdk: S3Sdk; path: string } {
-  if (loaded) return loaded;
-  const file = resolveS3SdkPath();
-  let sdk: S3Sdk;
+  let entry: { module: S3Sdk; path: string };
   try {
-    sdk = requireHere(file) as S3Sdk;
+    entry = requireAwsPackage<S3Sdk>(S3_SDK_PACKAGE);
   } catch (err) {
-    throw sdkMissing([`${file}: ${firstLine(err)}`], err);
+    throw sdkMissing(err instanceof AwsSdkMissingError ? err.failures : [String(err)], err);
   }
-  if (typeof sdk?.S3Client !== 'function') throw sdkMissing([`${file} does not export S3Client`]);
-  if (!process.env[SDK_PATH_ENV]) process.env[SDK_PATH_ENV] = file;
-  loaded = { sdk, path: file };
-  return loaded;
+  if (typeof entry.module?.S3Client !== 'function')
+    throw sdkMissing([`${entry.path} does not export S3Client`]);
+  return { sdk: entry.module, path: entry.path };
 }
 
 /**
@@ -80,61 +77,17 @@ export function requireS3Sdk(): { sdk: S3Sdk; path: string } {
  * ```
  */
 export function resolveS3SdkPath(): string {
-  const failures: string[] = [];
   try {
-    return requireHere.resolve(SDK_SPECIFIER);
+    return resolveAwsPackage(S3_SDK_PACKAGE);
   } catch (err) {
-    failures.push(`from ${import.meta.url}: ${firstLine(err)}`);
+    throw sdkMissing(err instanceof AwsSdkMissingError ? err.failures : [String(err)], err);
   }
-  const fromEnv = process.env[SDK_PATH_ENV];
-  if (fromEnv) return fromEnv;
-  try {
-    return createRequire(path.join(process.cwd(), 'stepflow-s3.cjs')).resolve(SDK_SPECIFIER);
-  } catch (err) {
-    failures.push(`from ${process.cwd()}: ${firstLine(err)}`);
-  }
-  throw sdkMissing(failures);
-}
-
-/**
- * The environment of a thread or process that will construct an S3 client: this one's, with the SDK's
- * "Node < 22" warning switched off unless the environment already decides about it.
- *
- * @example
- * ```ts
- * new Worker(source, { eval: true, env: quietSdkEnv() });
- * ```
- */
-export function quietSdkEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, [NODE_WARNING_ENV]: process.env[NODE_WARNING_ENV] ?? 'true' };
-}
-
-/**
- * Runs `make` (an AWS client constructor) without the SDK's Node-version warning, leaving env as it was.
- *
- * @example
- * ```ts
- * const client = quietly(() => new sdk.S3Client({}));
- * ```
- */
-export function quietly<T>(make: () => T): T {
-  if (process.env[NODE_WARNING_ENV] !== undefined) return make();
-  process.env[NODE_WARNING_ENV] = 'true';
-  try {
-    return make();
-  } finally {
-    delete process.env[NODE_WARNING_ENV];
-  }
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
 function sdkMissing(failures: readonly string[], cause?: unknown): DatastoreError {
   return new DatastoreError(
-    `The S3 datastore needs the package ${SDK_SPECIFIER}, which cannot be loaded (${failures.join('; ')}). ` +
-      `Install it beside the flow (npm install ${SDK_SPECIFIER}) or in the image that runs the task, or ` +
+    `The S3 datastore needs the package ${S3_SDK_PACKAGE}, which cannot be loaded (${failures.join('; ')}). ` +
+      `Install it beside the flow (npm install ${S3_SDK_PACKAGE}) or in the image that runs the task, or ` +
       `set ${SDK_PATH_ENV} to the path of its entry module.`,
     { cause },
   );
@@ -151,7 +104,7 @@ function sdkMissing(failures: readonly string[], cause?: unknown): DatastoreErro
  */
 export function s3ClientConfig(options: S3StorageOptions): S3ClientConfig {
   return {
-    region: options.region ?? 'us-east-1',
+    region: options.region ?? awsRegion(),
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 7,
     followRegionRedirects: true,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { awsErrorCode, awsHttpStatus, describeAwsFailure, isTransientAwsError } from '../../aws/index.js';
 import {
   S3AccessDeniedError,
   S3Error,
@@ -14,76 +15,15 @@ import {
   type S3Operation,
 } from './errors.js';
 
-/** S3 error codes that mean "try again later" (as Metaflow's s3op). */
-const TRANSIENT_CODES = new Set([
-  'SlowDown',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequests',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ProvisionedThroughputExceededException',
-  'BandwidthLimitExceeded',
-  'InternalError',
-  'ServiceUnavailable',
-  'EC2ThrottledException',
-  'PriorRequestNotComplete',
-  'TimeoutError',
-  'RequestTimeTooSkewed',
-  'IncompleteBody',
-  'TruncatedBody',
-]);
-
-/** HTTP statuses that are transient. */
-const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-
-/** Node network error codes that are transient. */
-const TRANSIENT_SYSCALL = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-
-interface ErrorShape {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  message?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-  $response?: { statusCode?: unknown };
-  $retryable?: unknown;
-}
-
-function shape(err: unknown): ErrorShape {
-  return typeof err === 'object' && err !== null ? (err as ErrorShape) : {};
-}
-
 /**
- * The HTTP status of an SDK error, if it got a response.
+ * The HTTP status of an SDK error, if it got a response (the shared reading of `src/aws/`).
  *
  * @example
  * ```ts
  * httpStatus(err); // 404
  * ```
  */
-export function httpStatus(err: unknown): number | undefined {
-  const s = shape(err);
-  const status = s.$metadata?.httpStatusCode ?? s.$response?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
+export const httpStatus: (err: unknown) => number | undefined = awsHttpStatus;
 
 /**
  * The error code: the S3 code (`NoSuchKey`, `SlowDown`, ...) or the Node code (`ECONNRESET`).
@@ -93,11 +33,7 @@ export function httpStatus(err: unknown): number | undefined {
  * errorCode(err); // 'NoSuchKey'
  * ```
  */
-export function errorCode(err: unknown): string | undefined {
-  const s = shape(err);
-  for (const v of [s.Code, s.code, s.name]) if (typeof v === 'string' && v !== 'Error') return v;
-  return undefined;
-}
+export const errorCode: (err: unknown) => string | undefined = awsErrorCode;
 
 /**
  * A short description for messages: `503 SlowDown`, `ECONNRESET`, ...
@@ -107,14 +43,7 @@ export function errorCode(err: unknown): string | undefined {
  * describeFailure(err); // '503 SlowDown: Please reduce your request rate.'
  * ```
  */
-export function describeFailure(err: unknown): string {
-  const status = httpStatus(err);
-  const code = errorCode(err);
-  const message = shape(err).message;
-  const head = [status, code].filter((v) => v !== undefined).join(' ');
-  const text = typeof message === 'string' && message !== code ? message : '';
-  return [head, text].filter(Boolean).join(': ') || String(err);
-}
+export const describeFailure: (err: unknown) => string = describeAwsFailure;
 
 /**
  * True when a failure is worth retrying: throttling, 5xx, timeouts and network errors. Permanent
@@ -129,14 +58,7 @@ export function describeFailure(err: unknown): string {
 export function isTransient(err: unknown): boolean {
   if (err instanceof S3Error) return false;
   if (err instanceof TransientDataError) return true;
-  const status = httpStatus(err);
-  const code = errorCode(err);
-  if (code !== undefined && (TRANSIENT_CODES.has(code) || TRANSIENT_SYSCALL.has(code))) return true;
-  if (status !== undefined) return TRANSIENT_STATUS.has(status);
-  // No HTTP response at all: a connection-level failure the SDK flagged, or a broken stream.
-  if (shape(err).$retryable) return true;
-  const message = String(shape(err).message ?? '');
-  return /socket hang up|premature close|aborted|ECONNRESET|EPIPE/i.test(message);
+  return isTransientAwsError(err);
 }
 
 /**

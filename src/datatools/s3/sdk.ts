@@ -11,7 +11,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type * as SdkModule from '@aws-sdk/client-s3';
-import { type S3Sdk as DatastoreS3Sdk, quietly, requireS3Sdk } from '../../datastore/s3/sdk.js';
+import { awsRegion, quietly } from '../../aws/index.js';
+import { type S3Sdk as DatastoreS3Sdk, requireS3Sdk } from '../../datastore/s3/sdk.js';
 import { S3ConfigError } from './errors.js';
 
 /**
@@ -81,7 +82,7 @@ export interface ClientOptions {
  */
 export async function createClient(sdk: S3Sdk, options: ClientOptions): Promise<S3SdkClient> {
   const agent = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
-  const make = (region: string | undefined) =>
+  const make = (region: string) =>
     quietly(
       () =>
         new sdk.S3Client({
@@ -98,17 +99,8 @@ export async function createClient(sdk: S3Sdk, options: ClientOptions): Promise<
           },
         }),
     );
-  const region = options.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined);
-  let client = make(region);
-  if (region === undefined) {
-    try {
-      await client.config.region();
-    } catch {
-      // No region anywhere (env, ~/.aws/config): S3 answers any region's requests from us-east-1.
-      client.destroy();
-      client = make('us-east-1');
-    }
-  }
+  // AWS_REGION, AWS_DEFAULT_REGION, the AWS config file, else us-east-1 (S3 answers any region's requests).
+  const client = make(options.region ?? awsRegion());
   skipPayloadHashWithChecksum(client);
   return client;
 }

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
 import type {
   DescribeComputeEnvironmentsCommandInput,
   DescribeComputeEnvironmentsCommandOutput,
@@ -26,6 +25,7 @@ import type {
   TerminateJobCommandOutput,
 } from '@aws-sdk/client-batch';
 import type { GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import { AwsSdkMissingError, awsRegion, quietly, requireAwsPackage } from '../../aws/index.js';
 
 /**
  * The AWS calls of the launcher (one method per API action, the SDK's input and output types).
@@ -69,29 +69,18 @@ export type CallCounts = Record<string, number>;
 type BatchSdk = typeof import('@aws-sdk/client-batch');
 type LogsSdk = typeof import('@aws-sdk/client-cloudwatch-logs');
 
-const requireHere = createRequire(import.meta.url);
-
 function load<T>(specifier: string): T {
   // From here; else beside the S3 SDK the runtime loaded (a sibling dependency of stepflow); else the cwd.
-  const sdkPath = process.env.STEPFLOW_S3_SDK_PATH;
-  const tries = [
-    () => requireHere(specifier) as T,
-    ...(sdkPath ? [() => createRequire(sdkPath)(specifier) as T] : []),
-    () => createRequire(`${process.cwd()}/stepflow-batch.cjs`)(specifier) as T,
-  ];
-  let first: unknown;
-  for (const attempt of tries) {
-    try {
-      return attempt();
-    } catch (err) {
-      first ??= err;
-    }
+  try {
+    return requireAwsPackage<T>(specifier).module;
+  } catch (err) {
+    const first = err instanceof AwsSdkMissingError ? err.failures[0] : String(err);
+    throw new Error(
+      `@batch needs the package ${specifier}, which cannot be loaded (${first}). ` +
+        `Install it beside the flow: npm install ${specifier}.`,
+      { cause: err },
+    );
   }
-  throw new Error(
-    `@batch needs the package ${specifier}, which cannot be loaded (${(first as Error)?.message?.split('\n')[0]}). ` +
-      `Install it beside the flow: npm install ${specifier}.`,
-    { cause: first },
-  );
 }
 
 interface Countable {
@@ -130,17 +119,20 @@ function count(client: Countable, counts: CallCounts): void {
  * counts.DescribeJobQueues; // 1
  * ```
  */
-export function sdkBatchApi(counts: CallCounts = {}): BatchApi {
-  const quiet = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  try {
+export function sdkBatchApi(
+  counts: CallCounts = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): BatchApi {
+  return quietly(() => {
     const b = load<BatchSdk>('@aws-sdk/client-batch');
     const l = load<LogsSdk>('@aws-sdk/client-cloudwatch-logs');
-    const config = { retryMode: 'adaptive', maxAttempts: 8 };
+    // The region as boto3 and the AWS CLI find it (AWS_REGION, AWS_DEFAULT_REGION, the config file).
+    const region = awsRegion(env);
+    const config = { region, retryMode: 'adaptive', maxAttempts: 8 };
     const batch = new b.BatchClient(config);
     // SubmitJob has a client of its own: no SDK retries (the run's SubmitRate owns them, see
     // throttled.ts), and its throttling never slows the adaptive client that polls and terminates.
-    const submit = new b.BatchClient({ maxAttempts: 1 });
+    const submit = new b.BatchClient({ region, maxAttempts: 1 });
     const logs = new l.CloudWatchLogsClient(config);
     count(batch as unknown as Countable, counts);
     count(submit as unknown as Countable, counts);
@@ -161,7 +153,5 @@ export function sdkBatchApi(counts: CallCounts = {}): BatchApi {
         logs.destroy();
       },
     };
-  } finally {
-    if (quiet === undefined) delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-  }
+  });
 }

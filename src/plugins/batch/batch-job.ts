@@ -108,6 +108,7 @@ export class BatchJob {
   readonly task: LaunchedTask;
   private resolveDone!: (o: LaunchOutcome) => void;
   private jobId: string | undefined;
+  private jobName = '';
   private status: JobStatus | undefined;
   private killedReason: string | undefined;
   private terminating: Promise<void> | undefined;
@@ -187,6 +188,7 @@ export class BatchJob {
         return this.end({ exitCode: null, signal: null, killedReason: this.killedReason ?? 'killed' });
       if (!out.jobId) throw new Error('SubmitJob returned no job id');
       this.jobId = out.jobId;
+      this.jobName = request.jobName;
     } catch (err) {
       const text =
         err instanceof BatchLaunchError
@@ -204,7 +206,11 @@ export class BatchJob {
       this.say(`could not write the job record: ${(err as Error)?.message ?? err}`),
     );
     if (this.killedReason) await this.terminate(this.killedReason);
-    this.ctx.poller.watch(jobId, (job) => this.update(job, request.jobName));
+    this.ctx.poller.watch(
+      jobId,
+      (job) => this.update(job, request.jobName),
+      (message) => this.lost(message),
+    );
   }
 
   private record(extra: Partial<BatchJobRecord> & { jobName: string }, job?: JobDetail): Promise<void> {
@@ -365,6 +371,19 @@ export class BatchJob {
       // unknown
     }
     return undefined;
+  }
+
+  /**
+   * The poller gave up on the job (DescribeJobs refused, or failing past its deadline): the attempt fails
+   * with the poller's message; the job is left as it is on AWS (for `stepflow batch kill`).
+   */
+  private lost(message: string): void {
+    if (this.finished) return;
+    const text = `${this.info.pathspec}: job ${this.jobId ?? '?'} is no longer followed. ${message}`;
+    this.say(text);
+    void this.record({ jobName: this.jobName, status: this.status ?? 'UNKNOWN', statusReason: message })
+      .catch(() => {})
+      .finally(() => this.end({ exitCode: null, signal: null, killedReason: text }));
   }
 
   private terminate(reason: string): Promise<void> {

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { regionEnvironment } from '../../aws/index.js';
 import { type Config, loadConfig } from '../../config/index.js';
 import { attemptFile, taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
@@ -25,10 +27,10 @@ import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
 import { s3SdkBundle } from './sdk-bundle.js';
 import { submitJobRequest } from './submit-job.js';
-import { SubmitRate } from './submit-rate.js';
+import { type Clock, SubmitRate } from './submit-rate.js';
 import { TailBudget, uploadFloorMs } from './task-log-tail.js';
 import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
-import { submitThrottled } from './throttled.js';
+import { SUBMISSION_ENV, submitThrottled } from './throttled.js';
 
 /**
  * Settings passed on to the job (as `METAFLOW_<name>`), resolved here from the environment and the profile
@@ -86,6 +88,8 @@ export interface BatchLauncherOptions {
   readonly storePackage?: typeof storeBatchPackage;
   /** TerminateJob retries on kill (default 4 calls, 500 ms doubling; tests make them fast). */
   readonly terminateRetry?: TerminateRetry;
+  /** The poller's clock, for its DescribeJobs deadline (tests). */
+  readonly pollerClock?: Clock;
 }
 
 /**
@@ -127,12 +131,16 @@ export class BatchLauncher implements TaskLauncher {
     this.api =
       options.api ??
       lazyApi(() => {
-        this.sdk ??= sdkBatchApi(this.calls);
+        this.sdk ??= sdkBatchApi(this.calls, this.env);
         return this.sdk;
       });
     this.env = options.env ?? process.env;
     const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
-    this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`));
+    this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`), {
+      deadlineMs: this.config.get('BATCH_API_DEADLINE_S') * 1000,
+      killHint: `stepflow batch kill <flow file> --run-id ${options.run.runId}`,
+      ...(options.pollerClock ? { clock: options.pollerClock } : {}),
+    });
     this.rate = new SubmitRate({
       ...(options.submitRate ? { max: options.submitRate } : {}),
       say: (m) => options.run.notice?.(m),
@@ -236,12 +244,15 @@ export class BatchLauncher implements TaskLauncher {
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
       async () => {
-        const environment: Record<string, string> = { ...this.passed };
+        // The launching side's region (as boto3 finds it), for the job's SDK and the bootstrap.
+        const environment: Record<string, string> = { ...this.passed, ...regionEnvironment(this.env) };
         Object.assign(environment, spec.env, {
           [BOOTSTRAP_ENV.url]: pkg.url,
           [BOOTSTRAP_ENV.sha]: pkg.sha,
           [LOGS_MIN_MS_ENV]: String(uploadFloorMs(this.inFlight)),
           [BOOTSTRAP_ENV.logs]: `${storage.root.replace(/\/+$/, '')}/${prefix}${spec.task.attempt}.`,
+          // A token of this submission: after a 5xx, only the job carrying it is adopted (throttled.ts).
+          [SUBMISSION_ENV]: randomUUID(),
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         });
         if (run.user && !environment.METAFLOW_USER) environment.METAFLOW_USER = run.user;

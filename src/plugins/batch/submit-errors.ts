@@ -7,6 +7,7 @@
  * @module
  */
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import { isPermissionDenied } from '../../aws/index.js';
 import { BatchLaunchError } from './errors.js';
 import type { ResolvedBatch } from './resolve.js';
 import { SYSTEM_TAG_KEYS } from './tags.js';
@@ -21,19 +22,8 @@ import { SYSTEM_TAG_KEYS } from './tags.js';
  * ```
  */
 export function isAccessDenied(err: unknown): boolean {
-  const e = err as {
-    name?: string;
-    message?: string;
-    Code?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const message = String(e?.message ?? err);
-  return (
-    e?.name === 'AccessDeniedException' ||
-    e?.Code === 'AccessDeniedException' ||
-    /batch:TagResource/i.test(message) ||
-    (e?.$metadata?.httpStatusCode === 403 && /not authorized|access denied/i.test(message))
-  );
+  const message = String((err as { message?: unknown } | null)?.message ?? err);
+  return isPermissionDenied(err) || /batch:TagResource/i.test(message);
 }
 
 function tagOrigins(tags: readonly string[], resolved: ResolvedBatch): string[] {

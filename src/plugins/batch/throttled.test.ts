@@ -116,6 +116,40 @@ describe('submitThrottled (fake Batch API answering 429 and 5xx, fake clock)', (
     assert.equal(api.jobs.size, 1, 'no second job');
   });
 
+  it('never adopts an older job of the same name after a 5xx that created nothing (spot resubmission)', async () => {
+    const clock = new FakeClock();
+    const { api } = failingFirst([]);
+    const old = await api.submitJob(REQUEST); // the attempt's earlier job, lost to a spot reclaim
+    const real = api.submitJob;
+    let calls = 0;
+    api.submitJob = async (input) => {
+      if (++calls === 1) throw awsError('ServerException', 500); // nothing created
+      return real(input);
+    };
+    const out = await clock.run(submitThrottled({ api, rate: new SubmitRate({ clock }), clock }, REQUEST));
+    assert.notEqual(out?.jobId, old.jobId, 'the older job of the same name is not adopted');
+    assert.equal(out?.jobId, 'job-2');
+    assert.equal(calls, 2, 'submitted again');
+  });
+
+  it("adopts this submission's job after a 5xx that created it, with an older job of the same name present", async () => {
+    const clock = new FakeClock();
+    const api = new FakeBatchApi();
+    const real = api.submitJob;
+    const old = await real(REQUEST);
+    let calls = 0;
+    api.submitJob = async (input) => {
+      calls++;
+      await real(input); // AWS created the job ...
+      throw awsError('ServiceUnavailableException', 503); // ... and answered 503
+    };
+    const out = await clock.run(submitThrottled({ api, rate: new SubmitRate({ clock }), clock }, REQUEST));
+    assert.notEqual(out?.jobId, old.jobId);
+    assert.equal(out?.jobId, 'job-2', 'the job the failed call created');
+    assert.equal(calls, 1, 'not submitted twice');
+    assert.equal(api.jobs.size, 2);
+  });
+
   it('resubmits after a 500 that created nothing, and gives up after 10 server failures', async () => {
     const clock = new FakeClock();
     const once = failingFirst([awsError('ServerException', 500)]);

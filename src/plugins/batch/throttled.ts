@@ -5,71 +5,23 @@
  * {@link retryThrottled} (any other call, e.g. TerminateJob, retried while AWS throttles).
  *
  * A SubmitJob answered 5xx (or cut off by the network) may have created the job: before submitting
- * again, ListJobs on the queue looks for a job of the same name (names are unique per run, task and
- * attempt) and adopts it.
+ * again, ListJobs on the queue looks for jobs of the same name and DescribeJobs keeps the one carrying
+ * this submission's token (`STEPFLOW_SUBMISSION` in its environment), which is adopted. A name alone is
+ * not enough: a spot resubmission reuses its attempt's name, and the older job must not be adopted.
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import type { SubmitJobCommandInput, SubmitJobCommandOutput } from '@aws-sdk/client-batch';
+import { describeAwsError, isThrottling, type RetryKind, retryKind, withRetries } from '../../aws/index.js';
 import type { BatchApi } from './aws.js';
+
+/** DescribeJobs takes at most this many ids. */
+const DESCRIBE_MAX = 100;
+
 import { type Clock, realClock, type SubmitRate } from './submit-rate.js';
 
-const THROTTLING_NAMES = new Set([
-  'TooManyRequestsException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'SlowDown',
-]);
-const SERVER_STATUSES = new Set([500, 502, 503, 504]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN']);
-
-/**
- * How an AWS error may be retried: `throttled` (429 and throttling codes: retried without limit),
- * `server` (HTTP 500/502/503/504: the call may have had its effect), `network` (no answer), or
- * `undefined` (not retried: the error is the answer).
- *
- * @example
- * ```ts
- * retryKind(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException' })); // 'throttled'
- * ```
- */
-export type RetryKind = 'throttled' | 'server' | 'network';
-
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: { throttling?: boolean };
-}
-
-/**
- * Classifies an error thrown by an AWS SDK call.
- *
- * @example
- * ```ts
- * retryKind({ name: 'InternalError', $metadata: { httpStatusCode: 503 } }); // 'server'
- * retryKind(new Error('ClientException: job queue does not exist')); // undefined
- * ```
- */
-export function retryKind(err: unknown): RetryKind | undefined {
-  if (!err || typeof err !== 'object') return undefined;
-  const e = err as AwsErrorShape;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === 429 || THROTTLING_NAMES.has(e.name ?? '') || e.$retryable?.throttling) return 'throttled';
-  if (status !== undefined && SERVER_STATUSES.has(status)) return 'server';
-  if (status === undefined && (NETWORK_CODES.has(e.code ?? '') || e.name === 'TimeoutError'))
-    return 'network';
-  return undefined;
-}
-
-/** A short description of an AWS error for a notice: `TooManyRequestsException (HTTP 429)`. */
-export function describeAwsError(err: unknown): string {
-  const e = (err ?? {}) as AwsErrorShape;
-  const status = e.$metadata?.httpStatusCode;
-  return `${e.name ?? e.code ?? 'an error'}${status ? ` (HTTP ${status})` : ''}`;
-}
+export { describeAwsError, type RetryKind, retryKind };
 
 /**
  * Back-off before the n-th retry (1-based): 1 s × n, at most 30 s (Nextflow's linear back-off, capped).
@@ -95,8 +47,8 @@ export const MAX_SERVER_RETRIES = 10;
  * ```
  */
 export interface SubmitContext {
-  /** SubmitJob without SDK retries (the limiter owns them) and ListJobs (to find a job a 5xx created). */
-  readonly api: Pick<BatchApi, 'submitJob' | 'listJobs'>;
+  /** SubmitJob without SDK retries (the limiter owns them); ListJobs and DescribeJobs find a job a 5xx created. */
+  readonly api: Pick<BatchApi, 'submitJob' | 'listJobs' | 'describeJobs'>;
   readonly rate: SubmitRate;
   readonly clock?: Clock;
   /** Told each retried call. */
@@ -112,10 +64,57 @@ async function sleepUnless(clock: Clock, ms: number, cancelled: () => boolean): 
   }
 }
 
+/**
+ * The environment variable that carries a submission's unique token (in `containerOverrides`, which
+ * DescribeJobs shows on AWS and on moto): after a SubmitJob answered 5xx, only a job carrying the token
+ * is adopted — never an older job of the same name (a spot resubmission reuses the name).
+ *
+ * @example
+ * ```ts
+ * withSubmissionToken(request).containerOverrides?.environment; // [..., { name: 'STEPFLOW_SUBMISSION', value: '…' }]
+ * ```
+ */
+export const SUBMISSION_ENV = 'STEPFLOW_SUBMISSION';
+
+/**
+ * The token of a request, if it has one.
+ *
+ * @example
+ * ```ts
+ * submissionToken(withSubmissionToken(request)); // 'c0ffee…'
+ * ```
+ */
+export function submissionToken(
+  request: Pick<SubmitJobCommandInput, 'containerOverrides'>,
+): string | undefined {
+  return request.containerOverrides?.environment?.find((e) => e.name === SUBMISSION_ENV)?.value;
+}
+
+/**
+ * The request with a unique {@link SUBMISSION_ENV} token in its environment (unchanged if it has one).
+ *
+ * @example
+ * ```ts
+ * const sent = withSubmissionToken({ jobName: 'j', jobQueue: 'q', jobDefinition: 'd' });
+ * ```
+ */
+export function withSubmissionToken<R extends SubmitJobCommandInput>(request: R): R {
+  if (submissionToken(request)) return request;
+  const environment = [...(request.containerOverrides?.environment ?? [])];
+  environment.push({ name: SUBMISSION_ENV, value: randomUUID() });
+  return { ...request, containerOverrides: { ...request.containerOverrides, environment } };
+}
+
+/**
+ * The job this submission created, if a failed SubmitJob did create it: the jobs of the same name
+ * (ListJobs), newest first, whose environment carries the request's token (DescribeJobs).
+ */
 async function findSubmitted(
-  api: Pick<BatchApi, 'listJobs'>,
+  api: Pick<BatchApi, 'listJobs' | 'describeJobs'>,
   request: SubmitJobCommandInput & { jobName: string },
 ): Promise<string | undefined> {
+  const token = submissionToken(request);
+  if (!token) return undefined;
   try {
     const out = await api.listJobs({
       jobQueue: request.jobQueue,
@@ -123,7 +122,13 @@ async function findSubmitted(
     });
     const hits = (out.jobSummaryList ?? []).filter((s) => s.jobName === request.jobName && s.jobId);
     hits.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
-    return hits[0]?.jobId;
+    const ids = hits.slice(0, DESCRIBE_MAX).map((s) => s.jobId as string);
+    if (ids.length === 0) return undefined;
+    const { jobs } = await api.describeJobs({ jobs: ids });
+    const mine = (jobs ?? []).find((j) =>
+      (j.container?.environment ?? []).some((e) => e.name === SUBMISSION_ENV && e.value === token),
+    );
+    return mine?.jobId;
   } catch {
     return undefined;
   }
@@ -148,11 +153,13 @@ export async function submitThrottled(
   cancelled: () => boolean = () => false,
 ): Promise<Pick<SubmitJobCommandOutput, 'jobId' | 'jobName'> | undefined> {
   const clock = ctx.clock ?? realClock;
+  // Every try of this submission carries one token; a 5xx is followed by adopting only a job with it.
+  const sent = withSubmissionToken(request);
   let serverRetries = 0;
   for (let retry = 0; ; retry++) {
     if (!(await ctx.rate.take({ cancelled, retry: retry > 0 }))) return undefined;
     try {
-      const out = await ctx.api.submitJob(request);
+      const out = await ctx.api.submitJob(sent);
       ctx.rate.succeeded();
       return out;
     } catch (err) {
@@ -161,7 +168,7 @@ export async function submitThrottled(
       if (kind !== 'network') ctx.rate.slowDown(describeAwsError(err));
       ctx.onRetry?.(kind, err);
       if (kind !== 'throttled') {
-        const jobId = await findSubmitted(ctx.api, request);
+        const jobId = await findSubmitted(ctx.api, sent);
         if (jobId) return { jobId, jobName: request.jobName };
       }
       await sleepUnless(clock, backoffMs(retry + 1), cancelled);
@@ -171,27 +178,26 @@ export async function submitThrottled(
 }
 
 /**
- * Calls `call` until it does not fail with a throttling answer (back-off {@link backoffMs}, no limit on
- * the number of tries); any other error is thrown. For calls that must not fail because AWS is busy,
- * such as TerminateJob.
+ * Calls `call` until it does not fail with a throttling answer (the shared retry helper of `src/aws/`:
+ * jittered back-off from 1 s, at most 30 s, no limit on the number of tries); any other error is thrown.
+ * For calls that must not fail because AWS is busy, such as TerminateJob.
  *
  * @example
  * ```ts
  * await retryThrottled(() => api.terminateJob({ jobId, reason }));
  * ```
  */
-export async function retryThrottled<T>(
+export function retryThrottled<T>(
   call: () => Promise<T>,
   options: { clock?: Clock; onRetry?: (err: unknown) => void } = {},
 ): Promise<T> {
-  const clock = options.clock ?? realClock;
-  for (let retry = 1; ; retry++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (retryKind(err) !== 'throttled') throw err;
-      options.onRetry?.(err);
-      await clock.sleep(backoffMs(retry));
-    }
-  }
+  return withRetries(
+    () => call(),
+    { retries: Number.POSITIVE_INFINITY, baseDelayMs: 1000, maxDelayMs: 30_000 },
+    {
+      isTransient: isThrottling,
+      onRetry: (err) => options.onRetry?.(err),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+  );
 }
