@@ -146,7 +146,8 @@ export class S3Storage implements StorageBackend {
         throw this.failure('write', key, objectKey, err);
       }
       // A retried request can be refused because its own first try (whose answer was lost) wrote the key.
-      if ((meta.attempts ?? 1) > 1) return Buffer.from(joined).equals((await this.get(key)) ?? Buffer.alloc(0));
+      if ((meta.attempts ?? 1) > 1)
+        return Buffer.from(joined).equals((await this.get(key)) ?? Buffer.alloc(0));
       return false;
     }
   }
