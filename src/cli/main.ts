@@ -72,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<pathspec>', 'Flow/run/step or Flow/run/step/task')
     .option('--stderr', 'print stderr instead of stdout')
     .option('--attempt <n>', 'the attempt to show (default: the latest)', attemptNumber)
-    .option('--datastore-root <dir>', 'the local datastore to read')
+    .option('--datastore-root <dir|s3-url>', 'the datastore to read: a folder or s3://bucket/prefix')
     .addHelpText('after', LOGS_HELP)
     .action(
       async (pathspec: string, opts: { stderr?: boolean; attempt?: number; datastoreRoot?: string }) => {
@@ -84,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('print the artifacts of past tasks: stepflow dump <Flow/run/step[/task]> [--json]')
     .argument('<pathspec>', 'Flow/run/step or Flow/run/step/task')
     .option('--json', 'print the values as JSON (tagged form for Map, BigInt, ...; see below)')
-    .option('--datastore-root <dir>', 'the local datastore to read')
+    .option('--datastore-root <dir|s3-url>', 'the datastore to read: a folder or s3://bucket/prefix')
     .addHelpText('after', DUMP_HELP)
     .action(async (pathspec: string, opts: { json?: boolean; datastoreRoot?: string }) => {
       code = await dumpCommand(pathspec, opts);

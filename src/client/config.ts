@@ -5,7 +5,7 @@
  * @module
  */
 
-import { resolveDatastoreSpec } from '../config/datastore-spec.js';
+import { datastoreSpecForRoot, resolveDatastoreSpec } from '../config/datastore-spec.js';
 import { loadConfig } from '../config/resolve.js';
 import { currentUser } from '../config/user.js';
 import { openStorage } from '../datastore/backends.js';
@@ -22,8 +22,11 @@ import type { StorageBackend, StorageSpec } from '../datastore/storage.js';
  * ```
  */
 export interface ClientOptions {
-  /** A backend spec (`{ kind: 'local', root }`) or an opened backend. */
-  readonly datastore?: StorageSpec | StorageBackend;
+  /**
+   * A datastore root (a folder, or `s3://bucket/prefix` for the S3 datastore), a backend spec
+   * (`{ kind: 'local', root }`) or an opened backend.
+   */
+  readonly datastore?: StorageSpec | StorageBackend | string;
   /** A namespace tag (`user:alice`, `team:ml`), or `null` for every run. */
   readonly namespace?: string | null;
 }
@@ -41,11 +44,12 @@ const opened = new Map<string, Promise<StorageBackend>>();
  * @example
  * ```ts
  * setDatastore({ kind: 'local', root: '/mnt/shared/.stepflow' });
+ * setDatastore('s3://my-bucket/runs'); // a root alone: an s3:// URL is the S3 datastore, else a folder
  * const run = await new Flow('TrainFlow').latestRun();
  * ```
  */
-export function setDatastore(datastore: StorageSpec | StorageBackend | undefined): void {
-  datastoreSetting = datastore;
+export function setDatastore(datastore: StorageSpec | StorageBackend | string | undefined): void {
+  datastoreSetting = typeof datastore === 'string' ? datastoreSpecForRoot(datastore) : datastore;
 }
 
 /**
@@ -164,7 +168,9 @@ export class Scope {
  * ```
  */
 export function scopeOf(options: ClientOptions = {}): Scope {
-  const ds = options.datastore ?? datastoreSetting ?? getDatastore();
+  const given = options.datastore;
+  const ds =
+    (typeof given === 'string' ? datastoreSpecForRoot(given) : given) ?? datastoreSetting ?? getDatastore();
   return new Scope(ds, options.namespace !== undefined ? options.namespace : getNamespace());
 }
 

@@ -76,10 +76,10 @@ export class Flow {
     return this.scope.spec.root;
   }
 
-  /** Ids of every run of the flow (in any namespace), newest first. */
+  /** Ids of every run of the flow (in any namespace), newest first; folders that are not runs are left out. */
   async runIds(): Promise<string[]> {
     const fds = await this.scope.flowDatastore(this.name);
-    const ids = newestFirst(await fds.listRunIds());
+    const ids = await fds.listRunIds();
     if (ids.length === 0) await this.assertExists();
     return ids;
   }
@@ -153,16 +153,6 @@ export class Flow {
     if (flows.includes(this.name)) return;
     throw new NotFoundError({ kind: 'flow', pathspec: this.name, nearby: flows.sort(), root: this.root });
   }
-}
-
-/** Run ids newest first: numeric ids (start times) descending, then any others. */
-function newestFirst(ids: readonly string[]): string[] {
-  const numeric = /^\d+$/;
-  const byValue = (a: string, b: string) => b.length - a.length || (a < b ? 1 : a > b ? -1 : 0);
-  return [
-    ...ids.filter((id) => numeric.test(id)).sort(byValue),
-    ...ids.filter((id) => !numeric.test(id)).sort(),
-  ];
 }
 
 function isSegment(name: string): boolean {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveDatastoreSpec } from './datastore-spec.js';
+import { datastoreSpecForRoot, resolveDatastoreSpec } from './datastore-spec.js';
 import { ConfigError } from './errors.js';
 import { maskSecret } from './mask.js';
 import { loadConfig } from './resolve.js';
@@ -22,6 +22,32 @@ describe('resolveDatastoreSpec', () => {
     assert.deepEqual(resolveDatastoreSpec(c, {}), { kind: 'local', root: '/data/mf' });
     assert.deepEqual(resolveDatastoreSpec(c, { datastoreRoot: '/x' }), { kind: 'local', root: '/x' });
     assert.equal(resolveDatastoreSpec(c, { datastoreRoot: 'rel' }).root, path.resolve('rel'));
+  });
+
+  it('an s3:// --datastore-root names the S3 datastore without --datastore s3 (logs, dump, run)', () => {
+    assert.deepEqual(resolveDatastoreSpec(config(), { datastoreRoot: 's3://b/p/' }), {
+      kind: 's3',
+      root: 's3://b/p',
+    });
+    assert.deepEqual(
+      resolveDatastoreSpec(config(), { datastore: 'local', datastoreRoot: 's3://b/p' }),
+      {
+        kind: 's3',
+        root: 's3://b/p',
+      },
+      'the configured default (local) passed as the option default',
+    );
+    const onS3 = config({
+      METAFLOW_DEFAULT_DATASTORE: 's3',
+      METAFLOW_DATASTORE_SYSROOT_S3: 's3://bucket/mf',
+    });
+    assert.throws(
+      () => resolveDatastoreSpec(onS3, { datastore: 'local', datastoreRoot: 's3://b/p' }),
+      ConfigError,
+    );
+    assert.deepEqual(datastoreSpecForRoot('s3://b'), { kind: 's3', root: 's3://b' });
+    assert.deepEqual(datastoreSpecForRoot('rel'), { kind: 'local', root: path.resolve('rel') });
+    assert.throws(() => datastoreSpecForRoot('gs://b/p'), ConfigError);
   });
 
   it('--datastore overrides METAFLOW_DEFAULT_DATASTORE', () => {

@@ -40,6 +40,17 @@ export function resolveDatastoreSpec(config: Config, cli: DatastoreCliOptions): 
     cli.datastore === undefined ||
     (kind === configured && config.source('DEFAULT_DATASTORE').kind !== 'default');
   const from = fromConfig ? describe(config, 'DEFAULT_DATASTORE') : '--datastore';
+  if (cli.datastoreRoot !== undefined && S3_URL.test(cli.datastoreRoot) && kind !== 's3') {
+    // An s3:// root names the S3 datastore, unless --datastore explicitly names another kind.
+    if (cli.datastore !== undefined && cli.datastore !== configured) {
+      throw new ConfigError(
+        `--datastore-root ${cli.datastoreRoot} is an S3 URL but --datastore is ${cli.datastore}: ` +
+          'pass --datastore s3, or a folder as --datastore-root.',
+        {},
+      );
+    }
+    return datastoreSpecForRoot(cli.datastoreRoot);
+  }
   if (kind === 'local') {
     return { kind, root: path.resolve(cli.datastoreRoot ?? config.get('DATASTORE_SYSROOT_LOCAL')) };
   }
@@ -51,7 +62,7 @@ export function resolveDatastoreSpec(config: Config, cli: DatastoreCliOptions): 
         { setting: 'METAFLOW_DATASTORE_SYSROOT_S3' },
       );
     }
-    if (!/^s3:\/\/[^/]+/.test(root)) {
+    if (!S3_URL.test(root)) {
       const where =
         cli.datastoreRoot !== undefined ? '--datastore-root' : describe(config, 'DATASTORE_SYSROOT_S3');
       throw new ConfigError(
@@ -64,6 +75,29 @@ export function resolveDatastoreSpec(config: Config, cli: DatastoreCliOptions): 
   throw new ConfigError(`Unknown datastore "${kind}" (${from}): use local or s3.`, {
     setting: fromConfig ? 'METAFLOW_DEFAULT_DATASTORE' : undefined,
   });
+}
+
+const S3_URL = /^s3:\/\/[^/]+/;
+
+/**
+ * The datastore a root names, as `--datastore-root` of `logs`, `dump` and the client take it: an
+ * `s3://bucket/prefix` URL is the S3 datastore, anything else a local folder (made absolute).
+ *
+ * @example
+ * ```ts
+ * datastoreSpecForRoot('s3://my-bucket/runs/'); // { kind: 's3', root: 's3://my-bucket/runs' }
+ * datastoreSpecForRoot('.stepflow');            // { kind: 'local', root: '/home/me/project/.stepflow' }
+ * ```
+ */
+export function datastoreSpecForRoot(root: string): DatastoreSpec {
+  if (S3_URL.test(root)) return { kind: 's3', root: root.replace(/\/+$/, '') };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(root)) {
+    throw new ConfigError(
+      `The datastore root "${root}" is neither a folder nor an s3://bucket/prefix URL.`,
+      {},
+    );
+  }
+  return { kind: 'local', root: path.resolve(root) };
 }
 
 function describe(config: Config, name: 'DEFAULT_DATASTORE' | 'DATASTORE_SYSROOT_S3'): string {

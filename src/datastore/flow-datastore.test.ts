@@ -42,10 +42,10 @@ const started = (attempt: number) => ({
   foreachStack: [],
 });
 
-test('run records are written and read; runs list in numeric order without the data folder', async () => {
+test('run records are written and read; runs list newest first without the data folder', async () => {
   for (const id of ['9', '10', '2']) await ds.writeRun(runRecord(id));
   await ds.saveArtifacts({ x: 1 });
-  assert.deepEqual(await ds.listRunIds(), ['2', '9', '10']);
+  assert.deepEqual(await ds.listRunIds(), ['10', '9', '2']);
   assert.equal((await ds.readRun('10'))?.runId, '10');
   assert.equal(await ds.readRun('404'), undefined);
   assert.equal(await ds.readRunStatus('10'), undefined);
@@ -144,4 +144,18 @@ test('on a backend without synchronous reads, loadArtifactSync works after a pre
   assert.throws(() => remote.loadArtifactSync(refs.a), /prefetch/i);
   await remote.prefetchArtifacts(Object.values(refs));
   assert.deepEqual(remote.loadArtifactSync(refs.a), [1, 2, 3]);
+});
+
+test('listRunIds leaves out folders and files that are not runs (old-copy, an id with a suffix, a file)', async () => {
+  for (const id of ['1764081234567123', '1764081234567124', '99']) await ds.writeRun(runRecord(id));
+  await storage.put('TrainFlow/old-copy/_meta/run.json', Buffer.from('{}'));
+  await storage.put('TrainFlow/1764081234567125-bak/_meta/run.json', Buffer.from('{}'));
+  await storage.put('TrainFlow/notes.txt', Buffer.from('a file'));
+  assert.deepEqual(await ds.listRunIds(), ['1764081234567124', '1764081234567123', '99']);
+});
+
+test('createRun names a run once: a second record with the same id is refused and the first kept', async () => {
+  assert.equal(await ds.createRun(runRecord('5')), true);
+  assert.equal(await ds.createRun({ ...runRecord('5'), user: 'other' }), false);
+  assert.equal((await ds.readRun('5'))?.user, 'me');
 });

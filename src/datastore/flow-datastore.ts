@@ -9,10 +9,10 @@ import { CorruptBlobError, DatastoreError } from './errors.js';
 import {
   blobKey,
   checkSegment,
-  DATA_DIR,
   META_DIR,
   PARAMETERS_STEP,
   PARAMETERS_TASK,
+  runIdsNewestFirst,
   runPrefix,
   sortIds,
 } from './keys.js';
@@ -59,12 +59,29 @@ export class FlowDatastore {
 
   /** Writes `_meta/run.json` (at run start). */
   async writeRun(record: RunRecord): Promise<void> {
+    this.checkFlow(record);
+    await this.writeJson(this.metaKey(record.runId, 'run.json'), record);
+  }
+
+  private checkFlow(record: RunRecord): void {
     if (record.flowName !== this.flow) {
       throw new DatastoreError(
         `Run record of flow "${record.flowName}" cannot be written to the datastore of flow "${this.flow}".`,
       );
     }
-    await this.writeJson(this.metaKey(record.runId, 'run.json'), record);
+  }
+
+  /**
+   * Creates `_meta/run.json` only when the run id is free (atomically, see
+   * {@link StorageBackend.createExclusive}): true when this call created the run, false when the id is
+   * taken (nothing is written then). This is how a run is named.
+   */
+  async createRun(record: RunRecord): Promise<boolean> {
+    this.checkFlow(record);
+    return await this.storage.createExclusive(
+      this.metaKey(record.runId, 'run.json'),
+      Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
+    );
   }
 
   /** Reads `_meta/run.json`, or `undefined` when the run does not exist. */
@@ -82,9 +99,13 @@ export class FlowDatastore {
     return await readJsonRecord<RunStatusRecord>(this.storage, this.metaKey(runId, 'status.json'));
   }
 
-  /** Ids of the runs that have a folder (numeric ids in numeric order). */
+  /**
+   * Ids of the flow's runs that have a folder, newest first. The one listing of runs (client, resume,
+   * `batch list` use it): folders that are not run ids (`old-copy`, `17-bak`, the blobs' `data`) and files
+   * are left out.
+   */
   async listRunIds(): Promise<string[]> {
-    return sortIds(await this.childNames(`${this.flow}/`, (name) => name !== DATA_DIR));
+    return runIdsNewestFirst(await this.childNames(`${this.flow}/`));
   }
 
   /** Steps that have task folders in a run (excluding `_meta` and the `_parameters` pseudo step). */

@@ -46,9 +46,11 @@ export {
   blobKey,
   checkSegment,
   DATA_DIR,
+  isRunId,
   META_DIR,
   PARAMETERS_STEP,
   PARAMETERS_TASK,
+  runIdsNewestFirst,
   sortIds,
 } from './keys.js';
 export { LocalStorage } from './local-storage.js';

@@ -176,3 +176,33 @@ export function keyProblem(key: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * True when `name` is a run id stepflow makes (digits: microseconds since the epoch, or a small number in
+ * tests). Other folders beside a flow's runs (`old-copy`, `1764081234567123-bak`, `data`) are not runs.
+ *
+ * @example
+ * ```ts
+ * isRunId('1764081234567123'); // true
+ * isRunId('old-copy');         // false
+ * ```
+ */
+export function isRunId(name: string): boolean {
+  return /^\d{1,30}$/.test(name);
+}
+
+/**
+ * Run ids newest first (by value; ids are start times), leaving out names that are not run ids.
+ *
+ * @example
+ * ```ts
+ * runIdsNewestFirst(['9', 'old-copy', '10']); // ['10', '9']
+ * ```
+ */
+export function runIdsNewestFirst(names: readonly string[]): string[] {
+  return names
+    .filter(isRunId)
+    .map((id) => ({ id, n: BigInt(id) }))
+    .sort((a, b) => (a.n < b.n ? 1 : a.n > b.n ? -1 : a.id < b.id ? -1 : 1))
+    .map((e) => e.id);
+}

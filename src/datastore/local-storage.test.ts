@@ -159,3 +159,22 @@ test('readFrom reads only the bytes past an offset, and answers unchanged for th
     assert.notEqual(second.tag, first.tag);
   }
 });
+
+test('createExclusive: of 50 writers racing on one key (local and memory) exactly one creates it, whole', async () => {
+  for (const backend of [storage, new MemoryStorage()]) {
+    const key = 'F/17/_meta/run.json';
+    const bodies = Array.from({ length: 50 }, (_, i) => Buffer.from(`writer ${i} `.repeat(2000)));
+    const won = await Promise.all(bodies.map((body) => backend.createExclusive(key, body)));
+    assert.equal(won.filter(Boolean).length, 1, backend.kind);
+    const winner = won.indexOf(true);
+    assert.deepEqual(await backend.get(key), bodies[winner], 'the winner content, unchanged');
+    assert.equal(await backend.createExclusive(key, Buffer.from('late')), false);
+    assert.deepEqual(await backend.get(key), bodies[winner]);
+    assert.deepEqual(
+      (await backend.list('F/17/_meta/')).map((e) => e.key),
+      [key],
+      'no temp file is left behind',
+    );
+  }
+  assert.deepEqual(await readdir(path.join(dir, 'F/17/_meta')), ['run.json']);
+});

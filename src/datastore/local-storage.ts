@@ -5,8 +5,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, type Dirent, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, constants, type Dirent, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { copyFile, type FileHandle, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from './errors.js';
 import { keyProblem as sharedKeyProblem } from './keys.js';
@@ -42,6 +42,39 @@ export class LocalStorage implements StorageBackend {
   async put(key: string, body: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<boolean> {
     const file = this.fileOf(key);
     if (options?.ifAbsent && (await this.exists(key))) return false;
+    return await this.writeVia(key, file, body, async (temp) => {
+      await rename(temp, file);
+      return true;
+    });
+  }
+
+  /**
+   * Writes a temporary file, then hard-links it to the key's file: `link` fails with EEXIST when the file
+   * exists, atomically (also on NFS), so exactly one of several racing writers creates it, and a reader
+   * sees the whole file or nothing.
+   */
+  async createExclusive(key: string, body: Uint8Array | readonly Uint8Array[]): Promise<boolean> {
+    const file = this.fileOf(key);
+    return await this.writeVia(key, file, body, async (temp) => {
+      try {
+        await linkOrCopy(temp, file);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      } finally {
+        await rm(temp, { force: true });
+      }
+    });
+  }
+
+  /** Writes `body` to a fresh temporary file beside `file`, then lets `place` move it into place. */
+  private async writeVia(
+    key: string,
+    file: string,
+    body: Uint8Array | readonly Uint8Array[],
+    place: (temp: string) => Promise<boolean>,
+  ): Promise<boolean> {
     const chunks: readonly Uint8Array[] = body instanceof Uint8Array ? [body] : body;
     const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
@@ -57,8 +90,7 @@ export class LocalStorage implements StorageBackend {
       } finally {
         await handle.close();
       }
-      await rename(temp, file);
-      return true;
+      return await place(temp);
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
       throw new StorageError('write', key, this.root, { cause: err });
@@ -231,6 +263,20 @@ async function openForWrite(file: string): Promise<Awaited<ReturnType<typeof ope
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(path.dirname(file), { recursive: true });
     return await open(file, 'wx');
+  }
+}
+
+/**
+ * Hard-links `temp` to `file` (EEXIST when it exists). On a file system without hard links, copies it with
+ * `COPYFILE_EXCL` instead: still exclusive, though a reader could then see the file before it is whole.
+ */
+async function linkOrCopy(temp: string, file: string): Promise<void> {
+  try {
+    await link(temp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    await copyFile(temp, file, constants.COPYFILE_EXCL);
   }
 }
 

@@ -39,6 +39,11 @@ export class MemoryStorage implements StorageBackend {
     return true;
   }
 
+  /** Stores `body` unless `key` exists (a `Map` is changed by one caller at a time, so this is atomic). */
+  async createExclusive(key: string, body: Uint8Array | readonly Uint8Array[]): Promise<boolean> {
+    return await this.put(key, body, { ifAbsent: true });
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     const body = this.objects.get(key);
     return body ? Buffer.from(body) : undefined;

@@ -69,6 +69,13 @@ export interface StorageBackend {
    * payload can be written without copying them into one buffer).
    */
   put(key: string, body: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<boolean>;
+  /**
+   * Creates `key` with `body` only when no object has that key, as one atomic step: of several writers
+   * racing on the same key (in other processes or on other machines) exactly one gets `true`; the others
+   * get `false` and write nothing. Used to claim names (a run id), unlike `put`'s `ifAbsent`, which only
+   * skips a write of identical content and may let two writers both write.
+   */
+  createExclusive(key: string, body: Uint8Array | readonly Uint8Array[]): Promise<boolean>;
   /** Reads a key; `undefined` when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
   /**

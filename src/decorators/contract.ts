@@ -2,7 +2,8 @@
  * The hook contract every step decorator implements. Hooks are optional methods that take one context
  * object; the runtime calls them in Metaflow's order and never special-cases a decorator by name.
  *
- * Order: `parseOptions` → `stepInit` (all steps, before anything runs) → `runtimeInit` (once per run) →
+ * Order: `parseOptions` → `stepInit` (all steps, before anything runs) → `runtimeCheck` (once per run, before
+ * the run is named) → `runtimeInit` (once per run, after) →
  * per attempt: `retryCount`, `taskEnvironment`, `launcher`, `attemptTimeout` → in the task process:
  * `taskPreStep` → `taskDecorate` → step body → `taskPostStep` or `taskException` → `taskFinished` →
  * `runtimeFinished` (once per run). `stepflow check` calls `parseOptions` and `stepInit` on the options
@@ -43,6 +44,18 @@ export interface RuntimeRunContext {
   /** Prints a line for the user (the console reporter's notice). */
   readonly notice?: (message: string) => void;
 }
+
+/**
+ * Context of {@link StepDecoratorPlugin.runtimeCheck}: the run as it will be, before it has an id. The
+ * `decorators` map is the very object later passed to `runtimeInit` and `runtimeFinished` of the same run,
+ * so a plugin may key what its check prepared on it (a `WeakMap`).
+ *
+ * @example
+ * ```ts
+ * const plugin = { runtimeCheck: (ctx: RuntimeCheckContext) => { if (ctx.storage?.kind !== 's3') throw new Error('needs S3'); } };
+ * ```
+ */
+export type RuntimeCheckContext = Omit<RuntimeRunContext, 'runId'>;
 
 /** A decorator on a step after its options were parsed. */
 export interface ResolvedDecorator<O = Record<string, unknown>> {
@@ -234,7 +247,16 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
   /** Validates raw options; throws a `DecoratorOptionError` naming the option and the allowed values. */
   parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): O;
   stepInit?(ctx: StepInitContext<O>): void;
-  /** Once per run, before the first task; may throw to refuse the run (nothing has been launched yet). */
+  /**
+   * Once per run, before the run is named: every check that needs more than the options (the datastore
+   * kind, a queue that must exist) throws here to refuse the run; no run id is made or printed then, and
+   * no run record written. Content-addressed blobs (the code package) may already be stored.
+   */
+  runtimeCheck?(ctx: RuntimeCheckContext): void | Promise<void>;
+  /**
+   * Once per run, after it is named and before the first task. May still throw (the run is then recorded
+   * as failed with no tasks), but what can be known beforehand belongs in `runtimeCheck`.
+   */
   runtimeInit?(ctx: RuntimeRunContext): void | Promise<void>;
   retryCount?(ctx: { readonly options: O }): RetryCounts;
   taskEnvironment?(ctx: RuntimeTaskContext<O>): Readonly<Record<string, string>>;

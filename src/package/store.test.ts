@@ -19,6 +19,9 @@ class MemoryStorage implements StorageBackend {
     this.blobs.set(key, Buffer.from(body));
     return true;
   }
+  async createExclusive(key: string, body: Uint8Array): Promise<boolean> {
+    return await this.put(key, body, { ifAbsent: true });
+  }
   async get(key: string): Promise<Buffer | undefined> {
     return this.blobs.get(key);
   }

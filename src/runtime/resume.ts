@@ -71,7 +71,9 @@ async function indexOrigin(fds: FlowDatastore, runId: string): Promise<Map<strin
 }
 
 /**
- * The latest run of `user` that did not succeed (failed, interrupted, or never finished).
+ * The origin `resume` picks by default: the latest run of `user` that did not succeed (failed,
+ * interrupted, or killed without a status) and that ran at least one task. A run refused or stopped
+ * before its first task has nothing to resume, so the real failure before it is picked instead.
  *
  * @example
  * ```ts
@@ -79,10 +81,10 @@ async function indexOrigin(fds: FlowDatastore, runId: string): Promise<Map<strin
  * ```
  */
 export async function latestFailedRun(fds: FlowDatastore, user: string): Promise<string> {
-  const ids = (await fds.listRunIds()).sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : -1));
-  for (const id of ids) {
+  for (const id of await fds.listRunIds()) {
     const [run, status] = await Promise.all([fds.readRun(id), fds.readRunStatus(id)]);
-    if (run?.user === user && status?.status !== 'successful') return id;
+    if (run?.user !== user || status?.status === 'successful') continue;
+    if ((await fds.listSteps(id)).length > 0) return id;
   }
   throw new RuntimeError(
     `No failed run of ${fds.flow} by ${user} to resume. Pass --origin-run-id ID to resume a given run.`,
@@ -91,20 +93,22 @@ export async function latestFailedRun(fds: FlowDatastore, user: string): Promise
 }
 
 /**
- * Prepares the cloning of an origin run's tasks into a new run.
+ * Prepares the cloning of an origin run's tasks into a new run: checks the resume step and indexes the
+ * origin's successful tasks (reads only, so a refused resume stores nothing), and returns the cloner
+ * for the new run once it is named.
  *
  * @example
  * ```ts
- * const cloner = await planResume(fds, graph, originRunId, newRunId, 'train');
+ * const clonerFor = await planResume(fds, graph, originRunId, 'train');
+ * const cloner = clonerFor(newRunId);
  * ```
  */
 export async function planResume(
   fds: FlowDatastore,
   graph: FlowGraph,
   originRunId: string,
-  newRunId: string,
   resumeStep?: string,
-): Promise<Cloner> {
+): Promise<(newRunId: string) => Cloner> {
   if (resumeStep !== undefined && !graph.steps[resumeStep]) {
     throw new RuntimeError(
       `Cannot resume ${fds.flow} from step "${resumeStep}": there is no such step. Steps: ${graph.order.join(', ')}.`,
@@ -113,6 +117,16 @@ export async function planResume(
   }
   const origin = await indexOrigin(fds, originRunId);
   const rerun = resumeStep ? downstreamOf(graph, resumeStep) : new Set<string>();
+  return (newRunId) => clonerOf(fds, originRunId, newRunId, origin, rerun);
+}
+
+function clonerOf(
+  fds: FlowDatastore,
+  originRunId: string,
+  newRunId: string,
+  origin: ReadonlyMap<string, OriginTask>,
+  rerun: ReadonlySet<string>,
+): Cloner {
   const cloned = new Set<string>(['_parameters/0']);
   return async (task) => {
     if (rerun.has(task.step) || !task.inputs.every((i) => cloned.has(i))) return undefined;

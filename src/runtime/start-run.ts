@@ -1,14 +1,21 @@
 /**
- * Starting a run: resolve decorators, name the run, store the code package, the parameters and the run
- * record, then schedule the tasks and record how the run ended.
+ * Starting a run: resolve decorators and run every check that can refuse the run (plugins' `runtimeCheck`
+ * included), store the code package and parameters, name the run (its record created under an id no
+ * other run has), then schedule the tasks and record how the run ended.
  *
  * @module
  */
 import { currentUser } from '../config/user.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
+import type { RunRecord } from '../datastore/types.js';
 import { checkAttemptCap } from '../decorators/attempt-cap.js';
-import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
+import type {
+  ResolvedDecorator,
+  RuntimeCheckContext,
+  RuntimeRunContext,
+  TaskLauncher,
+} from '../decorators/contract.js';
 import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
 import { storeCodePackage } from '../package/store.js';
@@ -16,8 +23,8 @@ import { RuntimeError } from './errors.js';
 import type { LoadedFlow } from './load-flow.js';
 import { LocalLauncher } from './local-launcher.js';
 import type { Reporter, RunSummary } from './reporter.js';
-import { planResume } from './resume.js';
-import { newRunId } from './run-id.js';
+import { type Cloner, planResume } from './resume.js';
+import { claimRun } from './run-id.js';
 import { Scheduler } from './scheduler.js';
 
 /** Options of {@link prepareRun}. */
@@ -36,7 +43,7 @@ export interface RunOptions {
   readonly launcher?: TaskLauncher;
 }
 
-/** A run that is named and ready to start. */
+/** A run that is named (its record exists) and ready to start. */
 export interface PreparedRun {
   readonly flowName: string;
   readonly runId: string;
@@ -51,24 +58,63 @@ export interface PreparedRun {
 export { currentUser };
 
 /**
- * Validates everything that can be checked before a run (decorators, options) and names the run. Nothing
- * is stored until `start()`.
+ * Checks everything that can refuse the run — decorators and their options, the resume origin and step,
+ * each plugin's `runtimeCheck` (datastore kind, queues, ...) — and only then names the run: its
+ * `_meta/run.json` is created under an id no other run has (see {@link claimRun}). A refused run has no
+ * id and no record. `start()` stores the rest and runs it.
  *
  * @example
  * ```ts
- * const run = prepareRun({ flow, storage, parameters: { alpha: 0.2 } });
+ * const run = await prepareRun({ flow, storage, parameters: { alpha: 0.2 } });
  * console.log(`${run.flowName}/${run.runId}`);
  * const summary = await run.start();
  * ```
  */
-export function prepareRun(options: RunOptions): PreparedRun {
+export async function prepareRun(options: RunOptions): Promise<PreparedRun> {
   const { flow, storage } = options;
   const flowName = flow.graph.flowName;
   const staticUses = new Map([...flow.info.steps].map(([name, s]) => [name, s.decorators]));
   const decorators = resolveDecorators(flow.graph, staticUses, options.withSpecs ?? []);
   checkAttemptCap(flowName, decorators);
-  const runId = newRunId();
   const fds = new FlowDatastore(storage, flowName);
+  const user = currentUser();
+  const resume = options.resume && (await checkResume(fds, flow, options.resume));
+  const plugins = new Set([...decorators.values()].flat().map((d) => getStepDecorator(d.name)));
+  const checkContext: RuntimeCheckContext = {
+    flowName,
+    graph: flow.graph,
+    decorators,
+    storage,
+    codePackage: flow.codePackage,
+    user,
+    notice: (message: string) => options.reporter?.notice?.(message),
+  };
+  for (const plugin of plugins) await plugin?.runtimeCheck?.(checkContext);
+  await storeCodePackage(storage, flowName, flow.codePackage);
+  const origin = resume?.origin;
+  const parameters = origin ? origin.parameters : await fds.saveArtifacts({ ...options.parameters });
+  const startedAt = new Date().toISOString();
+  const runId = await claimRun(fds, (runId) => ({
+    flowName,
+    runId,
+    user,
+    tags: [
+      ...new Set([
+        `user:${user}`,
+        ...(origin?.tags.filter((t) => !t.startsWith('user:')) ?? []),
+        ...(options.tags ?? []),
+      ]),
+    ],
+    startedAt,
+    codePackage: flow.codePackage.sha,
+    graph: flow.graph,
+    parameters,
+    ...(origin ? { originRunId: origin.runId } : {}),
+    extra: {
+      decorators: Object.fromEntries(decorators),
+      ...(options.resume?.step ? { resumeStep: options.resume.step } : {}),
+    },
+  }));
   let scheduler: Scheduler | undefined;
   let interrupted: string | undefined;
   return {
@@ -80,20 +126,6 @@ export function prepareRun(options: RunOptions): PreparedRun {
       await scheduler?.interrupt(reason);
     },
     async start() {
-      const user = currentUser();
-      const startedAt = new Date().toISOString();
-      await storeCodePackage(storage, flowName, flow.codePackage);
-      const origin = options.resume ? await fds.readRun(options.resume.originRunId) : undefined;
-      if (options.resume && !origin) {
-        throw new RuntimeError(
-          `Cannot resume ${flowName}/${options.resume.originRunId}: no such run in ${storage.root}.`,
-          { flow: flowName, runId: options.resume.originRunId },
-        );
-      }
-      const cloner =
-        options.resume &&
-        (await planResume(fds, flow.graph, options.resume.originRunId, runId, options.resume.step));
-      const parameters = origin ? origin.parameters : await fds.saveArtifacts({ ...options.parameters });
       const params = fds.parametersTask(runId);
       await params.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
       await params.writeData(0, parameters);
@@ -102,27 +134,6 @@ export function prepareRun(options: RunOptions): PreparedRun {
         ok: true,
         endedAt: startedAt,
         transition: { targets: ['start'] },
-      });
-      await fds.writeRun({
-        flowName,
-        runId,
-        user,
-        tags: [
-          ...new Set([
-            `user:${user}`,
-            ...(origin?.tags.filter((t) => !t.startsWith('user:')) ?? []),
-            ...(options.tags ?? []),
-          ]),
-        ],
-        startedAt,
-        codePackage: flow.codePackage.sha,
-        graph: flow.graph,
-        parameters,
-        ...(origin ? { originRunId: origin.runId } : {}),
-        extra: {
-          decorators: Object.fromEntries(decorators),
-          ...(options.resume?.step ? { resumeStep: options.resume.step } : {}),
-        },
       });
       scheduler = new Scheduler({
         flowName,
@@ -136,19 +147,9 @@ export function prepareRun(options: RunOptions): PreparedRun {
         maxNumSplits: options.maxNumSplits ?? 100,
         defaultLauncher: options.launcher ?? new LocalLauncher(),
         reporter: options.reporter ?? {},
-        cloner: cloner || undefined,
+        cloner: resume?.clonerFor(runId),
       });
-      const plugins = new Set([...decorators.values()].flat().map((d) => getStepDecorator(d.name)));
-      const runContext = {
-        flowName,
-        runId,
-        graph: flow.graph,
-        decorators,
-        storage,
-        codePackage: flow.codePackage,
-        user,
-        notice: (message: string) => options.reporter?.notice?.(message),
-      };
+      const runContext: RuntimeRunContext = { ...checkContext, runId };
       try {
         for (const plugin of plugins) await plugin?.runtimeInit?.(runContext);
       } catch (err) {
@@ -173,4 +174,26 @@ export function prepareRun(options: RunOptions): PreparedRun {
       return summary;
     },
   };
+}
+
+/** The origin of a resume (which must exist) and the cloner for the new run; reads only. */
+async function checkResume(
+  fds: FlowDatastore,
+  flow: LoadedFlow,
+  resume: NonNullable<RunOptions['resume']>,
+): Promise<{ origin: RunRecord; clonerFor: (runId: string) => Cloner }> {
+  const origin = await fds.readRun(resume.originRunId);
+  if (!origin) {
+    const recent = (await fds.listRunIds()).slice(0, 5);
+    throw new RuntimeError(
+      `Cannot resume ${fds.flow}/${resume.originRunId}: no such run in ${fds.storage.root}. ` +
+        (recent.length > 0
+          ? `The latest runs are ${recent.join(', ')}; pass one with --origin-run-id, or leave it out to ` +
+            'resume the latest failed run.'
+          : `${fds.flow} has no runs there: check --datastore-root.`),
+      { flow: fds.flow, runId: resume.originRunId },
+    );
+  }
+  const clonerFor = await planResume(fds, flow.graph, resume.originRunId, resume.step);
+  return { origin, clonerFor };
 }

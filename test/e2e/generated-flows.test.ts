@@ -46,7 +46,7 @@ async function runToEnd(file: string): Promise<{ status: string; trouble: string
   const trouble: string[] = [];
   const flow = await loadFlow(file);
   const storage = await openStorage({ kind: 'local', root: join(dir, 'store') });
-  const run = prepareRun({
+  const run = await prepareRun({
     flow,
     storage,
     parameters: {},

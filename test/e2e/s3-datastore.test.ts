@@ -154,6 +154,46 @@ describe('stepflow run --datastore s3 (moto)', () => {
     assert.equal(a.before, 'kept');
   });
 
+  it('logs, dump and the client read a run on S3 given only --datastore-root s3://... (a root, no --datastore)', async (t) => {
+    if (!awsEndpoint(t)) return;
+    const r = await runOnS3('linear-flow.ts');
+    assert.equal(r.code, 0, r.stderr);
+    const fresh = await workspace();
+    try {
+      const end = `LinearFlow/${r.runId}/end`;
+      const logs = await runCli(['logs', end, '--datastore-root', root], { cwd: fresh.dir, env: s3Env() });
+      assert.equal(logs.code, 0, logs.stderr);
+      assert.match(logs.stdout, /end counter=2/);
+      const dump = await runCli(['dump', end, '--json', '--datastore-root', `${root}/`], {
+        cwd: fresh.dir,
+        env: s3Env(),
+      });
+      assert.equal(dump.code, 0, dump.stderr);
+      assert.match(dump.stdout, /"counter":\s*2/);
+      const missing = await runCli(['logs', `LinearFlow/${r.runId}/nosuch`, '--datastore-root', root], {
+        cwd: fresh.dir,
+        env: s3Env(),
+      });
+      assert.equal(missing.code, 1);
+      assert.doesNotMatch(missing.stderr, /Flow does not exist|LinearFlow does not exist/, missing.stderr);
+      const script = `
+        import { Flow, setDatastore } from ${JSON.stringify(pathToFileURL(join(REPO, 'dist', 'index.js')).href)};
+        setDatastore(${JSON.stringify(root)});
+        const run = await new Flow('LinearFlow', { namespace: null }).run(${JSON.stringify(r.runId)});
+        console.log(JSON.stringify({ status: run.status }));
+      `;
+      const out = await runNode(['--input-type=module', '-e', script], fresh.dir, s3Env());
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}').status, 'successful');
+      assert.ok(
+        !existsSync(join(fresh.dir, '.stepflow')),
+        'nothing is read from or written to a local folder',
+      );
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('a run on S3 is readable by the client API from a fresh working directory', async (t) => {
     if (!awsEndpoint(t)) return;
     const r = await runOnS3('linear-flow.ts');

@@ -11,6 +11,7 @@ import {
   type Task,
   toTaggedJson,
 } from '../../client/index.js';
+import { ConfigError } from '../../config/errors.js';
 import { DatastoreError } from '../../datastore/errors.js';
 import { readAnyRun } from './logs.js';
 
@@ -40,7 +41,8 @@ export const DUMP_HELP = `
 Without --json, prints a table of each task's artifacts (name, type, size, and a preview of small
 scalars). With --json, prints {name: value} for a task and {taskId: {name: value}} for a step.
 Artifacts are those of each task's latest finished attempt. Any run can be read, whatever its
-namespace. The datastore is --datastore-root, else $METAFLOW_DATASTORE_SYSROOT_LOCAL, else ./.stepflow.
+namespace. The datastore is --datastore-root (a folder, or s3://bucket/prefix for the S3 datastore), else
+the configured one (METAFLOW_DEFAULT_DATASTORE and its METAFLOW_DATASTORE_SYSROOT_*), else ./.stepflow.
 
 Values with no JSON form are written as objects tagged with "$type" (never dropped):
   undefined                      {"$type":"Undefined"}
@@ -94,7 +96,7 @@ export async function dumpCommand(pathspec: string, options: DumpOptions = {}): 
     }
     return 0;
   } catch (err) {
-    if (err instanceof ClientError || err instanceof DatastoreError) {
+    if (err instanceof ClientError || err instanceof DatastoreError || err instanceof ConfigError) {
       process.stderr.write(`stepflow: error: ${err.message}\n`);
       return 1;
     }

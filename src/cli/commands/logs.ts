@@ -4,7 +4,6 @@
  * @module
  */
 import { once } from 'node:events';
-import { resolve } from 'node:path';
 import {
   ClientError,
   type ClientOptions,
@@ -13,6 +12,8 @@ import {
   type Step,
   type Task,
 } from '../../client/index.js';
+import { datastoreSpecForRoot } from '../../config/datastore-spec.js';
+import { ConfigError } from '../../config/errors.js';
 import { DatastoreError } from '../../datastore/errors.js';
 
 /**
@@ -43,7 +44,8 @@ export const LOGS_HELP = `
 A task pathspec (Flow/run/step/task) prints that task's output; a step pathspec (Flow/run/step)
 prints every task's, each headed by "==> Flow/run/step/task (attempt N) <==". Logs are kept per
 attempt; without --attempt, each task's latest attempt is shown. Any run can be read, whatever its
-namespace. The datastore is --datastore-root, else $METAFLOW_DATASTORE_SYSROOT_LOCAL, else ./.stepflow.
+namespace. The datastore is --datastore-root (a folder, or s3://bucket/prefix for the S3 datastore), else
+the configured one (METAFLOW_DEFAULT_DATASTORE and its METAFLOW_DATASTORE_SYSROOT_*), else ./.stepflow.
 
 Examples:
   stepflow logs TrainFlow/1764081234567123/train/3
@@ -77,7 +79,7 @@ export async function logsCommand(pathspec: string, options: LogsOptions = {}): 
     await printStep(target, stream, options.attempt);
     return 0;
   } catch (err) {
-    if (err instanceof ClientError || err instanceof DatastoreError) {
+    if (err instanceof ClientError || err instanceof DatastoreError || err instanceof ConfigError) {
       process.stderr.write(`stepflow: error: ${err.message}\n`);
       return 1;
     }
@@ -121,15 +123,15 @@ async function printLog(task: Task, stream: 'stdout' | 'stderr', attempt: number
 
 /**
  * Client options of the `logs` and `dump` commands: every namespace, and `--datastore-root` when given
- * (else the client's default datastore).
+ * (a folder, or an `s3://bucket/prefix` URL for the S3 datastore), else the client's default datastore.
  *
  * @example
  * ```ts
- * await getByPathspec('TrainFlow/17/end', readAnyRun('/tmp/ds'));
+ * await getByPathspec('TrainFlow/17/end', readAnyRun('s3://my-bucket/runs'));
  * ```
  */
 export function readAnyRun(datastoreRoot: string | undefined): ClientOptions {
   return datastoreRoot
-    ? { namespace: null, datastore: { kind: 'local', root: resolve(datastoreRoot) } }
+    ? { namespace: null, datastore: datastoreSpecForRoot(datastoreRoot) }
     : { namespace: null };
 }

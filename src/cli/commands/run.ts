@@ -108,7 +108,7 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
     const originRunId = args.originRunId ?? (await latestFailedRun(fds, currentUser()));
     resume = { originRunId, step: args.positionals[0] };
   }
-  const run = prepareRun({
+  const run = await prepareRun({
     flow,
     storage,
     parameters,

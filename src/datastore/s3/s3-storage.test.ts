@@ -55,6 +55,18 @@ describe('S3Storage on moto', () => {
     if (endpoint) bucket = await createTestBucket(endpoint);
   });
 
+  it('createExclusive creates a key once: moto answers If-None-Match: * with 412 for the others', async (t) => {
+    if (!awsEndpoint(t) || !endpoint) return;
+    const storage = storageFor(endpoint, `s3://${bucket}/exclusive`);
+    const key = 'F/17/_meta/run.json';
+    const bodies = Array.from({ length: 10 }, (_, i) => Buffer.from(`writer ${i}`));
+    const won = await Promise.all(bodies.map((body) => storage.createExclusive(key, body)));
+    assert.equal(won.filter(Boolean).length, 1);
+    assert.deepEqual(await storage.get(key), bodies[won.indexOf(true)]);
+    assert.equal(await storage.createExclusive(key, Buffer.from('late')), false);
+    assert.deepEqual(await storage.get(key), bodies[won.indexOf(true)], 'the first record is kept');
+  });
+
   it('puts, gets, checks and deletes objects under the root prefix', async (t) => {
     if (!awsEndpoint(t) || !endpoint) return;
     const storage = storageFor(endpoint, `s3://${bucket}/basic/`);

@@ -118,6 +118,41 @@ export class S3Storage implements StorageBackend {
     }
   }
 
+  /**
+   * One PutObject with `If-None-Match: *`: S3 answers 412 (PreconditionFailed) when the object exists, or
+   * 409 (ConditionalRequestConflict) when another conditional write of the key is in flight; both mean
+   * another writer has (or is about to have) the key, so the answer is false and nothing was written.
+   * Bodies are small records (never multipart).
+   */
+  async createExclusive(key: string, body: Uint8Array | readonly Uint8Array[]): Promise<boolean> {
+    const objectKey = this.objectKey(key);
+    const joined = body instanceof Uint8Array ? body : Buffer.concat(body);
+    try {
+      const { sdk, client } = await this.client();
+      const sse = this.options.sse as ServerSideEncryption | undefined;
+      await client.send(
+        new sdk.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          Body: joined,
+          ContentLength: joined.byteLength,
+          IfNoneMatch: '*',
+          ...(sse ? { ServerSideEncryption: sse } : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      const meta = (err as { $metadata?: { httpStatusCode?: number; attempts?: number } })?.$metadata;
+      if (meta?.httpStatusCode !== 412 && meta?.httpStatusCode !== 409) {
+        throw this.failure('write', key, objectKey, err);
+      }
+      // A retried request can be refused because its own first try (whose answer was lost) wrote the key.
+      if ((meta.attempts ?? 1) > 1)
+        return Buffer.from(joined).equals((await this.get(key)) ?? Buffer.alloc(0));
+      return false;
+    }
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     const objectKey = this.objectKey(key);
     try {

@@ -3,8 +3,9 @@
  * call: options ({@link parseBatchOptions}), the merge with `@resources`, the settings they fall back on,
  * every AWS limit that does not depend on the platform (`stepInit`), the platform-dependent checks
  * ({@link validateForPlatform}), and the requests a launcher sends ({@link jobDefinitionFor},
- * {@link submitJobRequest}). At run time `runtimeInit` makes the run's {@link BatchLauncher} (S3 datastore
- * required; queues, platform checks and job definitions prepared before the first task), and the
+ * {@link submitJobRequest}). Before the run is named, `runtimeCheck` makes and prepares the run's
+ * {@link BatchLauncher} (S3 datastore required; queues, platform checks and job definitions), so a run that
+ * cannot start is refused without a run id; `runtimeInit` gives it the run's id, and the
  * `launcher` hook hands it every attempt of a `@batch` step: one AWS Batch job each, followed by one
  * poller per run. See ARCHITECTURE.md.
  *
@@ -14,6 +15,7 @@ import { type Config, loadConfig } from '../../config/index.js';
 import type {
   AttemptTimeout,
   ResolvedDecorator,
+  RuntimeCheckContext,
   RuntimeRunContext,
   RuntimeTaskContext,
   StepDecoratorPlugin,
@@ -177,7 +179,11 @@ export function batchLauncherOf(flowName: string, runId: string): BatchLauncher 
   return launchers.get(`${flowName}/${runId}`);
 }
 
-async function runtimeInit(ctx: RuntimeRunContext): Promise<void> {
+/** Launchers made and prepared by `runtimeCheck`, by the run's decorators map, until `runtimeInit` names them. */
+const checked = new WeakMap<object, BatchLauncher>();
+
+/** The run's `@batch` steps, resolved; empty when no step has `@batch`. */
+function batchSteps(ctx: RuntimeCheckContext): ResolvedBatch[] {
   const steps: ResolvedBatch[] = [];
   for (const [stepName, decorators] of ctx.decorators ?? []) {
     const mine = decorators.find((d) => d.name === 'batch');
@@ -191,16 +197,41 @@ async function runtimeInit(ctx: RuntimeRunContext): Promise<void> {
       }),
     );
   }
-  if (steps.length === 0) return;
+  return steps;
+}
+
+/** Makes the run's launcher and prepares it (S3 datastore, queues, platform checks, job definitions). */
+async function preparedLauncher(
+  ctx: RuntimeCheckContext,
+  steps: readonly ResolvedBatch[],
+): Promise<BatchLauncher> {
   const launcher = new BatchLauncher({ run: ctx, steps, ...launcherOverrides });
-  launchers.set(`${ctx.flowName}/${ctx.runId}`, launcher);
   try {
     await launcher.prepare();
   } catch (err) {
-    launchers.delete(`${ctx.flowName}/${ctx.runId}`);
     launcher.close();
     throw err;
   }
+  return launcher;
+}
+
+/** Before the run is named: everything that can refuse it (no S3 datastore, a missing queue, ...). */
+async function runtimeCheck(ctx: RuntimeCheckContext): Promise<void> {
+  const steps = batchSteps(ctx);
+  if (steps.length === 0 || !ctx.decorators) return;
+  checked.set(ctx.decorators, await preparedLauncher(ctx, steps));
+}
+
+async function runtimeInit(ctx: RuntimeRunContext): Promise<void> {
+  let launcher = ctx.decorators && checked.get(ctx.decorators);
+  if (ctx.decorators) checked.delete(ctx.decorators);
+  if (launcher) launcher.bindRun(ctx);
+  else {
+    const steps = batchSteps(ctx);
+    if (steps.length === 0) return;
+    launcher = await preparedLauncher(ctx, steps);
+  }
+  launchers.set(`${ctx.flowName}/${ctx.runId}`, launcher);
 }
 
 function runtimeFinished(ctx: RuntimeRunContext): void {
@@ -237,8 +268,9 @@ function stepInit(ctx: StepInitContext<ParsedBatchOptions>): void {
 
 /**
  * The `@batch` plugin: `parseOptions` checks shapes and fills defaults; `stepInit` merges `@resources`,
- * resolves settings and runs every check that does not need the platform (a missing queue is an error
- * of `runtimeInit`); `runtimeInit` prepares the run's {@link BatchLauncher}, `launcher` returns it,
+ * resolves settings and runs every check that does not need the platform; `runtimeCheck` prepares the
+ * run's {@link BatchLauncher} (a missing queue or a local datastore refuses the run before it is named),
+ * `runtimeInit` binds it to the run's id, `launcher` returns it,
  * `runtimeFinished` closes it.
  *
  * @example
@@ -255,6 +287,7 @@ export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
   ],
   parseOptions: parseBatchOptions,
   stepInit,
+  runtimeCheck,
   runtimeInit,
   launcher,
   runtimeFinished,

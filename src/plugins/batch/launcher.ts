@@ -12,7 +12,12 @@ import { regionEnvironment } from '../../aws/index.js';
 import { type Config, loadConfig } from '../../config/index.js';
 import { attemptFile, taskPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
-import type { RuntimeRunContext, TaskLauncher, TaskLaunchSpec } from '../../decorators/contract.js';
+import type {
+  RuntimeCheckContext,
+  RuntimeRunContext,
+  TaskLauncher,
+  TaskLaunchSpec,
+} from '../../decorators/contract.js';
 import { packArchive, sha256Hex } from '../../package/archive.js';
 import { codePackageKey, storeCodePackage } from '../../package/store.js';
 import type { CodePackage } from '../../package/types.js';
@@ -71,7 +76,8 @@ function passedSettings(config: Config): Record<string, string> {
  * ```
  */
 export interface BatchLauncherOptions {
-  readonly run: RuntimeRunContext;
+  /** The run; without its id when the launcher is made by `runtimeCheck` (see {@link BatchLauncher.bindRun}). */
+  readonly run: RuntimeRunContext | RuntimeCheckContext;
   /** The `@batch` steps of the run, resolved. */
   readonly steps: readonly ResolvedBatch[];
   /** The AWS calls (default: the SDK clients, counted into {@link BatchLauncher.calls}). */
@@ -125,8 +131,11 @@ export class BatchLauncher implements TaskLauncher {
   private prepared:
     | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
     | undefined;
+  /** The run (its id set by {@link BatchLauncher.bindRun} when the launcher was made before it had one). */
+  private run: RuntimeCheckContext & { readonly runId?: string };
 
   constructor(private readonly options: BatchLauncherOptions) {
+    this.run = options.run;
     // The SDK is loaded on the first AWS call, after the datastore check.
     this.api =
       options.api ??
@@ -136,22 +145,30 @@ export class BatchLauncher implements TaskLauncher {
       });
     this.env = options.env ?? process.env;
     const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
-    this.poller = new JobPoller(this.api, pollMs, (m) => options.run.notice?.(`@batch: ${m}`), {
+    this.poller = new JobPoller(this.api, pollMs, (m) => this.run.notice?.(`@batch: ${m}`), {
       deadlineMs: this.config.get('BATCH_API_DEADLINE_S') * 1000,
-      killHint: `stepflow batch kill <flow file> --run-id ${options.run.runId}`,
+      killHint: () => `stepflow batch kill <flow file> --run-id ${this.run.runId ?? '<run id>'}`,
       ...(options.pollerClock ? { clock: options.pollerClock } : {}),
     });
     this.rate = new SubmitRate({
       ...(options.submitRate ? { max: options.submitRate } : {}),
-      say: (m) => options.run.notice?.(m),
+      say: (m) => this.run.notice?.(m),
     });
     this.preparation = new BatchPreparation(this.api);
     this.stopping = {
-      progress: new KillProgress((m) => options.run.notice?.(m)),
+      progress: new KillProgress((m) => this.run.notice?.(m)),
       waitMs: (Number(this.env.STEPFLOW_BATCH_KILL_WAIT_S) || KILL_WAIT_S) * 1000,
       ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
     };
     this.spotRetries = options.spotRetries ?? this.config.get('SPOT_RETRIES');
+  }
+
+  /**
+   * Gives the launcher the run it launches for, once the run is named (a launcher made and prepared by the
+   * plugin's `runtimeCheck`, before the run had an id).
+   */
+  bindRun(run: RuntimeRunContext): void {
+    this.run = run;
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -183,7 +200,7 @@ export class BatchLauncher implements TaskLauncher {
     steps: Map<string, PreparedStep>;
     pkg: { sha: string; url: string };
   }> {
-    const { run } = this.options;
+    const run = this.run;
     const storage = requireS3(run);
     const { steps, notices } = await this.preparation.prepareSteps(this.options.steps);
     for (const n of notices) run.notice?.(n);
@@ -220,9 +237,11 @@ export class BatchLauncher implements TaskLauncher {
 
   /** @internal Builds the job of a spec once the run is prepared. */
   makeJob(spec: TaskLaunchSpec, step: PreparedStep, pkg: { sha: string; url: string }): BatchJob {
-    const { run } = this.options;
+    const run = this.run;
+    const runId = run.runId;
+    if (runId === undefined) throw new Error('@batch: a task was launched before its run was named');
     const storage = run.storage as StorageBackend;
-    const prefix = taskPrefix(run.flowName, run.runId, spec.task.stepName, spec.task.taskId);
+    const prefix = taskPrefix(run.flowName, runId, spec.task.stepName, spec.task.taskId);
     return new BatchJob(
       {
         api: this.api,
@@ -259,7 +278,7 @@ export class BatchLauncher implements TaskLauncher {
         return submitJobRequest({
           resolved: step.resolved,
           platform: step.queue.platform,
-          runId: run.runId,
+          runId,
           taskId: spec.task.taskId,
           attempt: spec.task.attempt,
           user: run.user ?? 'unknown',
@@ -376,7 +395,7 @@ async function compactSpec(storage: StorageBackend, spec: TaskLaunchSpec): Promi
 }
 
 /** The run's storage, which must be S3 for `@batch` (the job reads and writes it from AWS). */
-function requireS3(run: RuntimeRunContext): StorageBackend {
+function requireS3(run: RuntimeCheckContext): StorageBackend {
   if (run.storage?.kind === 's3') return run.storage;
   throw new BatchConfigError(
     `@batch steps of ${run.flowName} run on AWS Batch, which cannot reach the ${run.storage?.kind ?? 'unknown'} ` +

@@ -82,8 +82,11 @@ export type JobLost = (message: string) => void;
 export interface JobPollerOptions {
   /** How long DescribeJobs may keep failing before the jobs are given up (default 10 minutes). */
   readonly deadlineMs?: number;
-  /** The command that stops the jobs given up (default `stepflow batch kill <flow file> --run-id <run>`). */
-  readonly killHint?: string;
+  /**
+   * The command that stops the jobs given up (default `stepflow batch kill <flow file> --run-id <run>`); a
+   * function when the run id is known only later.
+   */
+  readonly killHint?: string | (() => string);
   /** The clock (tests). */
   readonly clock?: Clock;
   /** Random numbers in [0, 1) for the back-off's jitter (tests). */
@@ -260,7 +263,9 @@ export class JobPoller {
     if (lost.length === 0) return;
     const shown =
       lost.length > 10 ? `${lost.slice(0, 10).join(', ')} and ${lost.length - 10} more` : lost.join(', ');
-    const hint = this.options.killHint ?? 'stepflow batch kill <flow file> --run-id <run id>';
+    const given = this.options.killHint;
+    const hint =
+      (typeof given === 'function' ? given() : given) ?? 'stepflow batch kill <flow file> --run-id <run id>';
     const message =
       `${why} The job${lost.length === 1 ? '' : 's'} ${shown} may still be running on AWS Batch: ` +
       `stop ${lost.length === 1 ? 'it' : 'them'} with \`${hint}\`.`;

@@ -90,6 +90,19 @@ describe('selectRuns: which runs batch list/kill look at', () => {
     assert.deepEqual(ids(await selectRuns(storage, 'F', { user: 'bob', runId: '100' }, 'jane')), []);
   });
 
+  it('ignores folders beside the runs that are not runs (old-copy with a copied record, an id with a suffix)', async () => {
+    const storage = new MemoryStorage(ROOT);
+    await addRun(storage, '100', 'jane');
+    const copy = (await storage.get('F/100/_meta/run.json')) as Buffer;
+    await storage.put('F/old-copy/_meta/run.json', copy);
+    await storage.put('F/1009-bak/_meta/run.json', copy);
+    await storage.put('F/notes.txt', Buffer.from('a file'));
+    const ids = (runs: { runId: string }[]) => runs.map((r) => r.runId);
+    assert.deepEqual(ids(await selectRuns(storage, 'F', {}, 'jane')), ['100']);
+    assert.deepEqual(ids(await selectRuns(storage, 'F', { myRuns: true }, 'jane')), ['100']);
+    await assert.rejects(selectRuns(storage, 'F', { runId: 'old-copy' }, 'jane'), /No run F\/old-copy/);
+  });
+
   it('says what to do when there is no run, no such run, or options exclude each other', async () => {
     const storage = new MemoryStorage(ROOT);
     await addRun(storage, '100', 'bob');

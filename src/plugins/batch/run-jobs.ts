@@ -8,7 +8,8 @@
  * @module
  */
 import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
-import { runPrefix } from '../../datastore/keys.js';
+import { FlowDatastore } from '../../datastore/flow-datastore.js';
+import { isRunId, runPrefix } from '../../datastore/keys.js';
 import type { StorageBackend } from '../../datastore/storage.js';
 import type { RunRecord } from '../../datastore/types.js';
 import type { BatchApi } from './aws.js';
@@ -95,7 +96,9 @@ export async function selectRuns(
   }
   const user = selection.myRuns ? me : selection.user;
   if (selection.runId !== undefined) {
-    const run = await readRun(storage, flowName, selection.runId);
+    const run = isRunId(selection.runId)
+      ? await new FlowDatastore(storage, flowName).readRun(selection.runId)
+      : undefined;
     if (!run) {
       throw new BatchRunJobsError(
         `No run ${flowName}/${selection.runId} in the datastore ${storage.root}: check the run id (the first ` +
@@ -105,15 +108,11 @@ export async function selectRuns(
     }
     return user === undefined || run.user === user ? [run] : [];
   }
-  const ids = (await storage.list(`${flowName}/`))
-    .filter((e) => e.isPrefix)
-    .map((e) => e.key.slice(flowName.length + 1, -1))
-    .filter((id) => /^\d+$/.test(id))
-    .sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : BigInt(b) < BigInt(a) ? -1 : 0));
+  const fds = new FlowDatastore(storage, flowName);
   const owner = user ?? me;
   const runs: RunRecord[] = [];
-  for (const id of ids) {
-    const run = await readRun(storage, flowName, id);
+  for (const id of await fds.listRunIds()) {
+    const run = await fds.readRun(id);
     if (run?.user !== owner) continue;
     runs.push(run);
     if (user === undefined) break;
@@ -126,16 +125,6 @@ export async function selectRuns(
     );
   }
   return runs;
-}
-
-async function readRun(
-  storage: StorageBackend,
-  flowName: string,
-  runId: string,
-): Promise<RunRecord | undefined> {
-  if (!/^[\w.-]+$/.test(runId)) return undefined;
-  const body = await storage.get(`${runPrefix(flowName, runId)}_meta/run.json`);
-  return body ? (JSON.parse(String(body)) as RunRecord) : undefined;
 }
 
 /**
