@@ -304,8 +304,10 @@ describe('loadConfig: defaults', () => {
   it('has one row per name, prefixed METAFLOW_ or STEPFLOW_, with help', () => {
     assert.equal(new Set(SETTINGS.map((s) => s.name)).size, SETTINGS.length);
     for (const s of SETTINGS) assert.ok(s.help.length > 0, s.name);
-    const stepflow = SETTINGS.filter((s) => s.prefix === 'STEPFLOW_').map((s) => s.name);
-    assert.deepEqual(stepflow.sort(), ['MAX_WORKERS', 'SPOT_RETRIES']);
+    const stepflow: string[] = SETTINGS.filter((s) => s.prefix === 'STEPFLOW_').map((s) => s.name);
+    for (const name of ['MAX_WORKERS', 'SPOT_RETRIES', 'BATCH_PLATFORM', 'BATCH_IMAGE_PACKAGES']) {
+      assert.ok(stepflow.includes(name), name);
+    }
   });
 });
 
