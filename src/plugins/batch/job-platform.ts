@@ -72,7 +72,10 @@ export function cpuOfInstanceTypes(instanceTypes: readonly string[]): JobCpu | '
  * ```
  */
 export function parseJobPlatform(text: string, setting: string = PLATFORM_SETTING): JobPlatform {
-  const value = text.trim().toLowerCase().replace(/^linux[-/]/, '');
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/^linux[-/]/, '');
   const cpu =
     value === 'x64' || value === 'x86_64' || value === 'amd64'
       ? 'x64'
