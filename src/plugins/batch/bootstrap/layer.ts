@@ -157,7 +157,11 @@ export function unpackLayer(archive: Buffer, dir: string): number {
     if (entry.type === 'dir') {
       folder(target);
     } else if (entry.type === 'symlink') {
-      inside(root, join(dirname(entry.path), entry.linkname), `symlink ${entry.path} →`);
+      inside(
+        root,
+        isAbsolute(entry.linkname) ? entry.linkname : join(dirname(entry.path), entry.linkname),
+        `symlink ${entry.path} →`,
+      );
       folder(dirname(target));
       symlinkSync(entry.linkname, target);
     } else {
@@ -189,10 +193,8 @@ export function linkImagePackages(
     const found = searchPath.map((p) => join(p, name)).find((p) => existsSync(join(p, 'package.json')));
     if (!found) {
       throw new Error(
-        `package ${name} is provided by the image (option imagePackages / STEPFLOW_BATCH_IMAGE_PACKAGES), but none ` +
-          `of ${searchPath.join(', ')} holds it in this image. Install it in the image (npm install -g ${name}, or ` +
-          'in /app/node_modules), or name its folder in STEPFLOW_BATCH_IMAGE_NODE_PATH, or remove it from imagePackages ' +
-          'so it is shipped in the dependency layer.',
+        `package ${name} (imagePackages / STEPFLOW_BATCH_IMAGE_PACKAGES) is in none of ${searchPath.join(', ')} ` +
+          'in this image: install it there, name its folder in STEPFLOW_BATCH_IMAGE_NODE_PATH, or drop it from imagePackages to ship it.',
       );
     }
     const link = join(dir, 'node_modules', name);

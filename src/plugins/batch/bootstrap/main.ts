@@ -16,10 +16,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type Env, type Fetch, resolveCredentials } from './credentials.js';
-import { fetchLayer, linkImagePackages, unpackLayer } from './layer.js';
+import type { Env, Fetch } from './credentials.js';
+import { fetchLayer, linkImagePackages, signedGet, unpackLayer } from './layer.js';
 import { LogSaver } from './log-saver.js';
-import { s3ObjectUrl, signRequest } from './sigv4.js';
 import { readUstar } from './ustar.js';
 
 /**
@@ -72,39 +71,13 @@ export async function fetchPackage(
   env: Env,
   fetchImpl: Fetch = fetch as unknown as Fetch,
 ): Promise<Buffer> {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
-  if (!m) throw new Error(`${BOOTSTRAP_ENV.url} is not an s3:// URL: ${location}`);
-  const [, bucket, key] = m as unknown as [string, string, string];
-  let region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
-  const endpoint = env.METAFLOW_S3_ENDPOINT_URL || undefined;
-  let lastError = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-    try {
-      const credentials = await resolveCredentials(env, fetchImpl);
-      const url = s3ObjectUrl(bucket, key, region, endpoint);
-      const headers = signRequest({
-        method: 'GET',
-        url,
-        region,
-        service: 's3',
-        credentials,
-        payloadHash: 'UNSIGNED-PAYLOAD',
-      });
-      const res = (await fetchImpl(url.href, { headers })) as Awaited<ReturnType<Fetch>> & {
-        arrayBuffer?(): Promise<ArrayBuffer>;
-        headers?: { get(name: string): string | null };
-      };
-      if (res.ok && res.arrayBuffer) return Buffer.from(await res.arrayBuffer());
-      const moved = res.headers?.get('x-amz-bucket-region');
-      lastError = `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
-      if (moved && moved !== region) region = moved;
-      else if (res.status === 403 || res.status === 404) attempt++;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-  }
-  throw new Error(`could not download the code package ${location}: ${lastError}`);
+  if (!/^s3:\/\/[^/]+\/./.test(location))
+    throw new Error(`${BOOTSTRAP_ENV.url} is not an s3:// URL: ${location}`);
+  return await signedGet(location, env, fetchImpl).catch((err: Error) => {
+    throw new Error(
+      `could not download the code package ${location}: ${err.message.replace(/^could not download \S+: /, '')}`,
+    );
+  });
 }
 
 /**
