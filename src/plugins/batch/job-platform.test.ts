@@ -15,6 +15,7 @@ import { BatchLauncher } from './launcher.js';
 import { parseBatchOptions } from './options.js';
 import { BatchPreparation } from './prepare.js';
 import { resolveBatch } from './resolve.js';
+import { imagePackagesSetting } from './settings.js';
 
 function resolved(stepName: string, options: Record<string, unknown> = {}, settings: object = {}) {
   const where = { flowName: 'F', stepName };
@@ -148,6 +149,14 @@ describe('imagePackages', () => {
       /@batch on step F\.s: option "imagePackages" (must name npm packages|must be npm package names)/,
     );
     assert.throws(() => resolved('s', { imagePackages: 'sharp,../x' }), /"\.\.\/x" is not one/);
+    assert.throws(
+      () => imagePackagesSetting('sharp,Bad Name'),
+      (err: Error) =>
+        err instanceof BatchConfigError &&
+        /^STEPFLOW_BATCH_IMAGE_PACKAGES: "Bad Name" is not an npm package name\. .*=sharp,@duckdb\/node-api/.test(
+          err.message,
+        ),
+    );
   });
 });
 
