@@ -328,6 +328,14 @@ export const SETTINGS = [
     default: 3,
     help: 'extra attempts of a @batch task whose spot instance was reclaimed',
   },
+  {
+    name: 'LAYER_MAX_MB',
+    prefix: 'STEPFLOW_',
+    type: 'number',
+    min: 1,
+    default: 2048,
+    help: 'largest dependency layer (native, WASM and data-file packages shipped beside the bundle), in MiB',
+  },
 ] as const satisfies readonly SettingDef[];
 
 /** The name (without prefix) of a setting. */
