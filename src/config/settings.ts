@@ -347,6 +347,14 @@ export const SETTINGS = [
     default: '/app/node_modules:/usr/local/lib/node_modules:/usr/lib/node_modules',
     help: "folders of the @batch image searched for the image's packages, colon-separated, first match wins",
   },
+  {
+    name: 'LAYER_MAX_MB',
+    prefix: 'STEPFLOW_',
+    type: 'number',
+    min: 1,
+    default: 2048,
+    help: 'largest dependency layer (native, WASM and data-file packages shipped beside the bundle), in MiB',
+  },
 ] as const satisfies readonly SettingDef[];
 
 /** The name (without prefix) of a setting. */

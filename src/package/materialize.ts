@@ -4,10 +4,11 @@
  * @module
  */
 
-import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { materializeLayer } from './layer/materialize-layer.js';
 import type { CodePackage } from './types.js';
 
 /**
@@ -38,15 +39,22 @@ async function writeAtomically(
   sha: string,
   bundle: Uint8Array,
   map: Uint8Array,
+  layerDir?: string,
 ): Promise<string> {
   const dir = path.join(parent, sha);
   const bundlePath = path.join(dir, 'bundle.mjs');
-  if ((await exists(bundlePath)) && (await exists(`${bundlePath}.map`))) return bundlePath;
+  const complete =
+    (await exists(bundlePath)) &&
+    (await exists(`${bundlePath}.map`)) &&
+    (layerDir === undefined || (await exists(path.join(dir, 'node_modules', '.'))));
+  if (complete) return bundlePath;
   await mkdir(parent, { recursive: true });
   const tmp = await mkdtemp(path.join(parent, `.tmp-${sha.slice(0, 12)}-`));
   try {
     await writeFile(path.join(tmp, 'bundle.mjs'), bundle);
     await writeFile(path.join(tmp, 'bundle.mjs.map'), map);
+    if (layerDir !== undefined)
+      await symlink(path.join(layerDir, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
     await rename(tmp, dir);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
@@ -74,6 +82,10 @@ function relocateSourceMap(sourceMap: Uint8Array, intendedDir: string): Buffer {
  * files, so `--enable-source-maps` stack traces name `flow.ts`. When `flowDir` is not writable the
  * bundle goes to `<os.tmpdir()>/stepflow-code/<sha>/` with a map whose sources are absolute.
  *
+ * A package with a dependency layer goes to `<sha>-<layer sha[0:16]>/`, whose `node_modules` links to
+ * the layer unpacked in the per-user cache: the bundle's external imports resolve there, the same
+ * layout as in a job, and not from the project's `node_modules`.
+ *
  * @example
  * ```ts
  * const bundlePath = await materializeCodePackage(pkg, path.dirname(flowFile));
@@ -81,18 +93,21 @@ function relocateSourceMap(sourceMap: Uint8Array, intendedDir: string): Buffer {
  * ```
  */
 export async function materializeCodePackage(
-  pkg: Pick<CodePackage, 'sha' | 'bundle' | 'sourceMap'>,
+  pkg: Pick<CodePackage, 'sha' | 'bundle' | 'sourceMap' | 'layer'>,
   flowDir: string,
+  options: { cacheDir?: string } = {},
 ): Promise<string> {
   const cacheRoot = path.join(path.resolve(flowDir), '.stepflow-cache');
   const parent = path.join(path.resolve(flowDir), CODE_CACHE_DIR);
+  const layerDir = pkg.layer === undefined ? undefined : await materializeLayer(pkg.layer, options.cacheDir);
+  const name = pkg.layer === undefined ? pkg.sha : `${pkg.sha}-${pkg.layer.sha256.slice(0, 16)}`;
   try {
-    const bundlePath = await writeAtomically(parent, pkg.sha, pkg.bundle, pkg.sourceMap);
+    const bundlePath = await writeAtomically(parent, name, pkg.bundle, pkg.sourceMap, layerDir);
     await writeFile(path.join(cacheRoot, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
     return bundlePath;
   } catch (error) {
     if (!NOT_WRITABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    const map = relocateSourceMap(pkg.sourceMap, path.join(parent, pkg.sha));
-    return writeAtomically(path.join(os.tmpdir(), 'stepflow-code'), pkg.sha, pkg.bundle, map);
+    const map = relocateSourceMap(pkg.sourceMap, path.join(parent, name));
+    return writeAtomically(path.join(os.tmpdir(), 'stepflow-code'), name, pkg.bundle, map, layerDir);
   }
 }

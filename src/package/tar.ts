@@ -29,9 +29,27 @@ export const TAR_MTIME = 1575360000;
  * ```
  */
 export interface TarEntry {
-  /** A relative path of at most 100 bytes. */
+  /** A relative path: at most 100 bytes, or up to 256 split at a `/` into ustar's prefix and name. */
   readonly name: string;
   readonly data: Uint8Array;
+  /** `true` for an executable file (mode 0755 instead of 0644). */
+  readonly executable?: boolean;
+}
+
+/**
+ * Splits a path into ustar's `prefix` (≤ 155 bytes) and `name` (≤ 100 bytes) at a `/`.
+ * Throws a RangeError when no split fits.
+ */
+function splitName(path: string): { prefix: string; name: string } {
+  if (Buffer.byteLength(path) <= 100) return { prefix: '', name: path };
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
+    const prefix = path.slice(0, i);
+    const name = path.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100 && name.length > 0) {
+      return { prefix, name };
+    }
+  }
+  throw new RangeError(`tar entry name must be 1 to 100 bytes (or split at a / into 155 + 100): ${path}`);
 }
 
 function writeString(header: Buffer, offset: number, length: number, value: string): void {
@@ -51,10 +69,12 @@ function checksum(header: Buffer): number {
   return sum;
 }
 
-function makeHeader(name: string, size: number): Buffer {
+function makeHeader(path: string, size: number, executable: boolean): Buffer {
   const header = Buffer.alloc(BLOCK);
+  const { prefix, name } = splitName(path);
   writeString(header, 0, 100, name);
-  writeOctal(header, 100, 8, 0o644);
+  writeString(header, 345, 155, prefix);
+  writeOctal(header, 100, 8, executable ? 0o755 : 0o644);
   writeOctal(header, 108, 8, 0);
   writeOctal(header, 116, 8, 0);
   writeOctal(header, 124, 12, size);
@@ -80,10 +100,8 @@ export function writeTar(entries: readonly TarEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const parts: Buffer[] = [];
   for (const entry of sorted) {
-    if (Buffer.byteLength(entry.name) > 100 || entry.name.length === 0) {
-      throw new RangeError(`tar entry name must be 1 to 100 bytes: ${entry.name}`);
-    }
-    parts.push(makeHeader(entry.name, entry.data.length), Buffer.from(entry.data));
+    if (entry.name.length === 0) throw new RangeError('tar entry name must not be empty');
+    parts.push(makeHeader(entry.name, entry.data.length, entry.executable === true), Buffer.from(entry.data));
     const pad = (BLOCK - (entry.data.length % BLOCK)) % BLOCK;
     if (pad > 0) parts.push(Buffer.alloc(pad));
   }
@@ -115,6 +133,24 @@ function readOctal(block: Buffer, offset: number, length: number, what: string):
  */
 export function readTar(tar: Buffer): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
+  for (const entry of readTarEntries(tar)) {
+    if (files.has(entry.name)) throw new PackageFormatError(`tar entry ${entry.name} appears twice`);
+    files.set(entry.name, Buffer.from(entry.data));
+  }
+  return files;
+}
+
+/**
+ * Reads a ustar archive into its entries, in archive order, with the executable bit (names joined
+ * with ustar's prefix). Same checks as {@link readTar}; entries' data are views into `tar`.
+ *
+ * @example
+ * ```ts
+ * for (const e of readTarEntries(tar)) await writeFile(e.name, e.data, { mode: e.executable ? 0o755 : 0o644 });
+ * ```
+ */
+export function readTarEntries(tar: Buffer): TarEntry[] {
+  const files: TarEntry[] = [];
   let offset = 0;
   for (;;) {
     if (offset + BLOCK > tar.length) throw new PackageFormatError('tar archive is truncated (no end marker)');
@@ -124,7 +160,8 @@ export function readTar(tar: Buffer): Map<string, Buffer> {
     if (readOctal(header, 148, 8, 'checksum') !== checksum(header)) {
       throw new PackageFormatError(`tar header checksum mismatch at byte ${offset}`);
     }
-    const name = readString(header, 0, 100);
+    const prefix = readString(header, 345, 155);
+    const name = prefix === '' ? readString(header, 0, 100) : `${prefix}/${readString(header, 0, 100)}`;
     const type = header[156];
     if (type !== 0x30 && type !== 0) {
       throw new PackageFormatError(`tar entry ${name} is not a regular file`);
@@ -132,8 +169,8 @@ export function readTar(tar: Buffer): Map<string, Buffer> {
     const size = readOctal(header, 124, 12, 'size');
     const start = offset + BLOCK;
     if (start + size > tar.length) throw new PackageFormatError(`tar entry ${name} is truncated`);
-    if (files.has(name)) throw new PackageFormatError(`tar entry ${name} appears twice`);
-    files.set(name, Buffer.from(tar.subarray(start, start + size)));
+    const executable = (readOctal(header, 100, 8, 'mode') & 0o111) !== 0;
+    files.push({ name, data: tar.subarray(start, start + size), executable });
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
   }
 }

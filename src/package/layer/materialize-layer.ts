@@ -1,0 +1,65 @@
+/**
+ * Unpacking a dependency layer once per user, where a bundle's `node_modules` link can point.
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { PackageFormatError } from '../errors.js';
+import { readTarEntries } from '../tar.js';
+import type { DependencyLayer } from './build-layer.js';
+import { userCacheDir } from './cache-dir.js';
+
+const exists = (file: string): Promise<boolean> =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Unpacks a layer's archive (after checking its sha256) into `<cacheDir>/layers/unpacked/<sha>/`,
+ * once: a folder renamed into place when complete. Returns the folder, which holds `node_modules/`.
+ *
+ * @example
+ * ```ts
+ * const dir = await materializeLayer(pkg.layer!);
+ * // dir/node_modules/sharp/package.json
+ * ```
+ */
+export async function materializeLayer(
+  layer: DependencyLayer,
+  cacheDir: string = userCacheDir(),
+): Promise<string> {
+  const parent = path.join(cacheDir, 'layers', 'unpacked');
+  const target = path.join(parent, layer.sha256);
+  if (await exists(path.join(target, 'node_modules'))) return target;
+  const archive = await readFile(layer.archivePath);
+  const actual = createHash('sha256').update(archive).digest('hex');
+  if (actual !== layer.sha256) {
+    throw new PackageFormatError(`the dependency layer at ${layer.archivePath} has sha256 ${actual}`, {
+      sha: layer.sha256,
+    });
+  }
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  const tmp = await mkdtemp(path.join(parent, `.tmp-${layer.sha256.slice(0, 12)}-`));
+  try {
+    for (const entry of readTarEntries(gunzipSync(archive))) {
+      const file = path.join(tmp, entry.name);
+      if (!file.startsWith(`${tmp}${path.sep}`))
+        throw new PackageFormatError(`entry ${entry.name} leaves the layer`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, entry.data, { mode: entry.executable ? 0o755 : 0o644 });
+    }
+    await rename(tmp, target);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(path.join(target, 'node_modules'))))
+      return target;
+    throw error;
+  }
+  return target;
+}
