@@ -4,13 +4,15 @@
  *
  * @module
  */
+import { dirname } from 'node:path';
 import { currentUser } from '../config/user.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
 import { checkAttemptCap } from '../decorators/attempt-cap.js';
-import type { ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
+import type { LayerInfo, LayerRequest, ResolvedDecorator, TaskLauncher } from '../decorators/contract.js';
 import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
+import { buildDependencyLayer } from '../package/layer/build-layer.js';
 import { storeCodePackage } from '../package/store.js';
 import { RuntimeError } from './errors.js';
 import type { LoadedFlow } from './load-flow.js';
@@ -148,6 +150,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
         codePackage: flow.codePackage,
         user,
         notice: (message: string) => options.reporter?.notice?.(message),
+        buildLayer: (request: LayerRequest) => layerFor(flow, request),
       };
       try {
         for (const plugin of plugins) await plugin?.runtimeInit?.(runContext);
@@ -173,4 +176,22 @@ export function prepareRun(options: RunOptions): PreparedRun {
       return summary;
     },
   };
+}
+
+/**
+ * The dependency layer of a loaded flow for a remote job's platform (a remote launcher asks through
+ * `RuntimeRunContext.buildLayer`): the run's bundle leaves the same packages external on every platform,
+ * so the layer is built from its manifest's externals for that platform, without the packages the image
+ * provides; from the per-user cache when nothing changed.
+ */
+async function layerFor(flow: LoadedFlow, request: LayerRequest): Promise<LayerInfo | undefined> {
+  const { externals } = flow.codePackage.manifest;
+  if (externals.length === 0) return undefined;
+  const layer = await buildDependencyLayer({
+    flowDir: dirname(flow.file),
+    specifiers: externals,
+    platform: request.platform,
+    provided: request.provided,
+  });
+  return layer && { ...layer, platform: request.platform };
 }

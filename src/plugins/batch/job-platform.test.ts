@@ -239,12 +239,15 @@ describe('BatchLauncher: dependency layers before the first SubmitJob', () => {
 
   it('a layer the build refuses stops the run before any SubmitJob, with the build error', async () => {
     const refuse = async (): Promise<LayerInfo> => {
-      throw new Error('@duckdb/node-bindings has no build for linux-arm64 (step train): use an x64 queue');
+      throw new Error('@duckdb/node-bindings has no build for linux-arm64: use an x64 queue');
     };
     const { api, launcher } = await setup([resolved('train')], refuse);
     const task = launcher.launch(fakeLaunchSpec('train'));
     const [, stderr, outcome] = await Promise.all([collect(task.stdout), collect(task.stderr), task.done]);
-    assert.match(stderr, /no build for linux-arm64 \(step train\)/);
+    assert.match(
+      stderr,
+      /@batch step F\.train \(linux-arm64\): nothing was submitted, the dependency layer cannot be built: @duckdb\/node-bindings has no build/,
+    );
     assert.ok(outcome.killedReason);
     assert.equal(api.count('SubmitJob'), 0);
     launcher.close();

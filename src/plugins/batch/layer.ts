@@ -140,7 +140,14 @@ export async function shipLayers(
     groups.set(key, group);
   }
   for (const { request, steps: names } of groups.values()) {
-    const layer = await buildLayer({ ...request, steps: names });
+    const layer = await buildLayer({ ...request, steps: names }).catch((cause: unknown) => {
+      const steps = names.map((n) => `${flowName}.${n}`).join(', ');
+      throw new BatchLaunchError(
+        `@batch step${names.length > 1 ? 's' : ''} ${steps} (linux-${request.platform.cpu}): nothing was submitted, ` +
+          `the dependency layer cannot be built: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { action: 'BuildLayer', flow: flowName, step: names[0], cause },
+      );
+    });
     const shipped = layer ? await storeLayer(storage, flowName, layer) : undefined;
     for (const name of names) layers.set(name, shipped);
     if (shipped) {
