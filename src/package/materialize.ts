@@ -4,7 +4,7 @@
  * @module
  */
 
-import { access, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,21 @@ const exists = (file: string): Promise<boolean> =>
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
 
 /**
+ * Makes `<dir>/node_modules` a link to `target` (an earlier run may have linked a layer unpacked in
+ * another cache, since removed): a new link renamed over the old one, so readers never see none.
+ */
+async function pointAt(dir: string, target: string): Promise<void> {
+  const link = path.join(dir, 'node_modules');
+  if ((await readlink(link).catch(() => undefined)) === target) return;
+  const tmp = `${link}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await symlink(target, tmp, 'dir');
+  await rename(tmp, link).catch(async (error) => {
+    await rm(tmp, { force: true });
+    throw error;
+  });
+}
+
+/**
  * Writes `bundle.mjs` and `bundle.mjs.map` into `<parent>/<sha>/`, atomically: both files go to a
  * temp folder that is then renamed. A concurrent writer that wins the rename is fine.
  */
@@ -43,11 +58,10 @@ async function writeAtomically(
 ): Promise<string> {
   const dir = path.join(parent, sha);
   const bundlePath = path.join(dir, 'bundle.mjs');
-  const complete =
-    (await exists(bundlePath)) &&
-    (await exists(`${bundlePath}.map`)) &&
-    (layerDir === undefined || (await exists(path.join(dir, 'node_modules', '.'))));
-  if (complete) return bundlePath;
+  if ((await exists(bundlePath)) && (await exists(`${bundlePath}.map`))) {
+    if (layerDir !== undefined) await pointAt(dir, path.join(layerDir, 'node_modules'));
+    return bundlePath;
+  }
   await mkdir(parent, { recursive: true });
   const tmp = await mkdtemp(path.join(parent, `.tmp-${sha.slice(0, 12)}-`));
   try {
@@ -60,7 +74,10 @@ async function writeAtomically(
     await rm(tmp, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     // Another writer renamed its copy first: same sha, same bytes.
-    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(bundlePath))) return bundlePath;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(bundlePath))) {
+      if (layerDir !== undefined) await pointAt(dir, path.join(layerDir, 'node_modules'));
+      return bundlePath;
+    }
     throw error;
   }
   return bundlePath;

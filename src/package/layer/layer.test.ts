@@ -259,3 +259,25 @@ test('a package that is really missing stops the build with the import site and 
     return true;
   });
 });
+
+test('a bundle folder linked to a layer unpacked in another (removed) cache is linked again', async () => {
+  const file = path.join(proj, 'data-flow.ts');
+  const elsewhere = path.join(base, 'relink');
+  await mkdir(elsewhere, { recursive: true });
+  const other = path.join(base, 'cache-gone');
+  const first = await buildCodePackage(file, {
+    frameworkRoot: fw,
+    cacheDir: other,
+    layer: { platform: hostPlatform() },
+  });
+  await materializeCodePackage(first, elsewhere, { cacheDir: other });
+  await rm(other, { recursive: true, force: true });
+  const pkg = await buildCodePackage(file, {
+    frameworkRoot: fw,
+    cacheDir,
+    layer: { platform: hostPlatform() },
+  });
+  const bundlePath = await materializeCodePackage(pkg, elsewhere, { cacheDir });
+  const { stdout } = await run(process.execPath, [bundlePath]);
+  assert.equal(JSON.parse(stdout).words, 'read from the layer');
+});
