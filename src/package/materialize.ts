@@ -27,6 +27,9 @@ const exists = (file: string): Promise<boolean> =>
     () => false,
   );
 
+/** A junction on Windows needs no privilege; elsewhere the type is ignored. */
+const LINK_TYPE = process.platform === 'win32' ? 'junction' : 'dir';
+
 /** Errors that mean "this folder cannot be written" (ENOTDIR: `.stepflow-cache` is a file): use the temp folder. */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
 
@@ -38,7 +41,7 @@ async function pointAt(dir: string, target: string): Promise<void> {
   const link = path.join(dir, 'node_modules');
   if ((await readlink(link).catch(() => undefined)) === target) return;
   const tmp = `${link}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await symlink(target, tmp, 'dir');
+  await symlink(target, tmp, LINK_TYPE);
   await rename(tmp, link).catch(async (error) => {
     await rm(tmp, { force: true });
     throw error;
@@ -68,7 +71,7 @@ async function writeAtomically(
     await writeFile(path.join(tmp, 'bundle.mjs'), bundle);
     await writeFile(path.join(tmp, 'bundle.mjs.map'), map);
     if (layerDir !== undefined)
-      await symlink(path.join(layerDir, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
+      await symlink(path.join(layerDir, 'node_modules'), path.join(tmp, 'node_modules'), LINK_TYPE);
     await rename(tmp, dir);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
