@@ -69,7 +69,14 @@ export interface BuildLayerOptions {
 const LAYER_FORMAT = 'stepflow-layer-v1';
 const GZIP_OS_UNIX = 3;
 
-/** Default of `STEPFLOW_LAYER_MAX_MB`. */
+/**
+ * Default of `STEPFLOW_LAYER_MAX_MB`.
+ *
+ * @example
+ * ```ts
+ * const maxBytes = DEFAULT_LAYER_MAX_MB * 1024 * 1024;
+ * ```
+ */
 export const DEFAULT_LAYER_MAX_MB = 2048;
 
 const packageNameOf = (specifier: string): string =>
