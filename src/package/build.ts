@@ -14,7 +14,7 @@ import { type BuildMessage, PackageBuildError } from './errors.js';
 import { type FrameworkRoot, frameworkRoot } from './framework-root.js';
 import { buildDependencyLayer } from './layer/build-layer.js';
 import { userCacheDir } from './layer/cache-dir.js';
-import { PackageInspector, readPackageJson } from './layer/detect.js';
+import { findPackageDir, PackageInspector, readPackageJson } from './layer/detect.js';
 import { type LayerPluginState, layerPlugin } from './layer/esbuild-plugin.js';
 import { packagesReadingOwnFiles } from './layer/own-files.js';
 import type { Platform } from './layer/platform.js';
@@ -116,16 +116,19 @@ function toBuildMessage(message: Message, flowDir: string): BuildMessage {
     file: path.resolve(flowDir, loc.file),
     line: loc.line,
     column: loc.column + 1,
-    text: withInstallHint(message.text),
+    text: withInstallHint(message.text, path.dirname(path.resolve(flowDir, loc.file))),
   };
 }
 
 /** `Could not resolve "pkg"` for a bare specifier: the package is not installed; say what to run. */
-function withInstallHint(text: string): string {
+function withInstallHint(text: string, importerDir: string): string {
   const missing = /^Could not resolve "([^".][^"]*)"$/.exec(text)?.[1];
   if (missing === undefined || path.isAbsolute(missing)) return text;
   const parts = missing.split('/');
   const name = missing.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  if (findPackageDir(importerDir, name) !== null) {
+    return `${text}: package ${name} is installed but has no "${missing}" (check the import path and its version)`;
+  }
   return `${text}: package ${name} is not installed; run \`npm install ${name}\` in the project`;
 }
 
@@ -265,7 +268,7 @@ export async function buildCodePackage(
           platform: options.layer.platform,
           provided: options.layer.provided,
           maxBytes: options.layerMaxBytes,
-          cacheDir: cacheDir(),
+          cacheDir: options.cacheDir,
         });
   return {
     sha: sha256Hex(archive),

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { access, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,8 +27,26 @@ const exists = (file: string): Promise<boolean> =>
     () => false,
   );
 
+/** A junction on Windows needs no privilege; elsewhere the type is ignored. */
+const LINK_TYPE = process.platform === 'win32' ? 'junction' : 'dir';
+
 /** Errors that mean "this folder cannot be written" (ENOTDIR: `.stepflow-cache` is a file): use the temp folder. */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
+
+/**
+ * Makes `<dir>/node_modules` a link to `target` (an earlier run may have linked a layer unpacked in
+ * another cache, since removed): a new link renamed over the old one, so readers never see none.
+ */
+async function pointAt(dir: string, target: string): Promise<void> {
+  const link = path.join(dir, 'node_modules');
+  if ((await readlink(link).catch(() => undefined)) === target) return;
+  const tmp = `${link}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await symlink(target, tmp, LINK_TYPE);
+  await rename(tmp, link).catch(async (error) => {
+    await rm(tmp, { force: true });
+    throw error;
+  });
+}
 
 /**
  * Writes `bundle.mjs` and `bundle.mjs.map` into `<parent>/<sha>/`, atomically: both files go to a
@@ -43,24 +61,26 @@ async function writeAtomically(
 ): Promise<string> {
   const dir = path.join(parent, sha);
   const bundlePath = path.join(dir, 'bundle.mjs');
-  const complete =
-    (await exists(bundlePath)) &&
-    (await exists(`${bundlePath}.map`)) &&
-    (layerDir === undefined || (await exists(path.join(dir, 'node_modules', '.'))));
-  if (complete) return bundlePath;
+  if ((await exists(bundlePath)) && (await exists(`${bundlePath}.map`))) {
+    if (layerDir !== undefined) await pointAt(dir, path.join(layerDir, 'node_modules'));
+    return bundlePath;
+  }
   await mkdir(parent, { recursive: true });
   const tmp = await mkdtemp(path.join(parent, `.tmp-${sha.slice(0, 12)}-`));
   try {
     await writeFile(path.join(tmp, 'bundle.mjs'), bundle);
     await writeFile(path.join(tmp, 'bundle.mjs.map'), map);
     if (layerDir !== undefined)
-      await symlink(path.join(layerDir, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
+      await symlink(path.join(layerDir, 'node_modules'), path.join(tmp, 'node_modules'), LINK_TYPE);
     await rename(tmp, dir);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     // Another writer renamed its copy first: same sha, same bytes.
-    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(bundlePath))) return bundlePath;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(bundlePath))) {
+      if (layerDir !== undefined) await pointAt(dir, path.join(layerDir, 'node_modules'));
+      return bundlePath;
+    }
     throw error;
   }
   return bundlePath;

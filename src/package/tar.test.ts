@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { packArchive, sha256Hex, unpackCodePackage } from './archive.js';
 import { PackageFormatError } from './errors.js';
-import { readTar, TAR_MTIME, writeTar } from './tar.js';
+import { readTar, readTarEntries, TAR_MTIME, writeTar } from './tar.js';
 import type { PackageManifest } from './types.js';
 
 const manifest: PackageManifest = {
@@ -84,4 +84,23 @@ test('unpackCodePackage rejects what it did not write', () => {
       return true;
     },
   );
+});
+
+test('long paths go into the ustar prefix, and the executable bit survives', () => {
+  const deep = `node_modules/@scope/a-rather-long-package-name/${'nested/'.repeat(12)}file.js`;
+  assert.ok(Buffer.byteLength(deep) > 100);
+  const tar = writeTar([
+    { name: deep, data: Buffer.from('x') },
+    { name: 'bin/tool', data: Buffer.from('#!/bin/sh\n'), executable: true },
+  ]);
+  assert.deepEqual([...readTar(tar).keys()], ['bin/tool', deep]);
+  const entries = readTarEntries(tar);
+  assert.deepEqual(
+    entries.map((e) => [e.name, e.executable]),
+    [
+      ['bin/tool', true],
+      [deep, false],
+    ],
+  );
+  assert.throws(() => writeTar([{ name: `a/${'x'.repeat(101)}`, data: Buffer.alloc(0) }]), RangeError);
 });

@@ -14,7 +14,7 @@ import { loadConfig } from '../../config/resolve.js';
 import { writeTar } from '../tar.js';
 import { userCacheDir } from './cache-dir.js';
 import { findPackageDir } from './detect.js';
-import { LayerTooLargeError } from './errors.js';
+import { LayerTooLargeError, type PackageSize } from './errors.js';
 import { hostPlatform, type Platform, platformLabel, samePlatform } from './platform.js';
 import { findLockfile, platformTree, platformTreeKey } from './platform-tree.js';
 import { traceLayer } from './trace.js';
@@ -69,7 +69,14 @@ export interface BuildLayerOptions {
 const LAYER_FORMAT = 'stepflow-layer-v1';
 const GZIP_OS_UNIX = 3;
 
-/** Default of `STEPFLOW_LAYER_MAX_MB`. */
+/**
+ * Default of `STEPFLOW_LAYER_MAX_MB`.
+ *
+ * @example
+ * ```ts
+ * const maxBytes = DEFAULT_LAYER_MAX_MB * 1024 * 1024;
+ * ```
+ */
 export const DEFAULT_LAYER_MAX_MB = 2048;
 
 const packageNameOf = (specifier: string): string =>
@@ -99,17 +106,28 @@ function installedKey(resolveFrom: string, specifiers: readonly string[]): strin
   return hash.digest('hex');
 }
 
-async function readCached(indexFile: string): Promise<DependencyLayer | undefined> {
-  let layer: DependencyLayer;
+/** A cache entry: the layer, with what the size limit is checked against. */
+interface IndexEntry {
+  readonly layer: DependencyLayer;
+  /** Bytes of the files before packing. */
+  readonly bytes: number;
+  /** `name@version` → bytes. */
+  readonly packageBytes: readonly PackageSize[];
+}
+
+async function readCached(indexFile: string): Promise<IndexEntry | undefined> {
+  let entry: IndexEntry;
   try {
-    layer = JSON.parse(await readFile(indexFile, 'utf8')) as DependencyLayer;
+    entry = JSON.parse(await readFile(indexFile, 'utf8')) as IndexEntry;
   } catch {
     return undefined;
   }
+  const layer = entry.layer;
+  if (layer === undefined) return undefined;
   // The sha256 recorded at creation must still match the archive's bytes.
   const bytes = await readFile(layer.archivePath).catch(() => undefined);
   if (bytes === undefined || bytes.length !== layer.size || sha256(bytes) !== layer.sha256) return undefined;
-  return layer;
+  return entry;
 }
 
 async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
@@ -159,19 +177,23 @@ export async function buildDependencyLayer(options: BuildLayerOptions): Promise<
   );
   const layersDir = path.join(cacheDir, 'layers');
   const indexFile = path.join(layersDir, 'index', `${key}.json`);
+  const maxBytes =
+    options.maxBytes ?? (loadConfig().get('LAYER_MAX_MB') ?? DEFAULT_LAYER_MAX_MB) * 1024 * 1024;
+  const checkSize = (total: number, packageBytes: readonly PackageSize[]): void => {
+    if (total > maxBytes) throw new LayerTooLargeError(total, maxBytes, packageBytes, { platform: label });
+  };
   const cached = await readCached(indexFile);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    checkSize(cached.bytes, cached.packageBytes);
+    return cached.layer;
+  }
 
   const traced = await traceLayer({ resolveFrom, specifiers, platform });
   const total = traced.files.reduce((sum, f) => sum + f.size, 0);
-  const maxBytes =
-    options.maxBytes ?? (loadConfig().get('LAYER_MAX_MB') ?? DEFAULT_LAYER_MAX_MB) * 1024 * 1024;
-  if (total > maxBytes) {
-    const packages = [...traced.packages]
-      .sort((a, b) => b.bytes - a.bytes)
-      .map((p) => ({ name: `${p.name}@${p.version}`, bytes: p.bytes }));
-    throw new LayerTooLargeError(total, maxBytes, packages, { platform: label });
-  }
+  const packageBytes = [...traced.packages]
+    .sort((a, b) => b.bytes - a.bytes)
+    .map((p) => ({ name: `${p.name}@${p.version}`, bytes: p.bytes }));
+  checkSize(total, packageBytes);
   const entries = await Promise.all(
     traced.files.map(async (f) => ({
       name: f.name,
@@ -194,6 +216,7 @@ export async function buildDependencyLayer(options: BuildLayerOptions): Promise<
     packages: traced.packages.map((p) => ({ name: p.name, version: p.version })),
     files: traced.files.length,
   };
-  await writeAtomic(indexFile, `${JSON.stringify(layer, null, 2)}\n`);
+  const entry: IndexEntry = { layer, bytes: total, packageBytes };
+  await writeAtomic(indexFile, `${JSON.stringify(entry, null, 2)}\n`);
   return layer;
 }

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { LayerError } from './errors.js';
 
 /**
- * The per-user cache folder, created 0700 and checked to belong to this user (a shared machine has
+ * The per-user cache folder (`$STEPFLOW_CACHE_DIR`, else `$XDG_CACHE_HOME/stepflow`, else
+ * `~/.cache/stepflow`), created 0700 and checked to belong to this user (a shared machine has
  * other users writing to shared folders).
  *
  * @example
@@ -23,8 +24,12 @@ import { LayerError } from './errors.js';
  * ```
  */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME?.trim() ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  const dir = path.resolve(base!, 'stepflow');
+  const xdg = env.XDG_CACHE_HOME;
+  const dir = env.STEPFLOW_CACHE_DIR
+    ? path.resolve(env.STEPFLOW_CACHE_DIR)
+    : xdg && path.isAbsolute(xdg)
+      ? path.join(xdg, 'stepflow')
+      : path.join(env.HOME || os.homedir(), '.cache', 'stepflow');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = statSync(dir);
   const uid = process.getuid?.();

@@ -258,6 +258,12 @@ export async function traceLayer(input: TraceInput): Promise<TracedLayer> {
     }
   }
 
+  // Every shipped package keeps its package.json (resolution reads `exports`/`main`; names and versions).
+  for (const file of [...kept]) {
+    const dir = packageRootOf(file);
+    if (dir !== null) kept.add(path.join(dir, 'package.json'));
+  }
+
   const ancestors = new Set<string>();
   for (let d = path.resolve(input.resolveFrom); ; d = path.dirname(d)) {
     ancestors.add(d);
