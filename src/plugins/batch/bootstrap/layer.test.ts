@@ -109,6 +109,7 @@ describe('dependency layer: S3 (moto) → container folder', () => {
 
     const code = path.join(dir, 'code');
     assert.equal(unpackLayer(got, code), 4);
+    assert.equal(unpackLayer(got, code), 4, 'unpacking again over the same folder works (symlinks replaced)');
     const addon = path.join(code, 'node_modules', 'native-thing', 'build', 'addon.node');
     assert.equal(lstatSync(addon).mode & 0o777, 0o755, 'an executable stays executable');
     assert.ok(readFileSync(addon).equals(noise));

@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type Env, type Fetch, resolveCredentials } from './credentials.js';
@@ -163,6 +163,7 @@ export function unpackLayer(archive: Buffer, dir: string): number {
         `symlink ${entry.path} →`,
       );
       folder(dirname(target));
+      rmSync(target, { force: true });
       symlinkSync(entry.linkname, target);
     } else {
       folder(dirname(target));
