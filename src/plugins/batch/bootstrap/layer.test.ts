@@ -95,21 +95,25 @@ describe('dependency layer: S3 (moto) → container folder', () => {
 
     const env = { ...TEST_AWS_ENV, METAFLOW_S3_ENDPOINT_URL: endpoint };
     const ranges: string[] = [];
-    const got = await fetchLayer(first.url, sha, archive.length, env, countingFetch(ranges), {
+    const code = path.join(dir, 'code');
+    const files = await fetchLayer(first.url, sha, archive.length, env, countingFetch(ranges), code, {
       partSize: 2 ** 20,
       concurrency: 4,
     });
-    assert.ok(got.equals(archive));
+    assert.equal(files, 4);
     assert.equal(ranges.length, Math.ceil((archive.length + 1) / 2 ** 20));
     assert.equal(ranges[0], 'bytes=0-1048575');
     await assert.rejects(
-      fetchLayer(first.url, 'f'.repeat(64), archive.length, env, countingFetch([]), { partSize: 2 ** 20 }),
+      fetchLayer(first.url, 'f'.repeat(64), archive.length, env, countingFetch([]), path.join(dir, 'x'), {
+        partSize: 2 ** 20,
+      }),
       /dependency layer's sha256 is [0-9a-f]{64}, expected f{64}/,
     );
-
-    const code = path.join(dir, 'code');
-    assert.equal(unpackLayer(got, code), 4);
-    assert.equal(unpackLayer(got, code), 4, 'unpacking again over the same folder works (symlinks replaced)');
+    assert.equal(
+      unpackLayer(archive, code),
+      4,
+      'unpacking again over the same folder works (symlinks replaced)',
+    );
     const addon = path.join(code, 'node_modules', 'native-thing', 'build', 'addon.node');
     assert.equal(lstatSync(addon).mode & 0o777, 0o755, 'an executable stays executable');
     assert.ok(readFileSync(addon).equals(noise));

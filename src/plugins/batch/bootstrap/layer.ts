@@ -10,10 +10,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { type Env, type Fetch, resolveCredentials } from './credentials.js';
 import { s3ObjectUrl, signRequest } from './sigv4.js';
-import { readUstarEntries } from './ustar.js';
+import { readUstarEntries, type UstarEntry, UstarReader } from './ustar.js';
 
 /** Part size of the ranged GETs of a large layer. */
 export const LAYER_PART_SIZE = 8 * 2 ** 20;
@@ -80,50 +80,6 @@ export async function signedGet(
   throw new Error(`could not download ${location}: ${lastError}`);
 }
 
-/**
- * Downloads a stored layer (header byte `0x00` + tar.gz of `size` bytes): one GET when it fits in a part,
- * else ranged GETs of `partSize`, `concurrency` at a time, written into one buffer. Checks the header byte
- * and the sha256; returns the tar.gz.
- *
- * @example
- * ```ts
- * const archive = await fetchLayer(url, sha, size, env, fetch);
- * ```
- */
-export async function fetchLayer(
-  location: string,
-  sha: string,
-  size: number,
-  env: Env,
-  fetchImpl: Fetch,
-  { partSize = LAYER_PART_SIZE, concurrency = LAYER_CONCURRENCY } = {},
-): Promise<Buffer> {
-  const total = size + 1;
-  let blob: Buffer;
-  if (!Number.isSafeInteger(size) || size <= 0 || total <= partSize) {
-    blob = await signedGet(location, env, fetchImpl);
-  } else {
-    blob = Buffer.allocUnsafe(total);
-    const parts: [number, number][] = [];
-    for (let start = 0; start < total; start += partSize) {
-      parts.push([start, Math.min(total, start + partSize) - 1]);
-    }
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < parts.length) {
-        const part = parts[next++] as [number, number];
-        (await signedGet(location, env, fetchImpl, part)).copy(blob, part[0]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
-  }
-  if (blob[0] !== 0) throw new Error(`the stored layer ${location} has header byte ${blob[0]}, expected 0`);
-  const archive = blob.subarray(1);
-  const actual = createHash('sha256').update(archive).digest('hex');
-  if (actual !== sha) throw new Error(`the dependency layer's sha256 is ${actual}, expected ${sha}`);
-  return archive;
-}
-
 /** `path` inside `root`, or an error (no absolute paths, no `..` out of it). */
 function inside(root: string, path: string, what: string): string {
   const target = resolve(root, path);
@@ -133,10 +89,39 @@ function inside(root: string, path: string, what: string): string {
   return target;
 }
 
+/** Writes tar entries under `dir` (files with their modes, folders, symlinks), refusing escapes. */
+function entryWriter(dir: string): { write(entry: UstarEntry): void; files: number } {
+  const root = resolve(dir);
+  const made = new Set<string>();
+  const folder = (path: string): void => {
+    if (made.has(path)) return;
+    mkdirSync(path, { recursive: true });
+    made.add(path);
+  };
+  const out = {
+    files: 0,
+    write(entry: UstarEntry): void {
+      const target = inside(root, normalize(entry.path), 'entry');
+      if (entry.type === 'dir') return folder(target);
+      folder(dirname(target));
+      if (entry.type === 'symlink') {
+        const to = isAbsolute(entry.linkname) ? entry.linkname : join(dirname(entry.path), entry.linkname);
+        inside(root, to, `symlink ${entry.path} →`);
+        rmSync(target, { force: true });
+        symlinkSync(entry.linkname, target);
+      } else {
+        writeFileSync(target, entry.data, { mode: entry.mode & 0o777 || 0o644 });
+        out.files++;
+      }
+    },
+  };
+  return out;
+}
+
 /**
  * Unpacks a layer's tar.gz into `dir` (its entries are `node_modules/...`): files with their modes
- * (executable bits of binaries kept), folders, and symlinks whose targets stay inside `dir`. Returns the
- * number of files written.
+ * (executable bits kept), folders, and symlinks whose targets stay inside `dir`. Returns the number of
+ * files written.
  *
  * @example
  * ```ts
@@ -144,34 +129,86 @@ function inside(root: string, path: string, what: string): string {
  * ```
  */
 export function unpackLayer(archive: Buffer, dir: string): number {
-  const root = resolve(dir);
-  let files = 0;
-  const made = new Set<string>();
-  const folder = (path: string): void => {
-    if (made.has(path)) return;
-    mkdirSync(path, { recursive: true });
-    made.add(path);
-  };
-  for (const entry of readUstarEntries(gunzipSync(archive))) {
-    const target = inside(root, normalize(entry.path), 'entry');
-    if (entry.type === 'dir') {
-      folder(target);
-    } else if (entry.type === 'symlink') {
-      inside(
-        root,
-        isAbsolute(entry.linkname) ? entry.linkname : join(dirname(entry.path), entry.linkname),
-        `symlink ${entry.path} →`,
-      );
-      folder(dirname(target));
-      rmSync(target, { force: true });
-      symlinkSync(entry.linkname, target);
-    } else {
-      folder(dirname(target));
-      writeFileSync(target, entry.data, { mode: entry.mode & 0o777 || 0o644 });
-      files++;
+  const writer = entryWriter(dir);
+  for (const entry of readUstarEntries(gunzipSync(archive))) writer.write(entry);
+  return writer.files;
+}
+
+/**
+ * Downloads a stored layer (header byte `0x00` + tar.gz of `size` bytes) and unpacks it into `dir` as it
+ * arrives: one GET when it fits in a part, else ranged GETs of `partSize`, `concurrency` at a time; the
+ * parts are hashed and gunzipped in order while later ones download, and each entry is written as soon
+ * as it is complete. The sha256 is checked at the end (nothing runs before it is). Returns the number
+ * of files written.
+ *
+ * @example
+ * ```ts
+ * const files = await fetchLayer(url, sha, size, env, fetch, dir);
+ * ```
+ */
+export async function fetchLayer(
+  location: string,
+  sha: string,
+  size: number,
+  env: Env,
+  fetchImpl: Fetch,
+  dir: string,
+  { partSize = LAYER_PART_SIZE, concurrency = LAYER_CONCURRENCY } = {},
+): Promise<number> {
+  const total = size + 1;
+  const parts: (readonly [number, number] | undefined)[] = [];
+  if (!Number.isSafeInteger(size) || size <= 0 || total <= partSize) parts.push(undefined);
+  else for (let at = 0; at < total; at += partSize) parts.push([at, Math.min(total, at + partSize) - 1]);
+  const writer = entryWriter(dir);
+  const reader = new UstarReader((entry) => writer.write(entry));
+  const hash = createHash('sha256');
+  const gunzip = createGunzip();
+  let failed: unknown;
+  const unzipped = new Promise<void>((done) => {
+    gunzip.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        failed ??= err;
+        gunzip.destroy();
+      }
+    });
+    gunzip.on('end', done).on('close', done);
+    gunzip.on('error', (err) => {
+      failed ??= err;
+      done();
+    });
+  });
+  const got: (Buffer | undefined)[] = [];
+  let fed = 0;
+  const feed = (): void => {
+    for (let data = got[fed]; data !== undefined && !failed; data = got[++fed]) {
+      got[fed] = undefined;
+      if (fed === 0) {
+        if (data[0] !== 0)
+          throw new Error(`the stored layer ${location} has header byte ${data[0]}, expected 0`);
+        data = data.subarray(1);
+      }
+      hash.update(data);
+      gunzip.write(data);
     }
-  }
-  return files;
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < parts.length && !failed) {
+      const i = next++;
+      got[i] = await signedGet(location, env, fetchImpl, parts[i]);
+      feed();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
+  gunzip.end();
+  await unzipped;
+  const actual = hash.digest('hex');
+  if (actual !== sha) throw new Error(`the dependency layer's sha256 is ${actual}, expected ${sha}`);
+  if (failed) throw failed;
+  if (reader.pending) throw new Error('the dependency layer is cut short');
+  return writer.files;
 }
 
 /**

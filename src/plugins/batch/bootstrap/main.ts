@@ -17,7 +17,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Env, Fetch } from './credentials.js';
-import { fetchLayer, linkImagePackages, signedGet, unpackLayer } from './layer.js';
+import { fetchLayer, linkImagePackages, signedGet } from './layer.js';
 import { LogSaver } from './log-saver.js';
 import { readUstar } from './ustar.js';
 
@@ -114,22 +114,27 @@ export async function bootstrap(args: readonly string[], env: Env, fetchImpl?: F
   const startedMs = Math.round(Date.now() - process.uptime() * 1000);
   const layerUrl = env[BOOTSTRAP_ENV.layerUrl];
   const layerSha = env[BOOTSTRAP_ENV.layerSha];
-  const fetching = fetchImpl ?? (fetch as unknown as Fetch);
-  // The layer downloads while the code package does.
-  const [blob, layer] = await Promise.all([
-    fetchPackage(location, env, fetchImpl),
-    layerUrl && layerSha
-      ? fetchLayer(layerUrl, layerSha, Number(env[BOOTSTRAP_ENV.layerSize]), env, fetching)
-      : undefined,
-  ]);
-  const files = unpackStored(blob, sha);
   const dir = join(
     env.METAFLOW_TEMPDIR || tmpdir(),
     `stepflow-code-${sha.slice(0, 16)}${layerSha ? `-${layerSha.slice(0, 16)}` : ''}`,
   );
   mkdirSync(dir, { recursive: true });
+  // The layer downloads (and unpacks as it arrives) while the code package downloads.
+  const [blob] = await Promise.all([
+    fetchPackage(location, env, fetchImpl),
+    layerUrl && layerSha
+      ? fetchLayer(
+          layerUrl,
+          layerSha,
+          Number(env[BOOTSTRAP_ENV.layerSize]),
+          env,
+          fetchImpl ?? (fetch as unknown as Fetch),
+          dir,
+        )
+      : undefined,
+  ]);
+  const files = unpackStored(blob, sha);
   for (const [name, data] of files) writeFileSync(join(dir, name), data);
-  if (layer) unpackLayer(layer, dir);
   const childEnv: Record<string, string | undefined> = {
     ...env,
     [BOOTSTRAP_ENV.startedMs]: String(startedMs),
