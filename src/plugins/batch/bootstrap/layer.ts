@@ -102,7 +102,10 @@ function entryWriter(dir: string): { write(entry: UstarEntry): void; files: numb
     files: 0,
     write(entry: UstarEntry): void {
       const target = inside(root, normalize(entry.path), 'entry');
-      if (entry.type === 'dir') return folder(target);
+      if (entry.type === 'dir') {
+        folder(target);
+        return;
+      }
       folder(dirname(target));
       if (entry.type === 'symlink') {
         const to = isAbsolute(entry.linkname) ? entry.linkname : join(dirname(entry.path), entry.linkname);
