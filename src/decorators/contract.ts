@@ -78,7 +78,8 @@ export interface LayerInfo {
   readonly sha256: string;
   readonly size: number;
   readonly archivePath: string;
-  readonly platform: LayerRequest['platform'];
+  /** The platform it was built for (the package layer's `Platform`). */
+  readonly platform: { readonly os: string; readonly cpu: string; readonly libc?: string };
   readonly packages: readonly { readonly name: string; readonly version: string }[];
   readonly files: number;
 }

@@ -187,11 +187,10 @@ export function prepareRun(options: RunOptions): PreparedRun {
 async function layerFor(flow: LoadedFlow, request: LayerRequest): Promise<LayerInfo | undefined> {
   const { externals } = flow.codePackage.manifest;
   if (externals.length === 0) return undefined;
-  const layer = await buildDependencyLayer({
+  return await buildDependencyLayer({
     flowDir: dirname(flow.file),
     specifiers: externals,
     platform: request.platform,
     provided: request.provided,
   });
-  return layer && { ...layer, platform: request.platform };
 }

@@ -63,7 +63,7 @@ export interface ShippedLayer {
  *
  * @example
  * ```ts
- * const shipped = await storeLayer(storage, 'DepsFlow', layer);
+ * const shipped = await storeLayer(storage, 'DepsFlow', layer, { os: 'linux', cpu: 'x64', libc: 'glibc' });
  * if (!shipped.uploaded) console.log('layer already stored');
  * ```
  */
@@ -71,6 +71,7 @@ export async function storeLayer(
   storage: StorageBackend,
   flowName: string,
   layer: LayerInfo,
+  platform: JobPlatform,
 ): Promise<ShippedLayer> {
   const key = codePackageKey(flowName, layer.sha256);
   const url = `${storage.root.replace(/\/+$/, '')}/${key}`;
@@ -79,7 +80,7 @@ export async function storeLayer(
     url,
     size: layer.size,
     packages: layer.packages.map((p) => `${p.name}@${p.version}`),
-    platform: layer.platform,
+    platform,
   };
   try {
     if (await storage.exists(key)) return { ...shipped, uploaded: false };
@@ -94,7 +95,7 @@ export async function storeLayer(
     return { ...shipped, uploaded: true };
   } catch (cause) {
     throw new BatchLaunchError(
-      `could not store the dependency layer (linux-${layer.platform.cpu}, ${layer.sha256.slice(0, 12)}) of ` +
+      `could not store the dependency layer (linux-${platform.cpu}, ${layer.sha256.slice(0, 12)}) of ` +
         `${flowName} at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { action: 'StoreLayer', flow: flowName, cause },
     );
@@ -148,7 +149,7 @@ export async function shipLayers(
         { action: 'BuildLayer', flow: flowName, step: names[0], cause },
       );
     });
-    const shipped = layer ? await storeLayer(storage, flowName, layer) : undefined;
+    const shipped = layer ? await storeLayer(storage, flowName, layer, request.platform) : undefined;
     for (const name of names) layers.set(name, shipped);
     if (shipped) {
       notices.push(

@@ -83,14 +83,14 @@ describe('dependency layer: S3 (moto) → container folder', () => {
       packages: [{ name: 'native-thing', version: '1.0.0' }],
       files: 4,
     };
-    const first = await storeLayer(storage, 'DepsFlow', layer);
+    const first = await storeLayer(storage, 'DepsFlow', layer, layer.platform);
     assert.equal(first.uploaded, true);
     assert.equal(first.url, `s3://${bucket}/root/DepsFlow/data/${sha.slice(0, 2)}/${sha}`);
     const etag = (
       await fetch(`${endpoint}/${bucket}/root/DepsFlow/data/${sha.slice(0, 2)}/${sha}`, { method: 'HEAD' })
     ).headers.get('etag');
     assert.match(etag ?? '', /-2"$/, 'uploaded as a 2-part multipart upload');
-    const second = await storeLayer(storage, 'DepsFlow', layer);
+    const second = await storeLayer(storage, 'DepsFlow', layer, layer.platform);
     assert.equal(second.uploaded, false, 'the same sha is not uploaded again');
 
     const env = { ...TEST_AWS_ENV, METAFLOW_S3_ENDPOINT_URL: endpoint };
