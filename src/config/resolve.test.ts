@@ -305,7 +305,7 @@ describe('loadConfig: defaults', () => {
     assert.equal(new Set(SETTINGS.map((s) => s.name)).size, SETTINGS.length);
     for (const s of SETTINGS) assert.ok(s.help.length > 0, s.name);
     const stepflow = SETTINGS.filter((s) => s.prefix === 'STEPFLOW_').map((s) => s.name);
-    assert.deepEqual(stepflow.sort(), ['MAX_WORKERS', 'SPOT_RETRIES']);
+    assert.deepEqual(stepflow.sort(), ['LAYER_MAX_MB', 'MAX_WORKERS', 'SPOT_RETRIES']);
   });
 });
 
