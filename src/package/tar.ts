@@ -89,6 +89,42 @@ function makeHeader(path: string, size: number, executable: boolean): Buffer {
 }
 
 /**
+ * The 512-byte header of one entry (same metadata as {@link writeTar}), for writers that stream the
+ * data themselves: header, data, then {@link tarPadding} of the data's size; {@link TAR_END} closes.
+ *
+ * @example
+ * ```ts
+ * out.write(tarHeader('node_modules/x/index.js', data.length)); out.write(data); out.write(tarPadding(data.length));
+ * ```
+ */
+export function tarHeader(name: string, size: number, executable = false): Buffer {
+  if (name.length === 0) throw new RangeError('tar entry name must not be empty');
+  return makeHeader(name, size, executable);
+}
+
+/**
+ * The zero bytes that pad an entry of `size` bytes to a whole block.
+ *
+ * @example
+ * ```ts
+ * tarPadding(1).length; // 511
+ * ```
+ */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+/**
+ * The end-of-archive marker: two zero blocks.
+ *
+ * @example
+ * ```ts
+ * out.end(TAR_END);
+ * ```
+ */
+export const TAR_END: Buffer = Buffer.alloc(BLOCK * 2);
+
+/**
  * Writes a ustar archive of regular files, sorted by name, with fixed metadata.
  *
  * @example
