@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../config/resolve.js';
@@ -123,8 +123,17 @@ async function readCached(indexFile: string): Promise<IndexEntry | undefined> {
   const layer = entry.layer;
   if (layer === undefined) return undefined;
   // The sha256 recorded at creation must still match the archive's bytes.
-  const bytes = await readFile(layer.archivePath).catch(() => undefined);
-  if (bytes === undefined || bytes.length !== layer.size || sha256(bytes) !== layer.sha256) return undefined;
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(layer.archivePath)) {
+      size += (chunk as Buffer).length;
+      hash.update(chunk as Buffer);
+    }
+  } catch {
+    return undefined;
+  }
+  if (size !== layer.size || hash.digest('hex') !== layer.sha256) return undefined;
   return entry;
 }
 
