@@ -305,9 +305,8 @@ describe('loadConfig: defaults', () => {
     assert.equal(new Set(SETTINGS.map((s) => s.name)).size, SETTINGS.length);
     for (const s of SETTINGS) assert.ok(s.help.length > 0, s.name);
     const stepflow: string[] = SETTINGS.filter((s) => s.prefix === 'STEPFLOW_').map((s) => s.name);
-    for (const name of ['MAX_WORKERS', 'SPOT_RETRIES', 'BATCH_PLATFORM', 'BATCH_IMAGE_PACKAGES']) {
-      assert.ok(stepflow.includes(name), name);
-    }
+    const names = ['MAX_WORKERS', 'SPOT_RETRIES', 'LAYER_MAX_MB', 'BATCH_PLATFORM', 'BATCH_IMAGE_PACKAGES'];
+    for (const name of names) assert.ok(stepflow.includes(name), name);
   });
 });
 

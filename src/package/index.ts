@@ -45,5 +45,16 @@ export { findLockfile, platformTree } from './layer/platform-tree.js';
 export { type LayerFile, type TracedLayer, traceLayer } from './layer/trace.js';
 export { CODE_CACHE_DIR, materializeCodePackage } from './materialize.js';
 export { codePackageKey, loadCodePackage, storeCodePackage } from './store.js';
-export { readTar, readTarEntries, TAR_MTIME, type TarEntry, writeTar } from './tar.js';
+export {
+  parseTarHeader,
+  readTar,
+  readTarEntries,
+  streamTarEntries,
+  TAR_END,
+  TAR_MTIME,
+  type TarEntry,
+  tarHeader,
+  tarPadding,
+  writeTar,
+} from './tar.js';
 export { type CodePackage, PACKAGE_FILES, type PackageManifest } from './types.js';

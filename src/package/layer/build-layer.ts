@@ -6,15 +6,14 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../../config/resolve.js';
-import { writeTar } from '../tar.js';
 import { userCacheDir } from './cache-dir.js';
 import { findPackageDir } from './detect.js';
 import { LayerTooLargeError, type PackageSize } from './errors.js';
+import { packLayer } from './pack.js';
 import { hostPlatform, type Platform, platformLabel, samePlatform } from './platform.js';
 import { findLockfile, platformTree, platformTreeKey } from './platform-tree.js';
 import { traceLayer } from './trace.js';
@@ -67,7 +66,6 @@ export interface BuildLayerOptions {
 
 /** Bumped when the layer's layout changes, so old cache entries are not reused. */
 const LAYER_FORMAT = 'stepflow-layer-v1';
-const GZIP_OS_UNIX = 3;
 
 /**
  * Default of `STEPFLOW_LAYER_MAX_MB`.
@@ -125,8 +123,17 @@ async function readCached(indexFile: string): Promise<IndexEntry | undefined> {
   const layer = entry.layer;
   if (layer === undefined) return undefined;
   // The sha256 recorded at creation must still match the archive's bytes.
-  const bytes = await readFile(layer.archivePath).catch(() => undefined);
-  if (bytes === undefined || bytes.length !== layer.size || sha256(bytes) !== layer.sha256) return undefined;
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(layer.archivePath)) {
+      size += (chunk as Buffer).length;
+      hash.update(chunk as Buffer);
+    }
+  } catch {
+    return undefined;
+  }
+  if (size !== layer.size || hash.digest('hex') !== layer.sha256) return undefined;
   return entry;
 }
 
@@ -194,23 +201,11 @@ export async function buildDependencyLayer(options: BuildLayerOptions): Promise<
     .sort((a, b) => b.bytes - a.bytes)
     .map((p) => ({ name: `${p.name}@${p.version}`, bytes: p.bytes }));
   checkSize(total, packageBytes);
-  const entries = await Promise.all(
-    traced.files.map(async (f) => ({
-      name: f.name,
-      data: await readFile(f.source),
-      executable: f.executable,
-    })),
-  );
-  const archive = gzipSync(writeTar(entries), { level: 3 });
-  archive.writeUInt32LE(0, 4);
-  archive[9] = GZIP_OS_UNIX;
-  const sha = sha256(archive);
   await mkdir(path.join(layersDir, 'index'), { recursive: true, mode: 0o700 });
-  const archivePath = path.join(layersDir, `${sha}.tar.gz`);
-  if (!existsSync(archivePath)) await writeAtomic(archivePath, archive);
+  const { sha256: sha, size, archivePath } = await packLayer(traced.files, layersDir);
   const layer: DependencyLayer = {
     sha256: sha,
-    size: archive.length,
+    size,
     archivePath,
     platform,
     packages: traced.packages.map((p) => ({ name: p.name, version: p.version })),

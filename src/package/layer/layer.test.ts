@@ -11,7 +11,7 @@ import { PackageBuildError } from '../errors.js';
 import type { FrameworkRoot } from '../framework-root.js';
 import { materializeCodePackage } from '../materialize.js';
 import { readTar } from '../tar.js';
-import { LayerPlatformError, LayerTooLargeError } from './errors.js';
+import { LayerInstallError, LayerPlatformError, LayerTooLargeError } from './errors.js';
 import { hostPlatform, parsePlatform } from './platform.js';
 import { traceLayer } from './trace.js';
 
@@ -280,4 +280,19 @@ test('a bundle folder linked to a layer unpacked in another (removed) cache is l
   const bundlePath = await materializeCodePackage(pkg, elsewhere, { cacheDir });
   const { stdout } = await run(process.execPath, [bundlePath]);
   assert.equal(JSON.parse(stdout).words, 'read from the layer');
+});
+
+test('a layer for another platform without a lockfile is refused, saying what to run', async () => {
+  const file = path.join(proj, 'picker-flow.ts');
+  const other = hostPlatform().cpu === 'arm64' ? 'linux-x64' : 'linux-arm64';
+  await assert.rejects(
+    buildCodePackage(file, { frameworkRoot: fw, cacheDir, layer: { platform: parsePlatform(other) } }),
+    (e: unknown) => {
+      assert.ok(e instanceof LayerInstallError);
+      assert.equal(e.platform, other);
+      assert.match(e.message, new RegExp(`for ${other} .*needs the project's package-lock\\.json`));
+      assert.match(e.message, /Run `npm install`/);
+      return true;
+    },
+  );
 });

@@ -5,11 +5,12 @@
  */
 
 import { createHash } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { PackageFormatError } from '../errors.js';
-import { readTarEntries } from '../tar.js';
+import { streamTarEntries } from '../tar.js';
 import type { DependencyLayer } from './build-layer.js';
 import { userCacheDir } from './cache-dir.js';
 
@@ -36,22 +37,30 @@ export async function materializeLayer(
   const parent = path.join(cacheDir, 'layers', 'unpacked');
   const target = path.join(parent, layer.sha256);
   if (await exists(path.join(target, 'node_modules'))) return target;
-  const archive = await readFile(layer.archivePath);
-  const actual = createHash('sha256').update(archive).digest('hex');
-  if (actual !== layer.sha256) {
-    throw new PackageFormatError(`the dependency layer at ${layer.archivePath} has sha256 ${actual}`, {
-      sha: layer.sha256,
-    });
-  }
   await mkdir(parent, { recursive: true, mode: 0o700 });
   const tmp = await mkdtemp(path.join(parent, `.tmp-${layer.sha256.slice(0, 12)}-`));
   try {
-    for (const entry of readTarEntries(gunzipSync(archive))) {
-      const file = path.join(tmp, entry.name);
-      if (!file.startsWith(`${tmp}${path.sep}`))
-        throw new PackageFormatError(`entry ${entry.name} leaves the layer`);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, entry.data, { mode: entry.executable ? 0o755 : 0o644 });
+    // Checked first (streamed): nothing is unpacked unless the bytes are the recorded ones.
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(layer.archivePath)) hash.update(chunk as Buffer);
+    const actual = hash.digest('hex');
+    if (actual !== layer.sha256) {
+      throw new PackageFormatError(`the dependency layer at ${layer.archivePath} has sha256 ${actual}`, {
+        sha: layer.sha256,
+      });
+    }
+    const source = createReadStream(layer.archivePath);
+    try {
+      for await (const entry of streamTarEntries(source.pipe(createGunzip()))) {
+        const file = path.join(tmp, entry.name);
+        if (!file.startsWith(`${tmp}${path.sep}`)) {
+          throw new PackageFormatError(`entry ${entry.name} leaves the layer`);
+        }
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, entry.data, { mode: entry.executable ? 0o755 : 0o644 });
+      }
+    } finally {
+      source.destroy(); // the tar's end marker comes before the end of the gzip stream
     }
     await rename(tmp, target);
   } catch (error) {

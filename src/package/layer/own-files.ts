@@ -51,10 +51,15 @@ export async function packagesReadingOwnFiles(
   const dirs = [...unknown.keys()];
   const inSuspect = (abs: string): boolean =>
     dirs.some((d) => abs === d || abs.startsWith(`${d}${path.sep}`));
-  const trace = await nodeFileTrace(
-    [...unknown.values()].flatMap((s) => [...s]),
-    { base: root, ignore: (rel: string) => !inSuspect(path.join(root, rel)) },
-  );
+  let trace: Awaited<ReturnType<typeof nodeFileTrace>>;
+  try {
+    trace = await nodeFileTrace(
+      [...unknown.values()].flatMap((s) => [...s]),
+      { base: root, ignore: (rel: string) => !inSuspect(path.join(root, rel)) },
+    );
+  } catch {
+    return found; // Not traceable: those packages stay in the bundle, as before; no verdict is cached.
+  }
   const fresh = new Map<string, string>();
   for (const [rel, reason] of trace.reasons) {
     if (!reason.type.includes('asset') || CODE_FILE.test(rel)) continue;

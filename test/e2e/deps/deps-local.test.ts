@@ -4,7 +4,7 @@
  * built for linux-arm64 on this machine, from the fixture project's lockfile with real npm.
  */
 import assert from 'node:assert/strict';
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -61,6 +61,38 @@ test('DuckDB, sharp, a WASM package and a data-file package work in a local run,
     links.some((l) => l.startsWith(unpacked)),
     `a bundle folder whose node_modules links into ${unpacked}: ${links.join(', ')}`,
   );
+});
+
+test("over STEPFLOW_LAYER_MAX_MB, the run is refused before anything runs, with each package's size", async () => {
+  const root = join(ws.dir, 'refused');
+  const result = await runCli(['run', FLOW, '--datastore-root', root], {
+    cwd: ws.dir,
+    env: { XDG_CACHE_HOME: cache, STEPFLOW_LAYER_MAX_MB: '1' },
+  });
+  assert.notEqual(result.code, 0);
+  assert.match(
+    result.stderr,
+    /stepflow: error: The dependency layer for linux-\w+ is [\d.]+ MB, over the limit of 1\.0 MB/,
+  );
+  assert.match(result.stderr, /@duckdb\/node-bindings-linux-\w+@1\.5\.6-r\.1: [\d.]+ MB/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack');
+  await assert.rejects(lstat(root), /ENOENT/, 'nothing stored');
+});
+
+test('a package that is not installed stops the run with the import site and what to install', async () => {
+  const flow = join(ws.dir, 'missing-flow.ts');
+  await writeFile(
+    flow,
+    "import { FlowSpec, step } from 'stepflow';\nimport left from 'left-pad-not-installed';\n" +
+      'export default class MissingFlow extends FlowSpec {\n  @step start() { left; this.next(this.end); }\n  @step end() {}\n}\n',
+  );
+  const result = await runCli(['run', flow, '--datastore-root', ws.root], {
+    cwd: ws.dir,
+    env: { XDG_CACHE_HOME: cache },
+  });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /missing-flow\.ts:2:\d+: Could not resolve "left-pad-not-installed"/);
+  assert.match(result.stderr, /`npm install left-pad-not-installed`/);
 });
 
 test('a layer built for linux-arm64 on this machine holds the arm64 builds and not the x64 ones', async () => {
