@@ -1,5 +1,5 @@
 /**
- * The local stand-in's job image: only the host's `node` binary and its shared libraries (plus CA
+ * The local stand-in's job image: only the host's `node` binary, its shared libraries and glibc's (plus CA
  * certificates, `/tmp`, `/etc/passwd`), built with `docker import` because no registry is reachable.
  *
  * Its environment emulates what the ECS agent gives a Batch job on AWS: `AWS_REGION`/`AWS_DEFAULT_REGION`
@@ -30,7 +30,14 @@ export const LABELS = Object.freeze({
   nodeVersion: 'stepflow.node-version',
   nodeSha256: 'stepflow.node-sha256',
   credsPort: 'stepflow.creds-port',
+  layout: 'stepflow.layout',
 });
+
+/**
+ * Version of the image's layout; an image with another is rebuilt. 2: all of glibc's libraries, as in
+ * `node:<major>-slim` (native add-ons such as sharp's libvips need libresolv, which node itself does not).
+ */
+export const IMAGE_LAYOUT = '2';
 
 /** The labels of a local image, or undefined when there is no such image. */
 export function imageLabels(tag) {
@@ -68,6 +75,18 @@ export async function pickCredsPort() {
   throw new Error('no free loopback port in 20000-29999 for the credentials endpoint');
 }
 
+/**
+ * The shared libraries of the host's C library package (glibc: libc6 on Debian), so native add-ons find
+ * what a real Node image has; empty when dpkg is not there.
+ */
+export function glibcLibraries() {
+  const r = spawnSync('dpkg', ['-L', 'libc6'], { encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .filter((p) => /^\/(usr\/)?lib(64)?\/[^/]*\/?[^/]*\.so[.\d]*$/.test(p) && fs.existsSync(p));
+}
+
 /** Absolute paths of the shared libraries (and the dynamic loader) `binary` needs, from `ldd`. */
 export function sharedLibraries(binary) {
   const r = spawnSync('ldd', [binary], { encoding: 'utf8' });
@@ -85,7 +104,7 @@ function copyInto(root, file, dest = file) {
 function layoutRoot(root, nodeBinary) {
   copyInto(root, nodeBinary, '/usr/bin/node');
   fs.chmodSync(path.join(root, 'usr/bin/node'), 0o755);
-  for (const lib of sharedLibraries(nodeBinary)) copyInto(root, lib);
+  for (const lib of new Set([...sharedLibraries(nodeBinary), ...glibcLibraries()])) copyInto(root, lib);
   fs.symlinkSync('usr/bin', path.join(root, 'bin'));
   const certs = '/etc/ssl/certs';
   fs.mkdirSync(path.join(root, certs), { recursive: true });
@@ -151,6 +170,7 @@ export async function ensureNodeImage(tag = DEFAULT_IMAGE_TAG, options = {}) {
     labels !== undefined &&
     labels[LABELS.nodeVersion] === nodeVersion &&
     labels[LABELS.nodeSha256] === sha256 &&
+    labels[LABELS.layout] === IMAGE_LAYOUT &&
     oldPort !== undefined &&
     (options.credsPort === undefined || options.credsPort === oldPort);
   if (current && !options.rebuild) {
@@ -167,7 +187,7 @@ export async function ensureNodeImage(tag = DEFAULT_IMAGE_TAG, options = {}) {
       `ENV AWS_REGION=${LOCAL_REGION}`,
       `ENV AWS_DEFAULT_REGION=${LOCAL_REGION}`,
       `ENV AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:${credsPort}${CREDS_PATH}`,
-      `LABEL ${LABELS.kind}=node-job ${LABELS.nodeVersion}=${nodeVersion} ${LABELS.nodeSha256}=${sha256} ${LABELS.credsPort}=${credsPort}`,
+      `LABEL ${LABELS.kind}=node-job ${LABELS.nodeVersion}=${nodeVersion} ${LABELS.nodeSha256}=${sha256} ${LABELS.credsPort}=${credsPort} ${LABELS.layout}=${IMAGE_LAYOUT}`,
       'CMD ["node"]',
     ]);
   } finally {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecoratorOptionError, UnknownDecoratorError } from '../decorators/errors.js';
 import { DecoratorUsageError, FlowError } from '../flow/errors.js';
+import { LayerInstallError, LayerPlatformError, LayerTooLargeError } from '../package/layer/errors.js';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
 import { formatCliError } from './format-error.js';
 
@@ -13,6 +14,12 @@ test('expected errors: one line, no stack', () => {
     new UnknownDecoratorError('unknown decorator "x"', { decorator: 'x', known: [] }),
     new FlowError('oops'),
     new DecoratorUsageError('legacy', { decorator: 'step' }),
+    new LayerPlatformError('sharp has no build for linux-arm64', {
+      platform: 'linux-arm64',
+      packageName: 'sharp',
+    }),
+    new LayerTooLargeError(3, 2, [{ name: 'big@1.0.0', bytes: 3 }]),
+    new LayerInstallError('npm could not install the lockfile', { platform: 'linux-arm64' }),
   ];
   for (const err of errors) {
     assert.equal(formatCliError(err), `stepflow: error: ${err.message}`, err.name);

@@ -24,7 +24,7 @@ const EXPECTED = new Set([
 ]);
 
 /** Families of stepflow's own errors (their messages already say what to do). */
-const EXPECTED_PREFIXES = ['Batch', 'S3', 'Decorator', 'Package', 'Datastore', 'Storage', 'Config'];
+const EXPECTED_PREFIXES = ['Batch', 'S3', 'Decorator', 'Package', 'Layer', 'Datastore', 'Storage', 'Config'];
 
 function expected(name: string): boolean {
   return EXPECTED.has(name) || (name.endsWith('Error') && EXPECTED_PREFIXES.some((p) => name.startsWith(p)));

@@ -304,8 +304,16 @@ describe('loadConfig: defaults', () => {
   it('has one row per name, prefixed METAFLOW_ or STEPFLOW_, with help', () => {
     assert.equal(new Set(SETTINGS.map((s) => s.name)).size, SETTINGS.length);
     for (const s of SETTINGS) assert.ok(s.help.length > 0, s.name);
-    const stepflow = SETTINGS.filter((s) => s.prefix === 'STEPFLOW_').map((s) => s.name);
-    assert.deepEqual(stepflow.sort(), ['BATCH_API_DEADLINE_S', 'MAX_WORKERS', 'SPOT_RETRIES']);
+    const stepflow: string[] = SETTINGS.filter((s) => s.prefix === 'STEPFLOW_').map((s) => s.name);
+    const names = [
+      'MAX_WORKERS',
+      'SPOT_RETRIES',
+      'LAYER_MAX_MB',
+      'BATCH_PLATFORM',
+      'BATCH_IMAGE_PACKAGES',
+      'BATCH_API_DEADLINE_S',
+    ];
+    for (const name of names) assert.ok(stepflow.includes(name), name);
   });
 });
 

@@ -336,6 +336,33 @@ export const SETTINGS = [
     default: 600,
     help: 'seconds @batch keeps retrying a failing DescribeJobs before the attempts fail (jobs left for batch kill)',
   },
+  {
+    name: 'BATCH_PLATFORM',
+    prefix: 'STEPFLOW_',
+    type: 'string',
+    help: "platform of @batch jobs (linux-x64 or linux-arm64), over the job queue's instance types (Graviton → arm64) and Fargate's default x64; dependencies are built for it",
+  },
+  {
+    name: 'BATCH_IMAGE_PACKAGES',
+    prefix: 'STEPFLOW_',
+    type: 'string',
+    help: 'npm packages the @batch image provides, comma-separated (e.g. sharp,@duckdb/node-api): not shipped in the dependency layer, resolved from the image (option imagePackages adds to it)',
+  },
+  {
+    name: 'BATCH_IMAGE_NODE_PATH',
+    prefix: 'STEPFLOW_',
+    type: 'string',
+    default: '/app/node_modules:/usr/local/lib/node_modules:/usr/lib/node_modules',
+    help: "folders of the @batch image searched for the image's packages, colon-separated, first match wins",
+  },
+  {
+    name: 'LAYER_MAX_MB',
+    prefix: 'STEPFLOW_',
+    type: 'number',
+    min: 1,
+    default: 2048,
+    help: 'largest dependency layer (native, WASM and data-file packages shipped beside the bundle), in MiB',
+  },
 ] as const satisfies readonly SettingDef[];
 
 /** The name (without prefix) of a setting. */

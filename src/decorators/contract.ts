@@ -43,6 +43,48 @@ export interface RuntimeRunContext {
   readonly user?: string;
   /** Prints a line for the user (the console reporter's notice). */
   readonly notice?: (message: string) => void;
+  /**
+   * Builds (or takes from the per-user cache) the dependency layer of the run's code package for a job
+   * platform, leaving out the packages an image provides; `undefined` when the flow needs no layer. Throws
+   * (before anything is submitted) when a package has no build for the platform or the layer is too large.
+   */
+  readonly buildLayer?: (request: LayerRequest) => Promise<LayerInfo | undefined>;
+}
+
+/**
+ * What a remote launcher asks the runtime's package layer for: the layer of a platform.
+ *
+ * @example
+ * ```ts
+ * const request: LayerRequest = { platform: { os: 'linux', cpu: 'arm64', libc: 'glibc' }, provided: ['sharp'], steps: ['train'] };
+ * ```
+ */
+export interface LayerRequest {
+  readonly platform: { readonly os: 'linux'; readonly cpu: 'x64' | 'arm64'; readonly libc: 'glibc' };
+  /** Packages the image supplies: not shipped. */
+  readonly provided: readonly string[];
+  /** The steps that will use it (for error messages). */
+  readonly steps: readonly string[];
+}
+
+/**
+ * A built dependency layer (the package layer's `DependencyLayer`): a deterministic tar.gz of
+ * `node_modules/...` in the per-user cache, named by its sha256.
+ *
+ * @example
+ * ```ts
+ * const layer: LayerInfo | undefined = await ctx.buildLayer?.(request);
+ * if (layer) console.log(layer.sha256, layer.size, layer.packages.map((p) => p.name));
+ * ```
+ */
+export interface LayerInfo {
+  readonly sha256: string;
+  readonly size: number;
+  readonly archivePath: string;
+  /** The platform it was built for (the package layer's `Platform`). */
+  readonly platform: { readonly os: string; readonly cpu: string; readonly libc?: string };
+  readonly packages: readonly { readonly name: string; readonly version: string }[];
+  readonly files: number;
 }
 
 /**

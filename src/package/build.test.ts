@@ -73,7 +73,8 @@ async function put(file: string, text: string): Promise<string> {
   return file;
 }
 
-const build = (file: string) => buildCodePackage(file, { frameworkRoot: fw });
+const build = (file: string) =>
+  buildCodePackage(file, { frameworkRoot: fw, cacheDir: path.join(base, 'cache') });
 
 before(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'stepflow-pkg-'));

@@ -12,8 +12,14 @@ import type { BuildOptions, Message } from 'esbuild';
 import { packArchive, sha256Hex } from './archive.js';
 import { type BuildMessage, PackageBuildError } from './errors.js';
 import { type FrameworkRoot, frameworkRoot } from './framework-root.js';
-import { frameworkPlugin, nativeAddonPlugin, TASK_ENTRY_SPECIFIER } from './plugins.js';
+import { buildDependencyLayer } from './layer/build-layer.js';
+import { findPackageDir, PackageInspector, readPackageJson } from './layer/detect.js';
+import { type LayerPluginState, layerPlugin } from './layer/esbuild-plugin.js';
+import { packagesReadingOwnFiles } from './layer/own-files.js';
+import type { Platform } from './layer/platform.js';
+import { frameworkPlugin, TASK_ENTRY_SPECIFIER } from './plugins.js';
 import type { CodePackage, PackageManifest } from './types.js';
+import { userCacheDir } from './user-cache.js';
 
 /** The name the generated entry stub has in the bundle and its source map. */
 const ENTRY_NAME = 'stepflow-entry.js';
@@ -56,6 +62,15 @@ export interface BuildCodePackageOptions {
   readonly nodeMajor?: number;
   /** The framework sources to bundle (default: {@link frameworkRoot}); for tests and custom layouts. */
   readonly frameworkRoot?: FrameworkRoot;
+  /**
+   * Build the dependency layer too, for `platform` (`hostPlatform()` for a local run, the job's for
+   * AWS Batch); `provided` names packages the job's image supplies (left external, not shipped).
+   */
+  readonly layer?: { readonly platform: Platform; readonly provided?: readonly string[] };
+  /** Refuse a layer over this many bytes (default: `STEPFLOW_LAYER_MAX_MB`, 2048 MiB). */
+  readonly layerMaxBytes?: number;
+  /** The per-user cache (layers, platform trees); default `userCacheDir()`. */
+  readonly cacheDir?: string;
 }
 
 /** Decorator semantics forced on every file, whatever the user's tsconfig says. */
@@ -101,8 +116,20 @@ function toBuildMessage(message: Message, flowDir: string): BuildMessage {
     file: path.resolve(flowDir, loc.file),
     line: loc.line,
     column: loc.column + 1,
-    text: message.text,
+    text: withInstallHint(message.text, path.dirname(path.resolve(flowDir, loc.file))),
   };
+}
+
+/** `Could not resolve "pkg"` for a bare specifier: the package is not installed; say what to run. */
+function withInstallHint(text: string, importerDir: string): string {
+  const missing = /^Could not resolve "([^".][^"]*)"$/.exec(text)?.[1];
+  if (missing === undefined || path.isAbsolute(missing)) return text;
+  const parts = missing.split('/');
+  const name = missing.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  if (findPackageDir(importerDir, name) !== null) {
+    return `${text}: package ${name} is installed but has no "${missing}" (check the import path and its version)`;
+  }
+  return `${text}: package ${name} is not installed; run \`npm install ${name}\` in the project`;
 }
 
 function toBuildError(flowFile: string, flowDir: string, error: unknown): PackageBuildError {
@@ -117,6 +144,55 @@ function toBuildError(flowFile: string, flowDir: string, error: unknown): Packag
   return new PackageBuildError(flowFile, [{ text: (error as Error)?.message ?? String(error) }], {
     cause: error,
   });
+}
+
+function newState(forced: ReadonlySet<string>, inspector: PackageInspector): LayerPluginState {
+  return { externals: new Set(), forced, inspector, suspects: new Map() };
+}
+
+type BuildResult = Awaited<
+  ReturnType<typeof import('esbuild').build<BuildOptions & { write: false; metafile: true }>>
+>;
+
+/** One esbuild run over the flow's entry stub. */
+async function bundle(
+  file: string,
+  flowDir: string,
+  options: BuildCodePackageOptions,
+  state: LayerPluginState,
+): Promise<BuildResult> {
+  const buildOptions: BuildOptions & { write: false; metafile: true } = {
+    stdin: { contents: entryStub(file), resolveDir: flowDir, sourcefile: ENTRY_NAME, loader: 'js' },
+    absWorkingDir: flowDir,
+    outfile: path.join(flowDir, BUNDLE_OUTFILE),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked', // external map file plus the `//# sourceMappingURL=bundle.mjs.map` comment
+    sourcesContent: true,
+    write: false,
+    metafile: true,
+    legalComments: 'none',
+    keepNames: true,
+    // Whitespace and syntax only (names kept): a smaller bundle compiles faster in every task process, and
+    // the source map still maps stacks to the sources.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'silent',
+    banner: { js: BANNER },
+    define: { __filename: '__stepflow_filename', __dirname: '__stepflow_dirname' },
+    tsconfigRaw: await tsconfigRaw(flowDir),
+    plugins: [frameworkPlugin(options.frameworkRoot ?? frameworkRoot()), layerPlugin(state, flowDir)],
+  };
+
+  try {
+    // Loaded lazily: a bundle that (indirectly) contains this module must not need esbuild to start.
+    const esbuild = await import('esbuild');
+    return await esbuild.build(buildOptions);
+  } catch (error) {
+    throw toBuildError(file, flowDir, error);
+  }
 }
 
 /**
@@ -143,50 +219,33 @@ export async function buildCodePackage(
   );
   if (!isFile) throw new PackageBuildError(file, [{ file, text: 'the flow file does not exist' }]);
 
-  const externals = new Set<string>();
-  const buildOptions: BuildOptions & { write: false; metafile: true } = {
-    stdin: { contents: entryStub(file), resolveDir: flowDir, sourcefile: ENTRY_NAME, loader: 'js' },
-    absWorkingDir: flowDir,
-    outfile: path.join(flowDir, BUNDLE_OUTFILE),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked', // external map file plus the `//# sourceMappingURL=bundle.mjs.map` comment
-    sourcesContent: true,
-    write: false,
-    metafile: true,
-    legalComments: 'none',
-    keepNames: true,
-    // Whitespace and syntax only (names kept): a smaller bundle compiles faster in every task process, and
-    // the source map still maps stacks to the sources.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    logLevel: 'silent',
-    banner: { js: BANNER },
-    define: { __filename: '__stepflow_filename', __dirname: '__stepflow_dirname' },
-    tsconfigRaw: await tsconfigRaw(flowDir),
-    plugins: [
-      frameworkPlugin(options.frameworkRoot ?? frameworkRoot()),
-      nativeAddonPlugin(externals, flowDir),
-    ],
-  };
-
-  let result: Awaited<ReturnType<typeof import('esbuild').build<typeof buildOptions>>>;
-  try {
-    // Loaded lazily: a bundle that (indirectly) contains this module must not need esbuild to start.
-    const esbuild = await import('esbuild');
-    result = await esbuild.build(buildOptions);
-  } catch (error) {
-    throw toBuildError(file, flowDir, error);
+  const cacheDir = (): string => options.cacheDir ?? userCacheDir();
+  const forced = new Set(options.layer?.provided ?? []);
+  const inspector = new PackageInspector();
+  let state = newState(forced, inspector);
+  let result = await bundle(file, flowDir, options, state);
+  // Packages that read files next to their modules cannot be bundled either: once found, build again
+  // with them external.
+  const suspects = new Map([...state.suspects].filter(([dir]) => inspector.layerReason(dir) === undefined));
+  const readers =
+    suspects.size === 0 ? new Map<string, string>() : await packagesReadingOwnFiles(suspects, cacheDir());
+  if (readers.size > 0) {
+    for (const [dir, dataFile] of readers) {
+      inspector.setReason(dir, `reads ${dataFile} next to its modules`);
+      const name = readPackageJson(dir)?.name;
+      if (typeof name === 'string') forced.add(name);
+    }
+    state = newState(forced, inspector);
+    result = await bundle(file, flowDir, options, state);
   }
+  const externals = state.externals;
 
   const bundleFile = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
   const mapFile = result.outputFiles.find((f) => f.path.endsWith('.mjs.map'));
   if (bundleFile === undefined || mapFile === undefined) {
     throw new PackageBuildError(file, [{ text: 'esbuild produced no bundle or no source map' }]);
   }
-  const bundle = Buffer.from(bundleFile.contents);
+  const bundleBytes = Buffer.from(bundleFile.contents);
   const sourceMap = Buffer.from(mapFile.contents);
   const manifest: PackageManifest = {
     version: 1,
@@ -199,13 +258,25 @@ export async function buildCodePackage(
       .sort(),
     nodeMajor: options.nodeMajor ?? Number(process.versions.node.split('.')[0]),
   };
-  const archive = packArchive(bundle, sourceMap, manifest);
+  const archive = packArchive(bundleBytes, sourceMap, manifest);
+  const layer =
+    options.layer === undefined
+      ? undefined
+      : await buildDependencyLayer({
+          flowDir,
+          specifiers: manifest.externals,
+          platform: options.layer.platform,
+          provided: options.layer.provided,
+          maxBytes: options.layerMaxBytes,
+          cacheDir: options.cacheDir,
+        });
   return {
     sha: sha256Hex(archive),
     archive,
-    bundle,
+    bundle: bundleBytes,
     sourceMap,
     manifest,
+    ...(layer === undefined ? {} : { layer }),
     buildMs: Math.round((performance.now() - started) * 10) / 10,
   };
 }

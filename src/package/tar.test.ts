@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { packArchive, sha256Hex, unpackCodePackage } from './archive.js';
 import { PackageFormatError } from './errors.js';
-import { readTar, TAR_MTIME, writeTar } from './tar.js';
+import { readTar, readTarEntries, streamTarEntries, TAR_MTIME, writeTar } from './tar.js';
 import type { PackageManifest } from './types.js';
 
 const manifest: PackageManifest = {
@@ -84,4 +84,53 @@ test('unpackCodePackage rejects what it did not write', () => {
       return true;
     },
   );
+});
+
+test('long paths go into the ustar prefix, and the executable bit survives', () => {
+  const deep = `node_modules/@scope/a-rather-long-package-name/${'nested/'.repeat(12)}file.js`;
+  assert.ok(Buffer.byteLength(deep) > 100);
+  const tar = writeTar([
+    { name: deep, data: Buffer.from('x') },
+    { name: 'bin/tool', data: Buffer.from('#!/bin/sh\n'), executable: true },
+  ]);
+  assert.deepEqual([...readTar(tar).keys()], ['bin/tool', deep]);
+  const entries = readTarEntries(tar);
+  assert.deepEqual(
+    entries.map((e) => [e.name, e.executable]),
+    [
+      ['bin/tool', true],
+      [deep, false],
+    ],
+  );
+  assert.throws(() => writeTar([{ name: `a/${'x'.repeat(101)}`, data: Buffer.alloc(0) }]), RangeError);
+});
+
+test('streamTarEntries reads the same entries from a stream of odd-sized chunks', async () => {
+  const big = Buffer.alloc(70_000, 9);
+  const tar = writeTar([
+    { name: 'b/big.bin', data: big, executable: true },
+    { name: 'a.txt', data: Buffer.from('hi') },
+    { name: 'empty', data: Buffer.alloc(0) },
+  ]);
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < tar.length; i += 777) yield tar.subarray(i, i + 777);
+  }
+  const entries = [];
+  for await (const e of streamTarEntries(chunks())) entries.push(e);
+  assert.deepEqual(
+    entries.map((e) => [e.name, e.data.length, e.executable]),
+    [
+      ['a.txt', 2, false],
+      ['b/big.bin', 70_000, true],
+      ['empty', 0, false],
+    ],
+  );
+  assert.deepEqual(entries[1]!.data, big);
+  async function* cut(): AsyncGenerator<Buffer> {
+    yield tar.subarray(0, 1000);
+  }
+  await assert.rejects(async () => {
+    for await (const _ of streamTarEntries(cut())) {
+    }
+  }, PackageFormatError);
 });

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { DependencyLayer } from './layer/build-layer.js';
+
 /**
  * The `manifest.json` inside a code package archive.
  *
@@ -51,6 +53,11 @@ export interface CodePackage {
   readonly manifest: PackageManifest;
   /** Milliseconds spent building (0 for a package loaded from the datastore). */
   readonly buildMs: number;
+  /**
+   * The dependency layer built beside the bundle (`buildCodePackage(..., { layer })`): the packages the
+   * bundle leaves external, as `node_modules/...` for one platform. Absent when nothing needs one.
+   */
+  readonly layer?: DependencyLayer;
 }
 
 /**

@@ -12,6 +12,7 @@ import { checkFlowFile } from '../graph/check.js';
 import { GraphError } from '../graph/errors.js';
 import type { FlowGraph } from '../graph/types.js';
 import { buildCodePackage } from '../package/build.js';
+import { hostPlatform } from '../package/layer/platform.js';
 import { materializeCodePackage } from '../package/materialize.js';
 import type { CodePackage } from '../package/types.js';
 import { RuntimeError } from './errors.js';
@@ -41,7 +42,8 @@ export async function loadFlow(file: string, options: { flowName?: string } = {}
   if (!graph || problems.length > 0) {
     throw new GraphError(problems, { file: path });
   }
-  const codePackage = await buildCodePackage(path);
+  // Locally, the same layout as in a job: what cannot be bundled comes from a layer built for this machine.
+  const codePackage = await buildCodePackage(path, { layer: { platform: hostPlatform() } });
   const bundlePath = await materializeCodePackage(codePackage, dirname(path));
   const bundle = (await import(pathToFileURL(bundlePath).href)) as { flowModule: Record<string, unknown> };
   const candidates = [bundle.flowModule.default, ...Object.values(bundle.flowModule)].filter(isFlowClass);

@@ -5,12 +5,15 @@
  *
  * @module
  */
+import { dirname } from 'node:path';
 import { currentUser } from '../config/user.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
 import type { RunRecord } from '../datastore/types.js';
 import { checkAttemptCap } from '../decorators/attempt-cap.js';
 import type {
+  LayerInfo,
+  LayerRequest,
   ResolvedDecorator,
   RuntimeCheckContext,
   RuntimeRunContext,
@@ -18,6 +21,7 @@ import type {
 } from '../decorators/contract.js';
 import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
+import { buildDependencyLayer } from '../package/layer/build-layer.js';
 import { storeCodePackage } from '../package/store.js';
 import { RuntimeError } from './errors.js';
 import type { LoadedFlow } from './load-flow.js';
@@ -88,6 +92,7 @@ export async function prepareRun(options: RunOptions): Promise<PreparedRun> {
     codePackage: flow.codePackage,
     user,
     notice: (message: string) => options.reporter?.notice?.(message),
+    buildLayer: (request: LayerRequest) => layerFor(flow, request),
   };
   for (const plugin of plugins) await plugin?.runtimeCheck?.(checkContext);
   await storeCodePackage(storage, flowName, flow.codePackage);
@@ -196,4 +201,21 @@ async function checkResume(
   }
   const clonerFor = await planResume(fds, flow.graph, resume.originRunId, resume.step);
   return { origin, clonerFor };
+}
+
+/**
+ * The dependency layer of a loaded flow for a remote job's platform (a remote launcher asks through
+ * `RuntimeRunContext.buildLayer`): the run's bundle leaves the same packages external on every platform,
+ * so the layer is built from its manifest's externals for that platform, without the packages the image
+ * provides; from the per-user cache when nothing changed.
+ */
+async function layerFor(flow: LoadedFlow, request: LayerRequest): Promise<LayerInfo | undefined> {
+  const { externals } = flow.codePackage.manifest;
+  if (externals.length === 0) return undefined;
+  return await buildDependencyLayer({
+    flowDir: dirname(flow.file),
+    specifiers: externals,
+    platform: request.platform,
+    provided: request.provided,
+  });
 }

@@ -56,7 +56,13 @@ export class FakeBatchApi implements BatchApi {
   submitError: ((input: { tags?: Record<string, string> }) => unknown) | undefined;
   private nextId = 1;
 
-  constructor(private readonly options: { platforms?: readonly string[] } = {}) {}
+  constructor(
+    private readonly options: {
+      platforms?: readonly string[];
+      /** The EC2 instance types of each compute environment (default none). */
+      instanceTypes?: readonly (readonly string[])[];
+    } = {},
+  ) {}
 
   private call(action: string, input: unknown): void {
     this.calls.push([action, input]);
@@ -92,7 +98,15 @@ export class FakeBatchApi implements BatchApi {
         computeEnvironmentArn: arn,
         ...(types[i] === 'UNMANAGED'
           ? { type: 'UNMANAGED' }
-          : { type: 'MANAGED', computeResources: { type: types[i] } }),
+          : {
+              type: 'MANAGED',
+              computeResources: {
+                type: types[i],
+                ...(this.options.instanceTypes?.[i]
+                  ? { instanceTypes: [...(this.options.instanceTypes[i] ?? [])] }
+                  : {}),
+              },
+            }),
       })) as never,
     };
   };

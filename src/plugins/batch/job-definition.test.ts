@@ -173,6 +173,7 @@ test('Fargate definition: execution role, platform, network, platform version, e
       executionRoleArn: EXEC,
       networkConfiguration: { assignPublicIp: 'ENABLED' },
       fargatePlatformConfiguration: { platformVersion: 'LATEST' },
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       ...extra,
     },
     retryStrategy: { attempts: 1 },

@@ -14,6 +14,7 @@ import type {
   RegisterJobDefinitionCommandInput,
   Volume,
 } from '@aws-sdk/client-batch';
+import { fargateRuntimePlatform, type JobCpu } from './job-platform.js';
 import { definitionName } from './names.js';
 import { checkRequestSize } from './payload.js';
 import { type BatchPlatform, type PlatformBatch, validateForPlatform } from './platform.js';
@@ -77,7 +78,7 @@ function volumes(p: PlatformBatch): { volumes?: Volume[]; mountPoints?: MountPoi
  * definitionContent(validateForPlatform(resolved, 'EC2')).containerProperties?.image; // 'node:22'
  * ```
  */
-export function definitionContent(p: PlatformBatch): JobDefinitionContent {
+export function definitionContent(p: PlatformBatch, cpu: JobCpu = 'x64'): JobDefinitionContent {
   const fargate = p.platform === 'FARGATE';
   const linux = fargate ? undefined : linuxParameters(p);
   const container: ContainerProperties = {
@@ -101,6 +102,7 @@ export function definitionContent(p: PlatformBatch): JobDefinitionContent {
       ? {
           networkConfiguration: { assignPublicIp: 'ENABLED' as const },
           fargatePlatformConfiguration: { platformVersion: 'LATEST' },
+          runtimePlatform: fargateRuntimePlatform(cpu),
         }
       : {}),
     ...(fargate && p.ephemeralStorage !== undefined
@@ -116,7 +118,8 @@ export function definitionContent(p: PlatformBatch): JobDefinitionContent {
 }
 
 /**
- * The RegisterJobDefinition request of a step on a platform: validates the step for the platform
+ * The RegisterJobDefinition request of a step on a platform (and, on Fargate, for a CPU:
+ * `runtimePlatform.cpuArchitecture`, default x64): validates the step for the platform
  * (`validateForPlatform`), builds the content, names it `stepflow-<16 hex of sha256(canonical JSON)>`,
  * and checks the 24 KiB limit. `retryStrategy.attempts` is 1: AWS never retries behind the runtime's
  * back (the runtime's `@retry` makes a new job per attempt). Look the name up as ACTIVE before
@@ -131,8 +134,9 @@ export function definitionContent(p: PlatformBatch): JobDefinitionContent {
 export function jobDefinitionFor(
   resolved: ResolvedBatch,
   platform: BatchPlatform,
+  cpu: JobCpu = 'x64',
 ): RegisterJobDefinitionCommandInput & { jobDefinitionName: string } {
-  const content = definitionContent(validateForPlatform(resolved, platform));
+  const content = definitionContent(validateForPlatform(resolved, platform), cpu);
   const request = { jobDefinitionName: definitionName(content), ...content };
   checkRequestSize('RegisterJobDefinition', request, resolved);
   return request;

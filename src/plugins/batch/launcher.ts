@@ -27,6 +27,7 @@ import { LOGS_MIN_MS_ENV } from './bootstrap/log-saver.js';
 import { BOOTSTRAP_ENV, SDK_BUNDLE_FILE } from './bootstrap/main.js';
 import { BOOTSTRAP_SCRIPT } from './bootstrap/script.js';
 import { BatchConfigError } from './errors.js';
+import { layerEnvironment, type ShippedLayer, shipLayers } from './layer.js';
 import { JobPoller } from './poller.js';
 import { BatchPreparation, type PreparedStep } from './prepare.js';
 import type { ResolvedBatch } from './resolve.js';
@@ -128,9 +129,7 @@ export class BatchLauncher implements TaskLauncher {
   private readonly preparation: BatchPreparation;
   private readonly stopping: JobStopping;
   private readonly spotRetries: number;
-  private prepared:
-    | Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }>
-    | undefined;
+  private prepared: Promise<Prepared> | undefined;
   /** The run (its id set by {@link BatchLauncher.bindRun} when the launcher was made before it had one). */
   private run: RuntimeCheckContext & { readonly runId?: string };
 
@@ -154,7 +153,7 @@ export class BatchLauncher implements TaskLauncher {
       ...(options.submitRate ? { max: options.submitRate } : {}),
       say: (m) => this.run.notice?.(m),
     });
-    this.preparation = new BatchPreparation(this.api);
+    this.preparation = new BatchPreparation(this.api, this.config.get('BATCH_PLATFORM'));
     this.stopping = {
       progress: new KillProgress((m) => this.run.notice?.(m)),
       waitMs: (Number(this.env.STEPFLOW_BATCH_KILL_WAIT_S) || KILL_WAIT_S) * 1000,
@@ -191,26 +190,34 @@ export class BatchLauncher implements TaskLauncher {
    * definitions for every `@batch` step; the code package with the SDK bundle stored. Throws (and nothing
    * is submitted) when any step is invalid.
    */
-  prepare(): Promise<{ steps: Map<string, PreparedStep>; pkg: { sha: string; url: string } }> {
+  prepare(): Promise<Prepared> {
     this.prepared ??= this.doPrepare();
     return this.prepared;
   }
 
-  private async doPrepare(): Promise<{
-    steps: Map<string, PreparedStep>;
-    pkg: { sha: string; url: string };
-  }> {
+  private async doPrepare(): Promise<Prepared> {
     const run = this.run;
     const storage = requireS3(run);
     const { steps, notices } = await this.preparation.prepareSteps(this.options.steps);
     for (const n of notices) run.notice?.(n);
     if (!run.codePackage) throw new Error('@batch: the runtime passed no code package to runtimeInit');
+    const shipped = await shipLayers(
+      [...steps.values()].map((s) => ({
+        stepName: s.resolved.stepName,
+        platform: s.jobPlatform,
+        imagePackages: s.resolved.imagePackages,
+      })),
+      run.buildLayer,
+      storage,
+      run.flowName,
+    );
+    for (const n of shipped.notices) run.notice?.(n);
     const pkg = await (this.options.storePackage ?? storeBatchPackage)(
       storage,
       run.flowName,
       run.codePackage,
     );
-    return { steps, pkg };
+    return { steps, pkg, layers: shipped.layers };
   }
 
   launch(spec: TaskLaunchSpec): TaskLaunchedTask {
@@ -236,7 +243,12 @@ export class BatchLauncher implements TaskLauncher {
   }
 
   /** @internal Builds the job of a spec once the run is prepared. */
-  makeJob(spec: TaskLaunchSpec, step: PreparedStep, pkg: { sha: string; url: string }): BatchJob {
+  makeJob(
+    spec: TaskLaunchSpec,
+    step: PreparedStep,
+    pkg: { sha: string; url: string },
+    layer?: ShippedLayer,
+  ): BatchJob {
     const run = this.run;
     const runId = run.runId;
     if (runId === undefined) throw new Error('@batch: a task was launched before its run was named');
@@ -274,6 +286,7 @@ export class BatchLauncher implements TaskLauncher {
           [SUBMISSION_ENV]: randomUUID(),
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         });
+        Object.assign(environment, layerEnvironment(step.resolved, layer));
         if (run.user && !environment.METAFLOW_USER) environment.METAFLOW_USER = run.user;
         return submitJobRequest({
           resolved: step.resolved,
@@ -300,6 +313,13 @@ export class BatchLauncher implements TaskLauncher {
 }
 
 type TaskLaunchedTask = ReturnType<TaskLauncher['launch']>;
+
+/** What the launcher prepared for the run: steps, the stored code package, each step's layer. */
+interface Prepared {
+  readonly steps: Map<string, PreparedStep>;
+  readonly pkg: { sha: string; url: string };
+  readonly layers: ReadonlyMap<string, ShippedLayer | undefined>;
+}
 
 /** A {@link BatchApi} whose real clients are made on its first call. */
 function lazyApi(make: () => BatchApi): BatchApi {
@@ -336,11 +356,11 @@ class DeferredJob {
     let job: BatchJob | undefined;
     let killed: string | undefined;
     const done = Promise.all([prepared, stepFuture]).then(
-      ([{ pkg }, step]) => {
+      ([{ pkg, layers }, step]) => {
         if (!step)
           throw new Error(`step ${spec.task.stepName} has no @batch decorator prepared for this run`);
         if (killed) return { exitCode: null, signal: null, killedReason: killed };
-        job = launcher.makeJob(spec, step, pkg);
+        job = launcher.makeJob(spec, step, pkg, layers.get(spec.task.stepName));
         job.stdout.pipe(stdout);
         job.stderr.pipe(stderr);
         return job.task.done;

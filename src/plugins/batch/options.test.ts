@@ -16,6 +16,7 @@ test('parseBatchOptions: the seed defaults, sizes left unset for the @resources 
     hostVolumes: [],
     efsVolumes: [],
     awsBatchTags: {},
+    imagePackages: [],
   });
 });
 
@@ -31,6 +32,7 @@ test('parseBatchOptions: every option of the seed page and the later ones', () =
     'hostVolumes',
     'iamRole',
     'image',
+    'imagePackages',
     'inferentia',
     'logDriver',
     'logOptions',
@@ -69,9 +71,11 @@ test('parseBatchOptions: every option of the seed page and the later ones', () =
       efsVolumes: ['fs-1', 'fs-2:/b'],
       privileged: true,
       awsBatchTags: { team: 'ml' },
+      imagePackages: 'sharp,@duckdb/node-api',
     },
     where,
   );
+  assert.deepEqual(parsed.imagePackages, ['@duckdb/node-api', 'sharp']);
   assert.equal(parsed.cpu, 0.5);
   assert.equal(parsed.trainium, 2);
   assert.equal(parsed.inferentia, undefined);

@@ -63,6 +63,12 @@ export interface BatchOptions {
   readonly privileged?: boolean;
   /** Tags of the job, over `METAFLOW_BATCH_DEFAULT_TAGS`. */
   readonly awsBatchTags?: Readonly<Record<string, string>>;
+  /**
+   * npm packages the image provides (installed with `npm install -g` or in `/app/node_modules`): left out
+   * of the dependency layer and resolved from the image (with `STEPFLOW_BATCH_IMAGE_PACKAGES`).
+   * A list, or one comma-separated string (`--with batch:image_packages=sharp,@duckdb/node-api`).
+   */
+  readonly imagePackages?: string | readonly string[];
 }
 
 /**
@@ -95,12 +101,25 @@ export interface ParsedBatchOptions {
   readonly efsVolumes: readonly string[];
   readonly privileged: boolean;
   readonly awsBatchTags: Readonly<Record<string, string>>;
+  readonly imagePackages: readonly string[];
 }
 
 const positiveInt = z.int().check(z.positive());
 const count = z.int().check(z.minimum(0));
 const text = z.string().check(z.minLength(1));
 const oneOrMany = z.union([text, z.array(text)]);
+
+/**
+ * An npm package name (`sharp`, `@duckdb/node-api`): lower case, optional scope, no path inside it.
+ *
+ * @example
+ * ```ts
+ * NPM_NAME.test('@duckdb/node-api'); // true
+ * NPM_NAME.test('sharp/lib');        // false
+ * ```
+ */
+export const NPM_NAME = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;
+const npmNames = z.union([text, z.array(z.string().check(z.regex(NPM_NAME)))]);
 
 const schema = z.strictObject({
   cpu: z.optional(z.number().check(z.positive())),
@@ -127,6 +146,7 @@ const schema = z.strictObject({
   efsVolumes: z.optional(oneOrMany),
   privileged: z._default(z.boolean(), false),
   awsBatchTags: z.optional(z.record(z.string(), z.string())),
+  imagePackages: z.optional(npmNames),
 });
 
 const rules: OptionRules = {
@@ -154,6 +174,8 @@ const rules: OptionRules = {
   efsVolumes: 'an EFS id or a list of them ("fs-12345678" or "fs-12345678:/container")',
   privileged: 'true or false',
   awsBatchTags: 'an object of string tag values, e.g. { team: "ml" }',
+  imagePackages:
+    'npm package names the image provides, a list or comma-separated, e.g. ["sharp", "@duckdb/node-api"]',
 };
 
 /** Option names of `@batch`, in camelCase. */
@@ -162,6 +184,19 @@ export const BATCH_OPTION_NAMES: readonly string[] = Object.keys(rules);
 function list(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
   return typeof value === 'string' ? [value] : [...value];
+}
+
+/**
+ * A list of npm package names from a list or a comma-separated string: trimmed, without duplicates, sorted.
+ *
+ * @example
+ * ```ts
+ * packageList('sharp, @duckdb/node-api'); // ['@duckdb/node-api', 'sharp']
+ * ```
+ */
+export function packageList(value: string | readonly string[] | undefined): string[] {
+  const items = typeof value === 'string' ? value.split(',') : [...(value ?? [])];
+  return [...new Set(items.map((s) => s.trim()).filter((s) => s !== ''))].sort();
 }
 
 function logOptionsRecord(
@@ -208,5 +243,17 @@ export function parseBatchOptions(
   out.hostVolumes = list(parsed.hostVolumes);
   out.efsVolumes = list(parsed.efsVolumes);
   out.awsBatchTags = { ...(parsed.awsBatchTags ?? {}) };
+  out.imagePackages = packageList(parsed.imagePackages);
+  for (const name of out.imagePackages as string[]) {
+    if (!NPM_NAME.test(name)) {
+      throw batchOptionError(
+        where,
+        'imagePackages',
+        parsed.imagePackages,
+        `option "imagePackages" must name npm packages, and ${JSON.stringify(name)} is not one`,
+        'Write the names the flow imports, e.g. @batch({ imagePackages: ["sharp", "@duckdb/node-api"] }).',
+      );
+    }
+  }
   return out as unknown as ParsedBatchOptions;
 }

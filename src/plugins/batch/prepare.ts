@@ -10,6 +10,7 @@
 import type { BatchApi } from './aws.js';
 import { BatchConfigError, BatchLaunchError } from './errors.js';
 import { jobDefinitionFor } from './job-definition.js';
+import { cpuOfInstanceTypes, type JobCpu, type JobPlatform, jobPlatformFor } from './job-platform.js';
 import {
   type BatchPlatform,
   type PlatformBatch,
@@ -32,6 +33,8 @@ export interface QueueInfo {
   readonly platform: BatchPlatform;
   /** The compute environments' ARNs, in the queue's order. */
   readonly computeEnvironments: readonly string[];
+  /** The CPU its EC2 instance types run (Graviton families → arm64); unset on Fargate or when unknown. */
+  readonly cpu?: JobCpu;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface PreparedStep {
   readonly queue: QueueInfo;
   /** The job definition's ARN (`...:job-definition/stepflow-<hash>:<revision>`). */
   readonly jobDefinition: string;
+  /** The platform its jobs run on: the dependency layer is built for it. */
+  readonly jobPlatform: JobPlatform;
 }
 
 function message(err: unknown): string {
@@ -70,7 +75,14 @@ export class BatchPreparation {
   /** Definitions this run registered (names). */
   readonly registered: string[] = [];
 
-  constructor(private readonly api: BatchApi) {}
+  /**
+   * @param api the AWS calls
+   * @param platformSetting `STEPFLOW_BATCH_PLATFORM` (e.g. `linux-arm64`), which overrides the queue's platform
+   */
+  constructor(
+    private readonly api: BatchApi,
+    private readonly platformSetting?: string,
+  ) {}
 
   /** The queue's platform and compute environments (one look-up per queue per run). */
   queueInfo(queue: string, where?: { flowName: string; stepName: string }): Promise<QueueInfo> {
@@ -111,6 +123,7 @@ export class BatchPreparation {
     const order = [...(found.computeEnvironmentOrder ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const arns = order.map((o) => o.computeEnvironment).filter((a): a is string => !!a);
     const platforms = new Set<BatchPlatform>();
+    const instanceTypes: string[] = [];
     if (arns.length > 0) {
       const ces = await this.api
         .describeComputeEnvironments({ computeEnvironments: arns })
@@ -123,7 +136,26 @@ export class BatchPreparation {
             },
           );
         });
-      for (const ce of ces.computeEnvironments ?? []) platforms.add(platformOf(ce.computeResources?.type));
+      for (const ce of ces.computeEnvironments ?? []) {
+        platforms.add(platformOf(ce.computeResources?.type));
+        if (platformOf(ce.computeResources?.type) === 'EC2') {
+          instanceTypes.push(...(ce.computeResources?.instanceTypes ?? []));
+        }
+      }
+    }
+    const cpu = cpuOfInstanceTypes(instanceTypes);
+    if (cpu === 'mixed') {
+      throw new BatchConfigError(
+        `@batch${at}: job queue "${queue}" mixes arm64 (Graviton) and x86_64 instance types ` +
+          `(${[...new Set(instanceTypes)].join(', ')}), so the platform of a job's native dependencies cannot be ` +
+          'known before it runs. Use a queue whose compute environments are all arm64 or all x86_64.',
+        {
+          setting: 'METAFLOW_BATCH_JOB_QUEUE',
+          option: 'queue',
+          flow: where?.flowName,
+          step: where?.stepName,
+        },
+      );
     }
     if (platforms.size > 1) {
       throw new BatchConfigError(
@@ -137,7 +169,12 @@ export class BatchPreparation {
         },
       );
     }
-    return { queue, platform: platforms.values().next().value ?? 'EC2', computeEnvironments: arns };
+    return {
+      queue,
+      platform: platforms.values().next().value ?? 'EC2',
+      computeEnvironments: arns,
+      ...(cpu ? { cpu } : {}),
+    };
   }
 
   /** The ARN of an ACTIVE definition with this content, registering it only when none exists (cached). */
@@ -186,14 +223,22 @@ export class BatchPreparation {
     }
     const checked = steps.map((r) => {
       const queue = queues.get(requireQueue(r)) as QueueInfo;
+      const { platform: jobPlatform, notice } = jobPlatformFor(queue, this.platformSetting);
       return {
         r,
         queue,
+        jobPlatform,
         checked: validateForPlatform(r, queue.platform),
-        request: jobDefinitionFor(r, queue.platform),
+        request: jobDefinitionFor(r, queue.platform, jobPlatform.cpu),
+        notice,
       };
     });
-    const notices = [...new Set(checked.flatMap((c) => c.checked.notices))];
+    const notices = [
+      ...new Set([
+        ...checked.flatMap((c) => c.checked.notices),
+        ...checked.flatMap((c) => (c.notice ? [c.notice] : [])),
+      ]),
+    ];
     const before = this.registered.length;
     const prepared = new Map<string, PreparedStep>();
     for (const c of checked) {
@@ -202,13 +247,15 @@ export class BatchPreparation {
         checked: c.checked,
         queue: c.queue,
         jobDefinition: await this.definition(c.request),
+        jobPlatform: c.jobPlatform,
       });
     }
     const names = new Set(checked.map((c) => c.request.jobDefinitionName));
     const registered = this.registered.length - before;
     notices.push(
       `@batch: job definitions: ${registered} registered, ${names.size - registered} reused ` +
-        `(${[...names].join(', ')}); queues: ${[...queues.values()].map((q) => `${q.queue} (${q.platform})`).join(', ')}.`,
+        `(${[...names].join(', ')}); queues: ${[...queues.values()].map((q) => `${q.queue} (${q.platform})`).join(', ')}; ` +
+        `job platforms: ${[...new Set(checked.map((c) => `linux-${c.jobPlatform.cpu}`))].join(', ')}.`,
     );
     return { steps: prepared, notices };
   }

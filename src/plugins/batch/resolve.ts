@@ -85,6 +85,10 @@ export interface ResolvedBatch {
   readonly runtimeLimitSeconds: number;
   /** Things the user should know (printed by the launcher), e.g. that the job has no IAM role. */
   readonly notices: readonly string[];
+  /** npm packages the image provides (option `imagePackages` + `STEPFLOW_BATCH_IMAGE_PACKAGES`), sorted. */
+  readonly imagePackages: readonly string[];
+  /** Folders of the image searched for {@link imagePackages} (`STEPFLOW_BATCH_IMAGE_NODE_PATH`). */
+  readonly imageNodePath: readonly string[];
 }
 
 /**
@@ -212,6 +216,8 @@ export function resolveBatch(input: ResolveBatchInput): ResolvedBatch {
     timeout: batchTimeout(where, input.timeout, settings.runtimeLimitSeconds),
     runtimeLimitSeconds: settings.runtimeLimitSeconds,
     notices,
+    imagePackages: [...new Set([...(o.imagePackages ?? []), ...(settings.imagePackages ?? [])])].sort(),
+    imageNodePath: [...(settings.imageNodePath ?? [])],
   };
 }
 

@@ -82,6 +82,8 @@ test('batchSettings reads the METAFLOW_ settings (environment over profile file)
       runtimeLimitSeconds: 3600,
       defaultTags: { team: 'ml', n: '3' },
       emitTags: true,
+      imagePackages: [],
+      imageNodePath: ['/app/node_modules', '/usr/local/lib/node_modules', '/usr/lib/node_modules'],
     });
     const defaults = batchSettings(loadConfig({ METAFLOW_HOME: path.join(home, 'none') }, { homeDir: home }));
     assert.equal(defaults.queue, undefined);

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config/index.js';
 import { BatchConfigError } from './errors.js';
+import { NPM_NAME, packageList } from './options.js';
 
 /** What `@batch` reads from the configuration, resolved once per step. */
 export interface BatchSettings {
@@ -25,6 +26,10 @@ export interface BatchSettings {
   readonly defaultTags: Readonly<Record<string, string>>;
   /** `METAFLOW_BATCH_EMIT_TAGS`: add the system tags (flow, run, step, user) to each job. */
   readonly emitTags: boolean;
+  /** `STEPFLOW_BATCH_IMAGE_PACKAGES`: npm packages every `@batch` image provides (not shipped). */
+  readonly imagePackages?: readonly string[];
+  /** `STEPFLOW_BATCH_IMAGE_NODE_PATH`: the image's folders searched for them, in order. */
+  readonly imageNodePath?: readonly string[];
 }
 
 /**
@@ -59,7 +64,35 @@ export function batchSettings(config: Config): BatchSettings {
     runtimeLimitSeconds: config.get('DEFAULT_RUNTIME_LIMIT'),
     defaultTags: tags,
     emitTags: config.get('BATCH_EMIT_TAGS'),
+    imagePackages: imagePackagesSetting(config.get('BATCH_IMAGE_PACKAGES')),
+    imageNodePath: config
+      .get('BATCH_IMAGE_NODE_PATH')
+      .split(':')
+      .map((d) => d.trim())
+      .filter((d) => d !== ''),
   };
+}
+
+/**
+ * The packages of `STEPFLOW_BATCH_IMAGE_PACKAGES` (comma-separated npm names), checked: a name npm would
+ * refuse is an error naming the setting.
+ *
+ * @example
+ * ```ts
+ * imagePackagesSetting('sharp,@duckdb/node-api'); // ['@duckdb/node-api', 'sharp']
+ * ```
+ */
+export function imagePackagesSetting(value: string | undefined): string[] {
+  const names = packageList(value);
+  const bad = names.filter((n) => !NPM_NAME.test(n));
+  if (bad.length > 0) {
+    throw new BatchConfigError(
+      `STEPFLOW_BATCH_IMAGE_PACKAGES: ${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is not an npm package name' : 'are not npm package names'}. ` +
+        'Write the names the flow imports, comma-separated, e.g. STEPFLOW_BATCH_IMAGE_PACKAGES=sharp,@duckdb/node-api.',
+      { setting: 'STEPFLOW_BATCH_IMAGE_PACKAGES', option: 'imagePackages' },
+    );
+  }
+  return names;
 }
 
 /**

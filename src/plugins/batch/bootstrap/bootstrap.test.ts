@@ -178,7 +178,10 @@ describe('bootstrap: credentials', () => {
 describe('bootstrap: the inline script', () => {
   it('is up to date with its sources (regenerate: node --import tsx src/plugins/batch/bootstrap/build-script.ts)', async () => {
     assert.equal(BOOTSTRAP_SCRIPT, await buildBootstrapScript());
-    assert.ok(BOOTSTRAP_SCRIPT.length < 12 * 1024, `${BOOTSTRAP_SCRIPT.length} bytes`);
+    // It travels in every SubmitJob (30 KiB in all, checked by payload.ts): at most 14 KiB leaves the rest
+    // for the environment and the task spec (the dependency layer's streamed download and unpacking, and
+    // the image packages' links, added ~4.5 KiB).
+    assert.ok(BOOTSTRAP_SCRIPT.length < 14 * 1024, `${BOOTSTRAP_SCRIPT.length} bytes`);
   });
 
   it('downloads a package with a signed GET, checks it, and runs the bundle with its SDK path and exit code', async () => {

@@ -2,7 +2,9 @@
  * The container bootstrap of a `@batch` job (`node -e <this, minified> step <spec>`): the image has only
  * `node`. It finds credentials (SDK-style), fetches the run's code package from S3 with a SigV4-signed GET
  * (no presigned URL: a job may wait in the queue for days), checks its sha256, strips the content store's
- * header byte, untars it, and runs the task entry point `node bundle.mjs step <spec>` with the SDK bundle
+ * header byte, untars it, and — when the flow has one — fetches its dependency layer at the same time
+ * (ranged GETs in parallel, sha256 checked, unpacked as `node_modules/` beside the bundle; layer.ts), links
+ * the packages the image provides, and runs the task entry point `node bundle.mjs step <spec>` with the SDK bundle
  * of the package as `STEPFLOW_S3_SDK_PATH`, saving its stdout and stderr to the datastore as it runs
  * (log-saver.ts), and exits with its code. Imports node built-ins only.
  *
@@ -14,9 +16,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type Env, type Fetch, resolveCredentials } from './credentials.js';
+import type { Env, Fetch } from './credentials.js';
+import { fetchLayer, linkImagePackages, signedGet } from './layer.js';
 import { LogSaver } from './log-saver.js';
-import { s3ObjectUrl, signRequest } from './sigv4.js';
 import { readUstar } from './ustar.js';
 
 /**
@@ -34,6 +36,15 @@ export const BOOTSTRAP_ENV = {
   sha: 'STEPFLOW_CODE_PACKAGE_SHA',
   /** `s3://bucket/.../<attempt>.`: where the task's own logs go (`stdout.log`, `stderr.log`, `logs.json`). */
   logs: 'STEPFLOW_TASK_LOGS_URL',
+  /** The dependency layer (see `../layer.ts`, `LAYER_ENV`): URL, sha256 and size of its tar.gz. */
+  layerUrl: 'STEPFLOW_LAYER_URL',
+  layerSha: 'STEPFLOW_LAYER_SHA',
+  layerSize: 'STEPFLOW_LAYER_SIZE',
+  /** Packages the image provides (comma-separated), and the image's folders to find them in (colon-separated). */
+  imagePackages: 'STEPFLOW_IMAGE_PACKAGES',
+  imageNodePath: 'STEPFLOW_IMAGE_NODE_PATH',
+  /** Set by the bootstrap for the task: epoch ms when the container's `node` started. */
+  startedMs: 'STEPFLOW_BOOTSTRAP_STARTED_MS',
 } as const;
 
 /**
@@ -60,39 +71,13 @@ export async function fetchPackage(
   env: Env,
   fetchImpl: Fetch = fetch as unknown as Fetch,
 ): Promise<Buffer> {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
-  if (!m) throw new Error(`${BOOTSTRAP_ENV.url} is not an s3:// URL: ${location}`);
-  const [, bucket, key] = m as unknown as [string, string, string];
-  let region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
-  const endpoint = env.METAFLOW_S3_ENDPOINT_URL || undefined;
-  let lastError = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-    try {
-      const credentials = await resolveCredentials(env, fetchImpl);
-      const url = s3ObjectUrl(bucket, key, region, endpoint);
-      const headers = signRequest({
-        method: 'GET',
-        url,
-        region,
-        service: 's3',
-        credentials,
-        payloadHash: 'UNSIGNED-PAYLOAD',
-      });
-      const res = (await fetchImpl(url.href, { headers })) as Awaited<ReturnType<Fetch>> & {
-        arrayBuffer?(): Promise<ArrayBuffer>;
-        headers?: { get(name: string): string | null };
-      };
-      if (res.ok && res.arrayBuffer) return Buffer.from(await res.arrayBuffer());
-      const moved = res.headers?.get('x-amz-bucket-region');
-      lastError = `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
-      if (moved && moved !== region) region = moved;
-      else if (res.status === 403 || res.status === 404) attempt++;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-  }
-  throw new Error(`could not download the code package ${location}: ${lastError}`);
+  if (!/^s3:\/\/[^/]+\/./.test(location))
+    throw new Error(`${BOOTSTRAP_ENV.url} is not an s3:// URL: ${location}`);
+  return await signedGet(location, env, fetchImpl).catch((err: Error) => {
+    throw new Error(
+      `could not download the code package ${location}: ${err.message.replace(/^could not download \S+: /, '')}`,
+    );
+  });
 }
 
 /**
@@ -126,11 +111,41 @@ export async function bootstrap(args: readonly string[], env: Env, fetchImpl?: F
   const location = env[BOOTSTRAP_ENV.url];
   const sha = env[BOOTSTRAP_ENV.sha];
   if (!location || !sha) throw new Error(`${BOOTSTRAP_ENV.url} and ${BOOTSTRAP_ENV.sha} must be set`);
-  const files = unpackStored(await fetchPackage(location, env, fetchImpl), sha);
-  const dir = join(env.METAFLOW_TEMPDIR || tmpdir(), `stepflow-code-${sha.slice(0, 16)}`);
+  const startedMs = Math.round(Date.now() - process.uptime() * 1000);
+  const layerUrl = env[BOOTSTRAP_ENV.layerUrl];
+  const layerSha = env[BOOTSTRAP_ENV.layerSha];
+  const dir = join(
+    env.METAFLOW_TEMPDIR || tmpdir(),
+    `stepflow-code-${sha.slice(0, 16)}${layerSha ? `-${layerSha.slice(0, 16)}` : ''}`,
+  );
   mkdirSync(dir, { recursive: true });
+  // The layer downloads (and unpacks as it arrives) while the code package downloads.
+  const [blob] = await Promise.all([
+    fetchPackage(location, env, fetchImpl),
+    layerUrl && layerSha
+      ? fetchLayer(
+          layerUrl,
+          layerSha,
+          Number(env[BOOTSTRAP_ENV.layerSize]),
+          env,
+          fetchImpl ?? (fetch as unknown as Fetch),
+          dir,
+        )
+      : undefined,
+  ]);
+  const files = unpackStored(blob, sha);
   for (const [name, data] of files) writeFileSync(join(dir, name), data);
-  const childEnv: Record<string, string | undefined> = { ...env };
+  const childEnv: Record<string, string | undefined> = {
+    ...env,
+    [BOOTSTRAP_ENV.startedMs]: String(startedMs),
+  };
+  const provided = (env[BOOTSTRAP_ENV.imagePackages] ?? '').split(',').filter((p) => p !== '');
+  if (provided.length > 0) {
+    const searchPath = (env[BOOTSTRAP_ENV.imageNodePath] ?? '').split(':').filter((p) => p !== '');
+    linkImagePackages(provided, searchPath, dir);
+    // For require() of anything else the image has (ESM imports use the links above).
+    childEnv.NODE_PATH = [...searchPath, ...(env.NODE_PATH ? [env.NODE_PATH] : [])].join(':');
+  }
   if (files.has(SDK_BUNDLE_FILE)) childEnv.STEPFLOW_S3_SDK_PATH = join(dir, SDK_BUNDLE_FILE);
   return await runTask([join(dir, 'bundle.mjs'), ...args], childEnv, env, fetchImpl);
 }
