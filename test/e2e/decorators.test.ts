@@ -74,8 +74,12 @@ describe('built-in step decorators', () => {
     assert.equal(r.code, 1, 'the run fails once the retry timed out too');
     const out = r.stdout + r.stderr;
     assert.match(out, /timed out after 1s \(the limit set by @timeout\(seconds=1\)\)/);
-    assert.match(out, /\(attempt 1 of \d\): timed out after 1s .* — retrying/, 'the timed-out attempt is retried');
-    assert.match(out, /\(attempt 2\): timed out after 1s/);
+    assert.match(
+      out,
+      /\(attempt 1 of \d\): timed out after 1s .* — retrying/,
+      'the timed-out attempt is retried',
+    );
+    assert.match(out, /\(attempt 2 of \d\): timed out after 1s/);
     const task = await onlyTask('TimeoutFlow', r.runId, 'start');
     for (const attempt of [0, 1]) {
       const record = await done('TimeoutFlow', r.runId, 'start', task, attempt);

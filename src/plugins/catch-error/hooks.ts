@@ -82,7 +82,11 @@ export const catchErrorTaskHooks = {
   },
   taskException(ctx: TaskExceptionContext<ParsedCatchErrorOptions>): boolean {
     if (ctx.retryCount < ctx.maxAttempts - 1 - ctx.errorRetries) return false;
-    keep(ctx, caught(errorInfo(ctx.error)), `an exception in step ${where(ctx)} (attempt ${ctx.retryCount + 1} of ${ctx.maxAttempts})`);
+    keep(
+      ctx,
+      caught(errorInfo(ctx.error)),
+      `an exception in step ${where(ctx)} (attempt ${ctx.retryCount + 1} of ${ctx.maxAttempts})`,
+    );
     return true;
   },
   taskPostStep(ctx: TaskHookContext<ParsedCatchErrorOptions>): void {
