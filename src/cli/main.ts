@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { BATCH_HELP, type BatchJobsOptions, batchKillCommand, batchListCommand } from './commands/batch.js';
 import { checkCommand, showCommand } from './commands/check.js';
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const program = new Command('stepflow')
     .description("Metaflow's way of writing workflows, in TypeScript: run flows locally or on AWS Batch.")
+    .version(packageVersion(), '-V, --version', 'print the version of stepflow')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
@@ -125,6 +127,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${formatCliError(err)}\n`);
     return err instanceof Error && err.name === 'UsageError' ? 2 : 1;
   }
+}
+
+/** The version in stepflow's package.json (two folders up, from src/cli or dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 function attemptNumber(value: string): number {

@@ -2,8 +2,10 @@
  * What a new user meets in the first hour (issue 12), as the user meets it: the CLI's output and exit code.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, runFlow, type Workspace, workspace } from './helpers.js';
+import { type CliResult, FLOWS, REPO, runCli, runFlow, type Workspace, workspace } from './helpers.js';
 
 let ws: Workspace;
 before(async () => {
@@ -26,5 +28,53 @@ describe('a retry says when its next attempt starts (12.1)', () => {
     );
     assert.match(r.stdout, /\[FlakyFlow\/\d+\/start\/1\] started \(attempt 2 of 3\)\n/);
     assert.doesNotMatch(output(r), /\(retry \d\)|— retrying\n/);
+  });
+});
+
+describe('the CLI behaves like one (12.6)', () => {
+  it('--version and -V print the package version', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag]);
+      assert.equal(r.code, 0, output(r));
+      assert.equal(r.stdout, `${version}\n`);
+    }
+  });
+
+  it("resume --help shows resume's usage; options show value placeholders", async () => {
+    const resume = await runCli(['resume', '--help']);
+    assert.equal(resume.code, 0, output(resume));
+    assert.match(resume.stdout, /^Usage: stepflow resume <flow\.ts> \[step\] \[options\]/);
+    assert.match(resume.stdout, /--origin-run-id <run-id> /);
+    const run = await runCli(['run', join(FLOWS, 'params-flow.ts'), '--help']);
+    assert.equal(run.code, 0, output(run));
+    assert.match(run.stdout, /^Usage: stepflow run <flow\.ts>/);
+    assert.match(run.stdout, /--max-workers <n> /);
+    assert.match(run.stdout, /--alpha <number> /);
+    assert.doesNotMatch(run.stdout, /--origin-run-id/);
+  });
+
+  it('a mistyped option, decorator, decorator option or step gets a "did you mean"', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--max-worker', '4'], /Unknown option --max-worker for ParamsFlow\. Did you mean --max-workers\?/],
+      [['--with', 'retyr'], /unknown decorator "retyr" in --with\. Did you mean "retry"\?/],
+      [['--with', 'batch:memroy=512'], /unknown option "memroy"\. Did you mean "memory"\?/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await runFlow(ws, 'params-flow.ts', ['--dataset', 'd', ...args]);
+      assert.notEqual(r.code, 0, output(r));
+      assert.match(r.stderr, expected);
+      assert.doesNotMatch(r.stdout, /ParamsFlow\/\d+/, 'no run was started');
+    }
+    const failed = await runFlow(ws, 'failing-flow.ts');
+    assert.equal(failed.code, 1, output(failed));
+    const resume = await runCli(
+      ['resume', join(FLOWS, 'failing-flow.ts'), 'joni', '--datastore-root', ws.root],
+      {
+        cwd: ws.dir,
+      },
+    );
+    assert.equal(resume.code, 1, output(resume));
+    assert.match(resume.stderr, /there is no such step\. Did you mean "join"\?/);
   });
 });
