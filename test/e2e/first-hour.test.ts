@@ -2,7 +2,7 @@
  * What a new user meets in the first hour (issue 12), as the user meets it: the CLI's output and exit code.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CliResult, FLOWS, REPO, runCli, runFlow, type Workspace, workspace } from './helpers.js';
@@ -76,5 +76,30 @@ describe('the CLI behaves like one (12.6)', () => {
     );
     assert.equal(resume.code, 1, output(resume));
     assert.match(resume.stderr, /there is no such step\. Did you mean "join"\?/);
+  });
+});
+
+describe('stepflow run flow.py (12.7)', () => {
+  it('says stepflow runs TypeScript flows and where a Metaflow user reads how to write one', async () => {
+    const file = join(ws.dir, 'hello.py');
+    await writeFile(
+      file,
+      'from metaflow import FlowSpec, step\n\nclass HelloFlow(FlowSpec):\n    @step\n    def start(self):\n' +
+        '        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n',
+    );
+    for (const args of [
+      ['run', file, '--datastore-root', ws.root],
+      ['check', file],
+    ]) {
+      const r = await runCli(args, { cwd: ws.dir });
+      assert.equal(r.code, 1, output(r));
+      assert.match(
+        r.stderr,
+        /hello\.py is a Metaflow flow written in Python; stepflow runs flows written in TypeScript \(\.ts, \.mts\)/,
+      );
+      assert.match(r.stderr, /Coming from Metaflow/);
+      assert.doesNotMatch(r.stderr, /TS\d{4}|expected/i, 'no TypeScript syntax errors');
+      assert.equal(r.stdout, '');
+    }
   });
 });
