@@ -210,3 +210,22 @@ test('formatWait: seconds, minutes, hours as people say them', () => {
   assert.equal(formatWait(90_000), '1.5 min');
   assert.equal(formatWait(3 * 3_600_000), '3 h');
 });
+
+test('a failed or interrupted run says how to resume it', () => {
+  const stderr = sink(false);
+  const r = new ConsoleReporter({
+    stdout: sink(false).stream,
+    stderr: stderr.stream,
+    resumeCommand: 'stepflow resume flow.ts',
+  });
+  r.runFinished(summary({ status: 'failed', failedTasks: ['F/7/a/2'] }));
+  r.runFinished(summary({ status: 'interrupted' }));
+  assert.match(
+    stderr.text(),
+    /failed; 3 task\(s\) succeeded in 1\.23s\.\nFix the problem, then resume the run: stepflow resume flow\.ts\n/,
+  );
+  assert.match(
+    stderr.text(),
+    /marked failed; .*\nFix the problem, then resume the run: stepflow resume flow\.ts\n$/,
+  );
+});

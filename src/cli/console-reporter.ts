@@ -11,6 +11,8 @@ import type { Reporter, RunSummary } from '../runtime/reporter.js';
 export interface ConsoleStreams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
+  /** The command that resumes a failed run (`stepflow resume flow.ts`), said after its summary. */
+  readonly resumeCommand?: string;
 }
 
 function seconds(ms: number): string {
@@ -191,9 +193,17 @@ export class ConsoleReporter implements Reporter {
     if (summary.status === 'successful') {
       this.out(`Done! Run ${path} succeeded: ${tasks}.`);
     } else if (summary.status === 'interrupted') {
-      this.out(`Run ${path} was interrupted and is marked failed; ${tasks}.`, 'stderr');
+      this.out(`Run ${path} was interrupted and is marked failed; ${tasks}.${this.resumeHint()}`, 'stderr');
     } else {
-      this.out(`Run ${path} failed: ${summary.failedTasks.join(', ')} failed; ${tasks}.`, 'stderr');
+      this.out(
+        `Run ${path} failed: ${summary.failedTasks.join(', ')} failed; ${tasks}.${this.resumeHint()}`,
+        'stderr',
+      );
     }
+  }
+
+  private resumeHint(): string {
+    const command = this.streams.resumeCommand;
+    return command ? `\nFix the problem, then resume the run: ${command}` : '';
   }
 }

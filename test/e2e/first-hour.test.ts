@@ -103,3 +103,24 @@ describe('stepflow run flow.py (12.7)', () => {
     }
   });
 });
+
+describe('output that reads well (12.8)', () => {
+  it("a user error shows the user's frames, and a failed run's summary says how to resume it", async () => {
+    const r = await runFlow(ws, 'failing-flow.ts');
+    assert.equal(r.code, 1, output(r));
+    const frames = r.stderr.split('\n').filter((l) => /\/bad\/\d+\]\s+at /.test(l));
+    assert.deepEqual(
+      frames.map((l) => l.replace(/^.*\]\s+at /, '').replace(/ \(.*failing-flow\.ts:\d+:\d+\)$/, '')),
+      ['throwDeep', 'FailingFlow.bad'],
+      r.stderr,
+    );
+    assert.doesNotMatch(r.stderr, /stepflow-entry|run-task|node:internal/);
+    const file = join(FLOWS, 'failing-flow.ts');
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Run FailingFlow/${r.runId} failed: .*\nFix the problem, then resume the run: stepflow resume ${file} --datastore-root ${ws.root}\n`,
+      ),
+    );
+  });
+});

@@ -15,7 +15,7 @@ import { kebabCase, type ParameterDef, parameterDefs, resolveParameters } from '
 import { latestFailedRun } from '../../runtime/resume.js';
 import { currentUser, prepareRun } from '../../runtime/start-run.js';
 import { ConsoleReporter } from '../console-reporter.js';
-import { parseParameterArgs, RUN_OPTIONS, splitRunArgs } from '../run-args.js';
+import { parseParameterArgs, RUN_OPTIONS, type RunCliOptions, splitRunArgs } from '../run-args.js';
 
 const USAGE = {
   run: [
@@ -65,6 +65,19 @@ export function runHelp(defs: readonly ParameterDef[] | undefined, mode: 'run' |
     for (const [f, h] of params) lines.push(`  ${f.padEnd(width)}${h}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The command that resumes the latest failed run of this flow, as the user would type it. */
+function resumeCommandFor(
+  args: Pick<RunCliOptions, 'flowName' | 'datastore' | 'datastoreRoot'> & { flowFile: string },
+  defaultDatastore: string,
+): string {
+  const quote = (s: string) => (/^[\w./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  const parts = ['stepflow', 'resume', args.flowFile];
+  if (args.flowName) parts.push('--flow', args.flowName);
+  if (args.datastore !== defaultDatastore) parts.push('--datastore', args.datastore);
+  if (args.datastoreRoot) parts.push('--datastore-root', args.datastoreRoot);
+  return parts.map(quote).join(' ');
 }
 
 /**
@@ -133,7 +146,11 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
   }
   const parameters = mode === 'resume' ? {} : resolveParameters(defs, given, flowName);
   const storage = await openStorage(resolveDatastoreSpec(config, args));
-  const reporter = new ConsoleReporter({ stdout: process.stdout, stderr: process.stderr });
+  const reporter = new ConsoleReporter({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    resumeCommand: resumeCommandFor({ ...args, flowFile: args.flowFile }, config.get('DEFAULT_DATASTORE')),
+  });
   let resume: { originRunId: string; step?: string } | undefined;
   if (mode === 'resume') {
     const fds = new FlowDatastore(storage, flowName);
