@@ -24,21 +24,28 @@ describe('npm run aws:local', () => {
     });
     let stderr = '';
     let stdout = '';
+    let ready = () => {};
+    const check = () => {
+      if (stderr.includes('running until Ctrl-C') && stdout.includes('METAFLOW_BATCH_JOB_QUEUE')) ready();
+    };
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
+      check();
     });
-    const ended = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const ended = new Promise<string>((resolve) =>
+      child.once('close', (code, signal) => resolve(`exit code ${code}, signal ${signal}`)),
+    );
     await new Promise<void>((resolve, reject) => {
+      ready = resolve;
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (stderr.includes('running until Ctrl-C')) resolve();
+        check();
       });
       child.once('close', () => reject(new Error(`aws:local ended before it was ready:\n${stderr}`)));
     });
     assert.match(stdout, /^export METAFLOW_BATCH_JOB_QUEUE=/m);
     child.kill('SIGINT');
-    const code = await ended;
-    assert.equal(code, 0, stderr);
+    assert.equal(await ended, 'exit code 0, signal null', stderr);
     const lines = stderr.trimEnd().split('\n');
     assert.match(stderr, /aws:local: SIGINT: stopping moto \(pid \d+\), .*the credentials endpoint\.\.\.\n/);
     assert.match(lines.at(-1) ?? '', /^aws:local: stopped: everything it started has ended\./, stderr);
