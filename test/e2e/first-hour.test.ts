@@ -2,7 +2,8 @@
  * What a new user meets in the first hour (issue 12), as the user meets it: the CLI's output and exit code.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CliResult, FLOWS, REPO, runCli, runFlow, type Workspace, workspace } from './helpers.js';
@@ -121,6 +122,48 @@ describe('output that reads well (12.8)', () => {
       new RegExp(
         `Run FailingFlow/${r.runId} failed: .*\nFix the problem, then resume the run: stepflow resume ${file} --datastore-root ${ws.root}\n`,
       ),
+    );
+  });
+});
+
+describe('TypeScript that catches mistakes, in a new user project (12.5)', () => {
+  it('a "type": "commonjs" project runs a flow, and tsc refuses a foreach typo and a mistyped item', async () => {
+    const dir = join(ws.dir, 'user-project');
+    await mkdir(join(dir, 'node_modules'), { recursive: true });
+    await symlink(REPO, join(dir, 'node_modules', 'stepflow'));
+    await writeFile(
+      join(dir, 'package.json'),
+      '{ "name": "user-project", "version": "1.0.0", "type": "commonjs" }\n',
+    );
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      '{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "strict": true, "noEmit": true, "skipLibCheck": true } }\n',
+    );
+    const flow = (foreach: string, assign: string) => `import { FlowSpec, type Inputs, step } from 'stepflow';
+export default class RegionFlow extends FlowSpec {
+  declare regionList: string[];
+  declare size: number;
+  declare total: number;
+  @step start() { this.regionList = ['eu', 'us']; this.next(this.work, { foreach: '${foreach}' }); }
+  @step work() { this.size = ${assign}; this.next(this.join); }
+  @step join(inputs: Inputs<RegionFlow>) { this.total = inputs.reduce((s, i) => s + i.size, 0); this.next(this.end); }
+  @step end() {}
+}
+`;
+    await writeFile(join(dir, 'flow.ts'), flow('regionList', "this.inputOf('regionList').length"));
+    const run = await runCli(['run', 'flow.ts', '--datastore-root', ws.root], { cwd: dir });
+    assert.equal(run.code, 0, output(run));
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    const clean = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+    await writeFile(join(dir, 'flow.ts'), flow('regionLst', "this.inputOf('regionList')"));
+    const bad = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(bad.status, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /flow\.ts\(6,\d+\): error TS2769: No overload matches this call/);
+    assert.match(bad.stdout, /Property 'regionLst' is missing in type 'RegionFlow'/);
+    assert.match(
+      bad.stdout,
+      /flow\.ts\(7,\d+\): error TS2322: .*\n\s+Type 'string' is not assignable to type 'number'/,
     );
   });
 });
