@@ -167,3 +167,39 @@ export default class RegionFlow extends FlowSpec {
     );
   });
 });
+
+describe('reading results, as the README shows it (12.4)', () => {
+  it("runs the README's flow, then its client example, and dump previews arrays", async () => {
+    const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+    const block = (title: string) => {
+      const section = readme.split(/^## /m).find((s) => s.startsWith(title));
+      const code = /```ts\n([\s\S]*?)```/.exec(section ?? '')?.[1];
+      assert.ok(code, `the README's "${title}" section has a ts block`);
+      return code;
+    };
+    const dir = join(ws.dir, 'readme-client');
+    await mkdir(join(dir, 'node_modules'), { recursive: true });
+    await symlink(REPO, join(dir, 'node_modules', 'stepflow'));
+    await writeFile(join(dir, 'package.json'), '{ "name": "readme-client", "type": "module" }\n');
+    await writeFile(join(dir, 'flow.ts'), block('A flow'));
+    await writeFile(join(dir, 'read.ts'), block('Reading results'));
+    const env = { METAFLOW_DATASTORE_SYSROOT_LOCAL: join(dir, '.stepflow') };
+    const run = await runCli(['run', 'flow.ts'], { cwd: dir, env });
+    assert.equal(run.code, 0, output(run));
+    const runPath = run.stdout.split('\n')[0];
+    const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const read = spawnSync(process.execPath, [tsx, 'read.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    assert.equal(read.status, 0, read.stdout + read.stderr);
+    assert.match(read.stdout, new RegExp(`^${runPath} successful \\{ alpha: 0\\.01 \\}\n`));
+    assert.match(read.stdout, new RegExp(`^${runPath}/train/\\d+ 0 0\\.01 \n`, 'm'));
+    assert.match(read.stdout, /^best 0\.03$/m);
+    assert.match(read.stdout, /^step true \[ 'alpha: number', 'shards: Array' \]$/m);
+    const dump = await runCli(['dump', `${runPath}/start/1`], { cwd: dir, env });
+    assert.equal(dump.code, 0, output(dump));
+    assert.match(dump.stdout, /^shards\s+Array\s+\d+ B\s+\[1, 2, 3\]$/m);
+  });
+});
