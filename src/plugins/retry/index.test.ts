@@ -86,7 +86,7 @@ test('@retry: a bad minutesBetweenRetries is refused', () => {
 test('@retry: an unknown option lists the valid ones', () => {
   assert.throws(
     () => retryPlugin.parseOptions({ tiems: 2 }, where),
-    /@retry on step MyFlow\.train: unknown option "tiems"\. Valid options: times, minutesBetweenRetries\./,
+    /@retry on step MyFlow\.train: unknown option "tiems"\. Did you mean "times"\? Valid options: times, minutesBetweenRetries\./,
   );
   assert.throws(
     () => resolveWith('retry:tiems=2'),
