@@ -90,7 +90,7 @@ test('@retry: an unknown option lists the valid ones', () => {
   );
   assert.throws(
     () => resolveWith('retry:tiems=2'),
-    /unknown option "tiems"\. Valid options: times, minutesBetweenRetries/,
+    /unknown option "tiems"\. Did you mean "times"\? Valid options: times, minutesBetweenRetries/,
   );
 });
 
