@@ -226,6 +226,6 @@ test('a failed or interrupted run says how to resume it', () => {
   );
   assert.match(
     stderr.text(),
-    /marked failed; .*\nFix the problem, then resume the run: stepflow resume flow\.ts\n$/,
+    /marked failed; .*\nResume it: stepflow resume flow\.ts\n$/,
   );
 });

@@ -193,17 +193,20 @@ export class ConsoleReporter implements Reporter {
     if (summary.status === 'successful') {
       this.out(`Done! Run ${path} succeeded: ${tasks}.`);
     } else if (summary.status === 'interrupted') {
-      this.out(`Run ${path} was interrupted and is marked failed; ${tasks}.${this.resumeHint()}`, 'stderr');
+      this.out(
+        `Run ${path} was interrupted and is marked failed; ${tasks}.${this.resumeHint('Resume it')}`,
+        'stderr',
+      );
     } else {
       this.out(
-        `Run ${path} failed: ${summary.failedTasks.join(', ')} failed; ${tasks}.${this.resumeHint()}`,
+        `Run ${path} failed: ${summary.failedTasks.join(', ')} failed; ${tasks}.${this.resumeHint('Fix the problem, then resume the run')}`,
         'stderr',
       );
     }
   }
 
-  private resumeHint(): string {
+  private resumeHint(how: string): string {
     const command = this.streams.resumeCommand;
-    return command ? `\nFix the problem, then resume the run: ${command}` : '';
+    return command ? `\n${how}: ${command}` : '';
   }
 }

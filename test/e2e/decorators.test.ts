@@ -150,7 +150,7 @@ describe('built-in step decorators', () => {
     assert.notEqual(r.code, 0);
     assert.match(
       r.stdout + r.stderr,
-      /@retry on step FlakyFlow\.start: unknown option "tiems"\. Valid options: times, minutesBetweenRetries\./,
+      /@retry on step FlakyFlow\.start: unknown option "tiems"\. Did you mean "times"\? Valid options: times, minutesBetweenRetries\./,
     );
     assert.doesNotMatch(r.stdout, /started/);
   });
