@@ -47,7 +47,7 @@ export default class BatchFlow extends FlowSpec {
   @batch({ cpu: 1, memory: 512 })
   @step
   square_it() {
-    this.item = this.input as number;
+    this.item = this.inputOf('items');
     this.square = this.item * this.item;
     console.log(`square of ${this.item} is ${this.square}`);
     this.next(this.join);

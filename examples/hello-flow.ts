@@ -22,8 +22,9 @@ export default class HelloFlow extends FlowSpec {
   }
 
   @step square() {
-    this.squared = this.input * this.input;
-    console.log(`item ${this.index}: ${this.input}² = ${this.squared}`);
+    const item = this.inputOf('items'); // a number, typed from `items`
+    this.squared = item * item;
+    console.log(`item ${this.index}: ${item}² = ${this.squared}`);
     this.next(this.gather);
   }
 

@@ -300,11 +300,26 @@ async function main() {
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;
-      say(`${sig}: stopping`);
-      aws.stop().finally(() => {
-        clearInterval(keepAlive);
-        process.exit(0);
-      });
+      const { motoPid, dockerdPid } = aws.settings;
+      const what = [
+        motoPid ? `moto (pid ${motoPid})` : undefined,
+        dockerdPid ? `dockerd (pid ${dockerdPid})` : 'the job containers it started',
+        'the credentials endpoint',
+      ].filter(Boolean);
+      say(`${sig}: stopping ${what.join(', ')}...`);
+      aws.stop().then(
+        () => {
+          const kept = dockerdPid ? '' : ' The Docker daemon it reused is still running.';
+          say(`stopped: everything it started has ended.${kept}`);
+          clearInterval(keepAlive);
+          process.exit(0);
+        },
+        (err) => {
+          say(`stopped, but not cleanly: ${err?.message ?? err}. Logs: ${logDir}`);
+          clearInterval(keepAlive);
+          process.exit(1);
+        },
+      );
     });
   }
 }

@@ -9,7 +9,7 @@
  *   4. unit       `node --import tsx --test` on src/**\/*.test.ts, plus scripts/, bench/ and test/support/ tests
  *                 (concurrency 2)
  *      e2e        the same on test/e2e/**\/*.test.ts (concurrency 1, a per-test timeout)
- *   5. node22     the example flow run by the pinned Node 22 binary
+ *   5. node22, node24  the example flow and a short smoke (dump, a failing flow) on the pinned Node 22 and 24
  *
  * Services, started here on first need and stopped by PID at the end (loopback only):
  *   - moto (S3, Batch, Logs stand-in) on a free port, for every test run: STEPFLOW_TEST_AWS_ENDPOINT;
@@ -37,10 +37,11 @@ import { isCI } from './ci-rules.mjs';
 import { which } from './lib/docker.mjs';
 import { reexecOnHostNode } from './lib/host-node.mjs';
 import { motoAvailable, startMoto } from './lib/moto.mjs';
-import { node22Smoke } from './lib/node22-smoke.mjs';
+import { installNodeLine, nodeLineSmoke } from './lib/node-line-smoke.mjs';
 import { describeExit, formatDuration, hostNodeEnv, runCommand } from './lib/proc.mjs';
 import { addSummaries, formatClosingLines, readTapSummary } from './lib/tap-summary.mjs';
 import { selectTests, TEST_DIRS } from './lib/test-files.mjs';
+import { NODE_LINES } from './node-lines.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 reexecOnHostNode(SCRIPT);
@@ -55,6 +56,7 @@ const LIMITS = {
   unit: envMs('STEPFLOW_UNIT_STEP_TIMEOUT_MS', 20 * MIN),
   e2e: envMs('STEPFLOW_E2E_STEP_TIMEOUT_MS', 45 * MIN),
   node22: 5 * MIN,
+  node24: 5 * MIN,
 };
 /** Per-test timeouts handed to node:test (`--test-timeout`). */
 const TEST_TIMEOUT = {
@@ -62,14 +64,16 @@ const TEST_TIMEOUT = {
   e2e: envMs('STEPFLOW_E2E_TEST_TIMEOUT_MS', 180_000),
 };
 const BIOME_VCS = ['--vcs-enabled=true', '--vcs-client-kind=git', '--vcs-use-ignore-file=true'];
-const ONLY = ['unit', 'e2e', 'lint', 'node22'];
-const USAGE = `usage: node scripts/test.mjs [--only unit|e2e|lint|node22] [--no-build] [FILE|DIR|TEXT ...]
+const LINE_STEPS = NODE_LINES.map((major) => `node${major}`);
+const ONLY = ['unit', 'e2e', 'lint', 'node', ...LINE_STEPS];
+const USAGE = `usage: node scripts/test.mjs [--only unit|e2e|lint|node|node22|node24] [--no-build] [FILE|DIR|TEXT ...]
 
-  (no arguments)   everything: build, lint, typecheck, unit tests, e2e tests, Node 22 check
+  (no arguments)   everything: build, lint, typecheck, unit tests, e2e tests, Node 22 and 24 checks
   --only unit      unit tests (src/**/*.test.ts, scripts/, bench/, test/support/) only
   --only e2e       build, then e2e tests (test/e2e/**/*.test.ts)
   --only lint      build, biome check, typecheck
-  --only node22    build, then the Node 22 check
+  --only node      build, then the checks on every pinned Node line (22, 24)
+  --only node24    build, then the Node 24 check (node22 likewise)
   --no-build       skip \`npm run build\` (use the dist/ you have)
   FILE|DIR|TEXT    run only these tests: a test file, a folder, or part of a path (build first if e2e)
 
@@ -100,14 +104,11 @@ async function main() {
     if (found) process.env.STEPFLOW_PYTHON = found;
   }
   const plan = planSteps(opts);
-  // The pinned Node 22 binary lives apart (tools/node22) so its `node` never shadows Node 20; install it
-  // once, since the unit tests and the node22 step both use it.
-  if (!fs.existsSync(path.join(ROOT, 'tools/node22/node_modules')) && !process.env.STEPFLOW_NODE22) {
-    const r = await runCommand('npm', ['ci', '--prefix', 'tools/node22', '--no-audit', '--no-fund'], {
-      cwd: ROOT,
-      timeoutMs: LIMITS.node22,
-    });
-    if (r.code !== 0) fail('setup', `npm ci --prefix tools/node22 ${describeExit(r, LIMITS.node22)}`);
+  // The pinned Node binaries live apart (tools/node22, tools/node24) so their `node` never shadows Node 20;
+  // install them once, since the unit tests and the node<major> steps use them.
+  for (const major of NODE_LINES) {
+    const error = await installNodeLine(ROOT, major, { timeoutMs: LIMITS[`node${major}`] });
+    if (error) fail('setup', error);
   }
   process.stdout.write(
     `stepflow tests — node ${process.version} (${process.execPath})${ci ? ', CI=true: skips for missing services fail' : ''}\n` +
@@ -194,10 +195,15 @@ function planSteps(opts) {
       title: `node --test, ${TEST_DIRS.e2e.join('|')}/**/*.test.ts`,
       run: () => runTests('e2e', tests.e2e),
     },
-    node22: {
-      title: 'Node 22 runs examples/hello-flow.ts',
-      run: () => node22Smoke(ROOT, { ci, timeoutMs: LIMITS.node22 }),
-    },
+    ...Object.fromEntries(
+      NODE_LINES.map((major) => [
+        `node${major}`,
+        {
+          title: `Node ${major} runs examples/hello-flow.ts, reads it back, and fails a failing flow`,
+          run: () => nodeLineSmoke(ROOT, major, { ci, timeoutMs: LIMITS[`node${major}`] }),
+        },
+      ]),
+    ),
   };
   let names;
   if (opts.filters.length > 0) {
@@ -208,11 +214,12 @@ function planSteps(opts) {
     ];
   } else {
     names = {
-      undefined: ['build', 'lint', 'typecheck', 'unit', 'e2e', 'node22'],
+      undefined: ['build', 'lint', 'typecheck', 'unit', 'e2e', ...LINE_STEPS],
       unit: ['unit'],
       e2e: ['build', 'e2e'],
       lint: ['build', 'lint', 'typecheck'],
-      node22: ['build', 'node22'],
+      node: ['build', ...LINE_STEPS],
+      ...Object.fromEntries(LINE_STEPS.map((step) => [step, ['build', step]])),
     }[String(opts.only)];
   }
   return names.filter((n) => n && (opts.build || n !== 'build')).map((name) => ({ name, ...all[name] }));

@@ -15,7 +15,7 @@
  *     this.items = Array.from({ length: this.width }, (_, i) => i);
  *     this.next(this.double, { foreach: 'items' });
  *   }
- *   @step double() { this.doubled = this.input * 2; this.next(this.join); }
+ *   @step double() { this.doubled = this.inputOf('items') * 2; this.next(this.join); }
  *   @step join(inputs: Inputs<HelloFlow>) { this.total = inputs.reduce((s, i) => s + i.doubled, 0); this.next(this.end); }
  *   @step end() { console.log(this.total); }
  * }
@@ -99,7 +99,7 @@ export {
   ReservedNameError,
   TransitionError,
 } from './flow/errors.js';
-export { FlowSpec, type Inputs, isFlowClass, type StepRef } from './flow/flow-spec.js';
+export { FlowSpec, type Inputs, type ItemOf, isFlowClass, type StepRef } from './flow/flow-spec.js';
 export type { ParameterOptions, ParameterType } from './flow/metadata.js';
 export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
 export type {

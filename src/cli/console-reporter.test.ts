@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { RunSummary } from '../runtime/reporter.js';
-import { ConsoleReporter } from './console-reporter.js';
+import { ConsoleReporter, formatWait } from './console-reporter.js';
 
 /** A stream that records what is written; `isTTY` as asked. */
 function sink(isTTY: boolean) {
@@ -17,10 +17,10 @@ function sink(isTTY: boolean) {
   return { stream, chunks, text: () => chunks.join('') };
 }
 
-function reporter(isTTY: boolean) {
+function reporter(isTTY: boolean, now: () => number = Date.now) {
   const stdout = sink(isTTY);
   const stderr = sink(false);
-  return { stdout, stderr, r: new ConsoleReporter({ stdout: stdout.stream, stderr: stderr.stream }) };
+  return { stdout, stderr, r: new ConsoleReporter({ stdout: stdout.stream, stderr: stderr.stream }, now) };
 }
 
 const summary = (extra: Partial<RunSummary>): RunSummary => ({
@@ -65,7 +65,7 @@ test('non-TTY: one line per event, failures and notices on stderr, no progress l
   r.notice('Stopping 1 running task(s)');
   assert.deepEqual(stdout.text().split('\n'), [
     '[F/7/start/1] started',
-    '[F/7/train/2] started (retry 2) on batch',
+    '[F/7/train/2] started (attempt 3) on batch',
     '[F/7/train/2] epoch 1',
     '[F/7/start/1] finished in 0.25s',
     '[F/7/start/1] cloned from F/6/start/1',
@@ -73,7 +73,7 @@ test('non-TTY: one line per event, failures and notices on stderr, no progress l
   ]);
   assert.deepEqual(stderr.text().split('\n'), [
     '[F/7/train/2] warning!',
-    '[F/7/train/2] failed after 12.3s (attempt 3): ValueError: bad — retrying',
+    '[F/7/train/2] failed after 12.3s (attempt 3): ValueError: bad — retrying now',
     '[F/7/train/3] failed after 0.01s (attempt 1): timed out',
     '[F/7/train/4] failed after 0.01s (attempt 1): unknown error',
     'Stopping 1 running task(s)',
@@ -143,4 +143,86 @@ test('TTY: the summary clears the progress line and does not redraw it', () => {
     '\r\x1b[K',
     'Done! Run F/7 succeeded: 3 task(s) succeeded in 1.23s.\n',
   ]);
+});
+
+test('a retry says when the next attempt starts and why; attempts are numbered "n of max" everywhere', () => {
+  const t0 = new Date(2026, 0, 1, 9, 43, 12).getTime();
+  const { stdout, stderr, r } = reporter(false, () => t0);
+  r.taskStarted({ pathspec: 'F/7/train/2', attempt: 0, maxAttempts: 3, launcher: 'local' });
+  r.taskFinished({
+    pathspec: 'F/7/train/2',
+    attempt: 0,
+    maxAttempts: 3,
+    ok: false,
+    elapsedMs: 240,
+    willRetry: true,
+    retryInMs: 120_000,
+    retryDelayFrom: '@retry(minutesBetweenRetries: 2)',
+    error: { type: 'Error', message: 'boom' },
+  });
+  r.taskStarted({ pathspec: 'F/7/train/2', attempt: 1, maxAttempts: 3, launcher: 'local' });
+  r.taskFinished({
+    pathspec: 'F/7/end/3',
+    attempt: 0,
+    maxAttempts: 1,
+    ok: false,
+    elapsedMs: 10,
+    willRetry: false,
+  });
+  assert.deepEqual(stdout.text().split('\n'), [
+    '[F/7/train/2] started',
+    '[F/7/train/2] started (attempt 2 of 3)',
+    '',
+  ]);
+  assert.deepEqual(stderr.text().split('\n'), [
+    '[F/7/train/2] failed after 0.24s (attempt 1 of 3): Error: boom — retrying in 2 min ' +
+      '(@retry(minutesBetweenRetries: 2)), at 09:45:12',
+    '[F/7/end/3] failed after 0.01s: unknown error',
+    '',
+  ]);
+});
+
+test('TTY: a task waiting to retry shows on the progress line until its next attempt starts', () => {
+  let now = 1_000_000;
+  const { stdout, r } = reporter(true, () => now);
+  r.taskFinished({
+    pathspec: 'F/7/train/2',
+    attempt: 0,
+    maxAttempts: 3,
+    ok: false,
+    elapsedMs: 240,
+    willRetry: true,
+    retryInMs: 90_000,
+    error: { type: 'Error', message: 'boom' },
+  });
+  assert.equal(stdout.chunks.at(-1), 'F/7/train/2: attempt 2 of 3 in 1:30');
+  now += 83_000;
+  r.notice('tick');
+  assert.equal(stdout.chunks.at(-1), 'F/7/train/2: attempt 2 of 3 in 0:07');
+  stdout.chunks.length = 0;
+  r.taskStarted({ pathspec: 'F/7/train/2', attempt: 1, maxAttempts: 3, launcher: 'local' });
+  assert.deepEqual(stdout.chunks, ['\r\x1b[K', '[F/7/train/2] started (attempt 2 of 3)\n']);
+});
+
+test('formatWait: seconds, minutes, hours as people say them', () => {
+  assert.equal(formatWait(30_000), '30 s');
+  assert.equal(formatWait(120_000), '2 min');
+  assert.equal(formatWait(90_000), '1.5 min');
+  assert.equal(formatWait(3 * 3_600_000), '3 h');
+});
+
+test('a failed or interrupted run says how to resume it', () => {
+  const stderr = sink(false);
+  const r = new ConsoleReporter({
+    stdout: sink(false).stream,
+    stderr: stderr.stream,
+    resumeCommand: 'stepflow resume flow.ts',
+  });
+  r.runFinished(summary({ status: 'failed', failedTasks: ['F/7/a/2'] }));
+  r.runFinished(summary({ status: 'interrupted' }));
+  assert.match(
+    stderr.text(),
+    /failed; 3 task\(s\) succeeded in 1\.23s\.\nFix the problem, then resume the run: stepflow resume flow\.ts\n/,
+  );
+  assert.match(stderr.text(), /marked failed; .*\nResume it: stepflow resume flow\.ts\n$/);
 });

@@ -11,10 +11,43 @@ import type { Reporter, RunSummary } from '../runtime/reporter.js';
 export interface ConsoleStreams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
+  /** The command that resumes a failed run (`stepflow resume flow.ts`), said after its summary. */
+  readonly resumeCommand?: string;
 }
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}
+
+/** A wait as people say it: `45 s`, `2 min`, `1.5 min`, `3 h`. */
+export function formatWait(ms: number): string {
+  const s = ms / 1000;
+  const short = (n: number) => String(Math.round(n * 10) / 10);
+  if (s < 60) return `${Math.max(1, Math.round(s))} s`;
+  if (s < 3600) return `${short(s / 60)} min`;
+  return `${short(s / 3600)} h`;
+}
+
+/** A local wall-clock time: `09:45:12`. */
+function clock(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
+
+/** A countdown for the progress line: `1:58`, `0:07`, `2:03:00`. */
+function countdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * How messages number an attempt: 1-based, of how many there can be (`attempt 2 of 3`). The 0-based
+ * `attempt` is `current.retryCount` and the attempt id of `stepflow logs --attempt`.
+ */
+function attemptLabel(attempt: number, maxAttempts: number | undefined): string {
+  return maxAttempts === undefined ? `attempt ${attempt + 1}` : `attempt ${attempt + 1} of ${maxAttempts}`;
 }
 
 /**
@@ -27,11 +60,43 @@ function seconds(ms: number): string {
  */
 export class ConsoleReporter implements Reporter {
   private readonly progress = new Map<string, string>();
+  /** Tasks waiting for their next attempt: pathspec → what and when (for the TTY progress line). */
+  private readonly waits = new Map<string, { label: string; at: number }>();
+  private ticker: NodeJS.Timeout | undefined;
   private shown = false;
   private readonly tty: boolean;
 
-  constructor(private readonly streams: ConsoleStreams) {
+  constructor(
+    private readonly streams: ConsoleStreams,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tty = streams.stdout.isTTY === true;
+  }
+
+  /** Shows (on a TTY) that `pathspec` waits for its next attempt, counting down each second. */
+  private addWait(pathspec: string, label: string, at: number): void {
+    if (!this.tty) return;
+    this.waits.set(pathspec, { label, at });
+    this.ticker ??= setInterval(() => {
+      this.clear();
+      this.redraw();
+    }, 1000).unref();
+  }
+
+  private removeWait(pathspec: string): void {
+    this.waits.delete(pathspec);
+    if (this.waits.size === 0 && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  /** The progress line: wide steps' counts and tasks waiting to retry. */
+  private progressLine(): string {
+    const waits = [...this.waits].map(
+      ([pathspec, w]) => `${pathspec}: ${w.label} in ${countdown(w.at - this.now())}`,
+    );
+    return [...this.progress.values(), ...waits].join('  |  ');
   }
 
   private clear(): void {
@@ -40,8 +105,8 @@ export class ConsoleReporter implements Reporter {
   }
 
   private redraw(): void {
-    if (!this.tty || this.progress.size === 0) return;
-    this.streams.stdout.write([...this.progress.values()].join('  |  '));
+    if (!this.tty || (this.progress.size === 0 && this.waits.size === 0)) return;
+    this.streams.stdout.write(this.progressLine());
     this.shown = true;
   }
 
@@ -51,8 +116,9 @@ export class ConsoleReporter implements Reporter {
     this.redraw();
   }
 
-  taskStarted(event: { pathspec: string; attempt: number; launcher: string }): void {
-    const retry = event.attempt > 0 ? ` (retry ${event.attempt})` : '';
+  taskStarted(event: { pathspec: string; attempt: number; maxAttempts?: number; launcher: string }): void {
+    this.removeWait(event.pathspec);
+    const retry = event.attempt > 0 ? ` (${attemptLabel(event.attempt, event.maxAttempts)})` : '';
     const where = event.launcher !== 'local' ? ` on ${event.launcher}` : '';
     this.out(`[${event.pathspec}] started${retry}${where}`);
   }
@@ -68,9 +134,12 @@ export class ConsoleReporter implements Reporter {
   taskFinished(event: {
     pathspec: string;
     attempt: number;
+    maxAttempts?: number;
     ok: boolean;
     elapsedMs: number;
     willRetry: boolean;
+    retryInMs?: number;
+    retryDelayFrom?: string;
     error?: { type: string; message: string };
     reason?: string;
   }): void {
@@ -81,11 +150,22 @@ export class ConsoleReporter implements Reporter {
     const why = event.error
       ? `${event.error.type}: ${event.error.message}`
       : (event.reason ?? 'unknown error');
-    const next = event.willRetry ? ' — retrying' : '';
+    const wait = event.retryInMs ?? 0;
+    const next = !event.willRetry
+      ? ''
+      : wait <= 0
+        ? ' — retrying now'
+        : ` — retrying in ${formatWait(wait)}${event.retryDelayFrom ? ` (${event.retryDelayFrom})` : ''}, at ${clock(this.now() + wait)}`;
+    const attempt = event.maxAttempts === 1 ? '' : ` (${attemptLabel(event.attempt, event.maxAttempts)})`;
     this.out(
-      `[${event.pathspec}] failed after ${seconds(event.elapsedMs)} (attempt ${event.attempt + 1}): ${why}${next}`,
+      `[${event.pathspec}] failed after ${seconds(event.elapsedMs)}${attempt}: ${why}${next}`,
       'stderr',
     );
+    if (event.willRetry && wait > 0) {
+      this.addWait(event.pathspec, attemptLabel(event.attempt + 1, event.maxAttempts), this.now() + wait);
+      this.clear();
+      this.redraw();
+    }
   }
 
   stepProgress(event: { step: string; done: number; running: number; total: number }): void {
@@ -106,15 +186,27 @@ export class ConsoleReporter implements Reporter {
 
   runFinished(summary: RunSummary): void {
     this.progress.clear();
+    for (const pathspec of [...this.waits.keys()]) this.removeWait(pathspec);
     const path = `${summary.flowName}/${summary.runId}`;
     const cloned = summary.tasksCloned > 0 ? ` (${summary.tasksCloned} cloned)` : '';
     const tasks = `${summary.tasksSucceeded} task(s) succeeded${cloned} in ${seconds(summary.elapsedMs)}`;
     if (summary.status === 'successful') {
       this.out(`Done! Run ${path} succeeded: ${tasks}.`);
     } else if (summary.status === 'interrupted') {
-      this.out(`Run ${path} was interrupted and is marked failed; ${tasks}.`, 'stderr');
+      this.out(
+        `Run ${path} was interrupted and is marked failed; ${tasks}.${this.resumeHint('Resume it')}`,
+        'stderr',
+      );
     } else {
-      this.out(`Run ${path} failed: ${summary.failedTasks.join(', ')} failed; ${tasks}.`, 'stderr');
+      this.out(
+        `Run ${path} failed: ${summary.failedTasks.join(', ')} failed; ${tasks}.${this.resumeHint('Fix the problem, then resume the run')}`,
+        'stderr',
+      );
     }
+  }
+
+  private resumeHint(how: string): string {
+    const command = this.streams.resumeCommand;
+    return command ? `\n${how}: ${command}` : '';
   }
 }

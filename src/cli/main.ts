@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { BATCH_HELP, type BatchJobsOptions, batchKillCommand, batchListCommand } from './commands/batch.js';
 import { checkCommand, showCommand } from './commands/check.js';
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const program = new Command('stepflow')
     .description("Metaflow's way of writing workflows, in TypeScript: run flows locally or on AWS Batch.")
+    .version(packageVersion(), '-V, --version', 'print the version of stepflow')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
@@ -133,6 +135,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** The version in stepflow's package.json (two folders up, from src/cli or dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 function attemptNumber(value: string): number {

@@ -147,7 +147,10 @@ test('parseParameterArgs: an unknown option lists the valid ones', () => {
       assert.ok(err instanceof UsageError);
       assert.equal(err.option, '--alpah');
       assert.equal(err.flow, 'TrainFlow');
-      assert.match(err.message, /^Unknown option --alpah for TrainFlow\. Valid options: /);
+      assert.match(
+        err.message,
+        /^Unknown option --alpah for TrainFlow\. Did you mean --alpha\? Valid options: /,
+      );
       for (const flag of [
         ...Object.keys(RUN_OPTIONS),
         '--alpha',

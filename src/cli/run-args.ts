@@ -6,6 +6,7 @@
  * @module
  */
 
+import { didYouMean } from '../decorators/did-you-mean.js';
 import { UsageError } from '../runtime/errors.js';
 import { coerceParameter, kebabCase, type ParameterDef } from '../runtime/parameters.js';
 
@@ -31,43 +32,64 @@ export interface RunCliOptions {
 interface OptionSpec {
   readonly key: keyof RunCliOptions;
   readonly kind: 'int' | 'string' | 'list';
+  /** The value's placeholder in help (`<n>`). */
+  readonly value: string;
   readonly help: string;
+  /** The only command that takes it (default: both). */
+  readonly only?: 'run' | 'resume';
 }
 
 /** The built-in options of `run` and `resume`, by flag. */
 export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   '--max-workers': {
+    value: '<n>',
     key: 'maxWorkers',
     kind: 'int',
     help: 'most tasks running at once (default STEPFLOW_MAX_WORKERS, else 16)',
   },
   '--max-num-splits': {
+    value: '<n>',
     key: 'maxNumSplits',
     kind: 'int',
     help: 'most tasks one foreach may create (default 100)',
   },
   '--datastore': {
+    value: '<local|s3>',
     key: 'datastore',
     kind: 'string',
     help: 'where runs are stored: local or s3 (default METAFLOW_DEFAULT_DATASTORE, else local)',
   },
   '--datastore-root': {
+    value: '<dir>',
     key: 'datastoreRoot',
     kind: 'string',
     help: 'datastore root (default METAFLOW_DATASTORE_SYSROOT_LOCAL, else ./.stepflow; s3: METAFLOW_DATASTORE_SYSROOT_S3)',
   },
-  '--tag': { key: 'tags', kind: 'list', help: 'add a tag to the run (repeatable)' },
+  '--tag': { key: 'tags', kind: 'list', value: '<tag>', help: 'add a tag to the run (repeatable)' },
   '--with': {
+    value: '<decorator>',
     key: 'with',
     kind: 'list',
-    help: 'add a decorator to every step, e.g. retry:times=2 (repeatable)',
+    help: 'add a decorator to every step: retry, or retry:times=2,minutes_between_retries=0 (repeatable)',
   },
-  '--run-id-file': { key: 'runIdFile', kind: 'string', help: 'write the run id to this file' },
-  '--flow': { key: 'flowName', kind: 'string', help: 'the flow class to run when the file has several' },
+  '--run-id-file': {
+    key: 'runIdFile',
+    kind: 'string',
+    value: '<file>',
+    help: 'write the run id to this file',
+  },
+  '--flow': {
+    key: 'flowName',
+    kind: 'string',
+    value: '<name>',
+    help: 'the flow class to run when the file has several',
+  },
   '--origin-run-id': {
+    value: '<run-id>',
     key: 'originRunId',
     kind: 'string',
-    help: 'resume only: the run to resume (default: the latest failed run)',
+    help: 'the run to resume (default: the latest failed run)',
+    only: 'resume',
   },
 };
 
@@ -171,7 +193,7 @@ export function parseParameterArgs(
     if (!def) {
       const valid = [...Object.keys(RUN_OPTIONS), ...defs.map((d) => `--${kebabCase(d.name)}`)];
       throw new UsageError(
-        `Unknown option ${flag} for ${flowName}. Valid options: ${valid.join(', ')}.` +
+        `Unknown option ${flag} for ${flowName}.${didYouMean(flag, valid, '')} Valid options: ${valid.join(', ')}.` +
           (arg.startsWith('--') ? '' : ' Options start with --.'),
         { option: flag, flow: flowName },
       );

@@ -195,6 +195,23 @@ test('describeType and previewValue', () => {
   assert.equal(previewValue('x'.repeat(101)), undefined);
   assert.equal(previewValue(Number.NaN), undefined);
   assert.equal(previewValue({ a: 1 }), undefined);
+  // Collections show their size and first items (dump showed nothing for them before).
+  assert.equal(previewValue([1, 'a', [2], { b: 1 }]), '[1, "a", […1], {…}]');
+  assert.equal(
+    previewValue(Array.from({ length: 1000 }, (_, i) => i)),
+    '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, …] (1000 items)',
+  );
+  assert.equal(
+    previewValue(
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2n, new Set([1])],
+      ]),
+    ),
+    'Map(2) {"a" => 1, 2n => Set(1)}',
+  );
+  assert.equal(previewValue(new Set(['x'])), 'Set(1) {"x"}');
+  assert.match(previewValue(new Float64Array(5000)) ?? '', /^Float64Array\(5000\) \[0, 0, .*, …\]$/);
   assert.equal(serializeArtifact('n', 3).preview, '3');
 });
 

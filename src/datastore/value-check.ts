@@ -88,21 +88,111 @@ export function describeType(value: unknown): string {
   return name || '<anonymous class>';
 }
 
+/** How long a preview of a collection may grow before it ends with `…`. */
+const PREVIEW_CHARS = 80;
+
+function scalarPreview(value: unknown, maxString: number): string | undefined {
+  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') {
+    return value.length <= maxString
+      ? JSON.stringify(value)
+      : `${JSON.stringify(value.slice(0, maxString))}…`;
+  }
+  if (value === undefined) return 'undefined';
+  return undefined;
+}
+
+/** An item inside a collection's preview: a scalar, or a short mark for a nested value. */
+function itemPreview(value: unknown): string {
+  const scalar = scalarPreview(value, 20);
+  if (scalar !== undefined) return scalar;
+  if (Array.isArray(value)) return `[…${value.length}]`;
+  if (value instanceof Map || value instanceof Set) return `${describeType(value)}(${value.size})`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  return value !== null && typeof value === 'object' ? '{…}' : String(value);
+}
+
+/** `head [a, b, …]`: items until the preview would pass {@link PREVIEW_CHARS}. */
+function listPreview(
+  head: string,
+  items: Iterable<string>,
+  total: number,
+  open: string,
+  close: string,
+): string {
+  const parts: string[] = [];
+  let length = head.length + 2;
+  for (const item of items) {
+    if (length + item.length + 2 > PREVIEW_CHARS) break;
+    parts.push(item);
+    length += item.length + 2;
+  }
+  const more = parts.length < total ? `${parts.length > 0 ? ', ' : ''}…` : '';
+  return `${head}${open}${parts.join(', ')}${more}${close}`;
+}
+
+function* firstItems<T>(values: Iterable<T>, limit: number): Generator<T> {
+  let n = 0;
+  for (const value of values) {
+    if (n++ >= limit) return;
+    yield value;
+  }
+}
+
 /**
- * A short JSON preview of a scalar: finite numbers, booleans, `null`, and strings of at most 100
- * characters. `undefined` for anything else.
+ * A short preview of a value for `stepflow dump`: finite numbers, booleans, `null`, and strings of at
+ * most 100 characters as JSON; arrays, typed arrays, Maps and Sets as their size and first items
+ * (`[1, 2, 3, …] (1000 items)`, `Map(2) {"a" => 1, "b" => 2}`). `undefined` for anything else.
  *
  * @example
  * ```ts
  * previewValue(42);        // '42'
  * previewValue('hi');      // '"hi"'
- * previewValue([1, 2]);    // undefined
+ * previewValue([1, 2]);    // '[1, 2]'
+ * previewValue(new Map([['a', 1]])); // 'Map(1) {"a" => 1}'
  * ```
  */
 export function previewValue(value: unknown): string | undefined {
-  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'string') return value.length <= 100 ? JSON.stringify(value) : undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
-  if (typeof value === 'string' && value.length <= 100) return JSON.stringify(value);
+  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
+  const limit = PREVIEW_CHARS / 2;
+  if (Array.isArray(value)) {
+    const items = [...firstItems(value, limit)].map(itemPreview);
+    const list = listPreview('', items, value.length, '[', ']');
+    return list.endsWith('…]') ? `${list} (${value.length} items)` : list;
+  }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const view = value as unknown as ArrayLike<number | bigint>;
+    const items = Array.from(
+      firstItems(
+        Array.from({ length: Math.min(view.length, limit) }, (_, i) => view[i]),
+        limit,
+      ),
+    );
+    return listPreview(
+      `${describeType(value)}(${view.length}) `,
+      items.map(itemPreview),
+      view.length,
+      '[',
+      ']',
+    );
+  }
+  if (value instanceof Map) {
+    const items = [...firstItems(value, limit)].map(([k, v]) => `${itemPreview(k)} => ${itemPreview(v)}`);
+    return listPreview(`Map(${value.size}) `, items, value.size, '{', '}');
+  }
+  if (value instanceof Set) {
+    return listPreview(
+      `Set(${value.size}) `,
+      [...firstItems(value, limit)].map(itemPreview),
+      value.size,
+      '{',
+      '}',
+    );
+  }
   return undefined;
 }
 

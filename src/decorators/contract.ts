@@ -135,6 +135,8 @@ export interface RetryCounts {
   readonly error: number;
   /** Wait before the next attempt, in milliseconds. */
   readonly delayMs?: number;
+  /** Where the wait comes from, as the user wrote it (`minutesBetweenRetries: 2`), for messages. */
+  readonly delayFrom?: string;
 }
 
 /** What a task process is told about the attempt it runs (`node bundle.mjs step <json>`). */

@@ -8,6 +8,7 @@
 import type { StepDecoratorUse } from '../flow/metadata.js';
 import type { FlowGraph } from '../graph/types.js';
 import type { ResolvedDecorator } from './contract.js';
+import { didYouMean } from './did-you-mean.js';
 import { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './errors.js';
 import { getStepDecorator, knownStepDecorators } from './registry.js';
 
@@ -106,8 +107,8 @@ function normalizeOptions(
     const cc = camelCase(key);
     if (!optionNames.includes(cc)) {
       throw new DecoratorOptionError(
-        `@${use.name} on step ${where.flowName}.${where.stepName}: unknown option "${key}". Valid options: ` +
-          `${optionNames.join(', ') || '(none)'}.`,
+        `@${use.name} on step ${where.flowName}.${where.stepName}: unknown option "${key}".` +
+          `${didYouMean(cc, optionNames)} Valid options: ${optionNames.join(', ') || '(none)'}.`,
         { decorator: use.name, option: key, flow: where.flowName, step: where.stepName },
       );
     }
@@ -132,7 +133,7 @@ export function unknownDecorator(
 ): UnknownDecoratorError {
   const known = knownStepDecorators();
   return new UnknownDecoratorError(
-    `unknown decorator "${name}" ${where}. Known decorators: ${known.join(', ') || '(none)'}.`,
+    `unknown decorator "${name}" ${where}.${didYouMean(name, known)} Known decorators: ${known.join(', ') || '(none)'}.`,
     { decorator: name, known, flow: flowName, step: stepName },
   );
 }

@@ -3,11 +3,24 @@
  *
  * @module
  */
+import { TransitionError } from './errors.js';
 import { FLOW_BRAND } from './metadata.js';
 import { type ForeachPosition, type MergeOptions, type NextOptions, taskStateOf } from './task-state.js';
 
 /** A step method referenced as `this.stepName`. */
 export type StepRef = (...args: never[]) => unknown;
+
+/**
+ * The type of one item of a foreach over a value of type `T`: an element of an array, a Set or a typed
+ * array, an `[key, value]` entry of a Map, a character of a string.
+ *
+ * @example
+ * ```ts
+ * type A = ItemOf<number[]>; // number
+ * type B = ItemOf<Map<string, Date>>; // [string, Date]
+ * ```
+ */
+export type ItemOf<T> = T extends string ? string : T extends Iterable<infer I> ? I : never;
 
 /**
  * The inputs of a join step: a read-only array of the incoming tasks' artifacts, in the split's order,
@@ -55,6 +68,13 @@ export abstract class FlowSpec {
    * this.next(this.train, { foreach: 'shards' });
    * ```
    */
+  next(...targets: StepRef[]): void;
+  /** A foreach: `field` must name an iterable field of the flow (a typo or a number does not compile). */
+  next<K extends string>(
+    this: { readonly [P in K]: Iterable<unknown> },
+    target: StepRef,
+    options: { readonly foreach: K },
+  ): void;
   next(...targets: Array<StepRef | NextOptions>): void {
     const state = taskStateOf(this, 'this.next()');
     const last = targets[targets.length - 1];
@@ -65,15 +85,46 @@ export abstract class FlowSpec {
 
   /**
    * The item of the innermost enclosing foreach that this task handles (`undefined` outside a foreach).
+   * It is `unknown` to TypeScript (a step does not say which foreach it is in): narrow it, or use
+   * {@link FlowSpec.inputOf | this.inputOf('field')}, which is typed as an item of that field.
    *
    * @example
    * ```ts
-   * this.score = this.input * 2;
+   * this.score = (this.input as number) * 2;
    * ```
    */
-  // biome-ignore lint/suspicious/noExplicitAny: the item type is whatever the user iterated over.
-  get input(): any {
+  get input(): unknown {
     return taskStateOf(this, 'this.input').input();
+  }
+
+  /**
+   * The item of the foreach over `field` that this task handles, typed as an item of that field
+   * (`number` for `declare shards: number[]`). Throws when the innermost enclosing foreach is over
+   * another field, or when the task is not in a foreach.
+   *
+   * @example
+   * ```ts
+   * @step start() { this.shards = [1, 2, 3]; this.next(this.train, { foreach: 'shards' }); }
+   * @step train() { this.score = this.inputOf('shards') * 2; this.next(this.join); } // a number
+   * ```
+   */
+  inputOf<K extends string, F extends { readonly [P in K]: Iterable<unknown> }>(
+    this: F,
+    field: K,
+  ): ItemOf<F[K]> {
+    const state = taskStateOf(this as unknown as FlowSpec, 'this.inputOf()');
+    const frame = state.foreachStack().at(-1);
+    if (frame?.field !== field) {
+      const where = frame
+        ? `in a foreach over "${frame.field}" (from step ${frame.step})`
+        : 'not in a foreach';
+      throw new TransitionError(
+        `this.inputOf('${field}') in step ${state.flowName}.${state.stepName}: the task is ${where}. ` +
+          (frame ? `Use this.inputOf('${frame.field}').` : 'Only a step a foreach leads to has an input.'),
+        { flow: state.flowName, step: state.stepName },
+      );
+    }
+    return state.input() as ItemOf<F[K]>;
   }
 
   /**
@@ -134,5 +185,6 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'inputs',
   'foreachStack',
   'mergeArtifacts',
+  'inputOf',
   'constructor',
 ]);

@@ -3,8 +3,10 @@
  *
  * @module
  */
+
 import { readFile } from 'node:fs/promises';
 import { selectFlow } from './extract.js';
+import { fileKindProblem } from './file-kind.js';
 import type { FlowGraph, GraphProblem } from './types.js';
 import { validateGraph } from './validate.js';
 
@@ -49,6 +51,8 @@ export async function checkFlowFile(
   } catch (error) {
     return { problems: [readProblem(file, error)] };
   }
+  const notAFlow = fileKindProblem(file, source);
+  if (notAFlow) return { problems: [notAFlow] };
   const { graph, problems } = selectFlow(file, source, flowName);
   if (graph === undefined) return { problems };
   return { graph, problems: [...problems, ...validateGraph(graph)] };

@@ -23,6 +23,7 @@ export const RESERVED_NAMES: readonly string[] = [
   'inputs',
   'mergeArtifacts',
   'foreachStack',
+  'inputOf',
   'constructor',
 ];
 

@@ -7,6 +7,7 @@
  */
 import type * as z from 'zod/mini';
 import type { StepWhere } from '../decorators/contract.js';
+import { didYouMean } from '../decorators/did-you-mean.js';
 import { DecoratorOptionError } from '../decorators/errors.js';
 
 /** What each option must be, in words, e.g. `{ times: 'a whole number from 0 to 5' }`. */
@@ -78,7 +79,8 @@ export function parseDecoratorOptions<S extends z.ZodMiniType>(
   if (issue.code === 'unrecognized_keys') {
     const option = issue.keys[0];
     throw new DecoratorOptionError(
-      `${prefix}: unknown option "${option}". Valid options: ${Object.keys(rules).join(', ')}.`,
+      `${prefix}: unknown option "${option}".${didYouMean(option, Object.keys(rules))} ` +
+        `Valid options: ${Object.keys(rules).join(', ')}.`,
       { ...base, option, value: raw[option] },
     );
   }

@@ -25,6 +25,8 @@ export interface AttemptPlan {
   /** Retries of failed user code. */
   readonly userRetries: number;
   readonly retryDelayMs: number;
+  /** Where the wait comes from (`minutesBetweenRetries: 2`), when a decorator sets one. */
+  readonly retryDelayFrom?: string;
 }
 
 /**
@@ -38,15 +40,21 @@ export interface AttemptPlan {
 export function attemptPlan(decorators: readonly ResolvedDecorator[]): AttemptPlan {
   const { user, error } = retryBudget(decorators);
   let retryDelayMs = 0;
+  let retryDelayFrom: string | undefined;
   for (const d of decorators) {
     const counts = getStepDecorator(d.name)?.retryCount?.({ options: d.options });
-    retryDelayMs = Math.max(retryDelayMs, counts?.delayMs ?? 0);
+    const ms = counts?.delayMs ?? 0;
+    if (ms > retryDelayMs || (ms === retryDelayMs && !retryDelayFrom && counts?.delayFrom)) {
+      retryDelayMs = ms;
+      retryDelayFrom = counts?.delayFrom ? `@${d.name}(${counts.delayFrom})` : undefined;
+    }
   }
   return {
     maxAttempts: Math.min(MAX_ATTEMPTS, 1 + user + error),
     errorRetries: error,
     userRetries: user,
     retryDelayMs,
+    ...(retryDelayFrom ? { retryDelayFrom } : {}),
   };
 }
 

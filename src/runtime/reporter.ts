@@ -29,17 +29,24 @@ export interface RunSummary {
  * ```
  */
 export interface Reporter {
+  /** An attempt started; `attempt` is 0-based (= `current.retryCount`), of `maxAttempts` at most. */
   taskStarted?(event: {
     readonly pathspec: string;
     readonly attempt: number;
+    readonly maxAttempts?: number;
     readonly launcher: string;
   }): void;
   taskFinished?(event: {
     readonly pathspec: string;
     readonly attempt: number;
+    readonly maxAttempts?: number;
     readonly ok: boolean;
     readonly elapsedMs: number;
     readonly willRetry: boolean;
+    /** With `willRetry`: how long until the next attempt starts. */
+    readonly retryInMs?: number;
+    /** With `willRetry`: where that wait comes from (`@retry(minutesBetweenRetries: 2)`). */
+    readonly retryDelayFrom?: string;
     readonly error?: TaskErrorInfo;
     readonly reason?: string;
   }): void;

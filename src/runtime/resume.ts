@@ -11,6 +11,7 @@
 import { mapBounded } from '../aws/index.js';
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { ForeachFrame, Transition } from '../datastore/types.js';
+import { didYouMean } from '../decorators/did-you-mean.js';
 import type { FlowGraph } from '../graph/types.js';
 import { RuntimeError } from './errors.js';
 
@@ -111,7 +112,7 @@ export async function planResume(
 ): Promise<(newRunId: string) => Cloner> {
   if (resumeStep !== undefined && !graph.steps[resumeStep]) {
     throw new RuntimeError(
-      `Cannot resume ${fds.flow} from step "${resumeStep}": there is no such step. Steps: ${graph.order.join(', ')}.`,
+      `Cannot resume ${fds.flow} from step "${resumeStep}": there is no such step.${didYouMean(resumeStep, graph.order)} Steps: ${graph.order.join(', ')}.`,
       { flow: fds.flow },
     );
   }

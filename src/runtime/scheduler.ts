@@ -226,7 +226,12 @@ export class Scheduler {
         );
       }, limit.seconds * 1000);
     this.progress(task.step, 0, 1);
-    options.reporter.taskStarted?.({ pathspec, attempt: task.attempt, launcher: launcher.name });
+    options.reporter.taskStarted?.({
+      pathspec,
+      attempt: task.attempt,
+      maxAttempts: plan.maxAttempts,
+      launcher: launcher.name,
+    });
     // Logs are saved while the task runs (every few seconds), so `stepflow logs` shows a running task's output.
     const td = options.datastore.task(options.runId, task.step, task.taskId);
     const logs = captureTaskLogs({
@@ -261,14 +266,21 @@ export class Scheduler {
           });
         }
         const willRetry = !ok && !this.stopping && task.attempt + 1 < plan.maxAttempts;
+        // The attempts reserved for error handling (after the user's retries) start at once.
+        const retryInMs = task.attempt + 1 > plan.userRetries ? 0 : plan.retryDelayMs;
         this.running.delete(pathspec);
         this.progress(task.step, ok || !willRetry ? 1 : 0, -1);
         options.reporter.taskFinished?.({
           pathspec,
           attempt: task.attempt,
+          maxAttempts: plan.maxAttempts,
           ok,
           elapsedMs: performance.now() - started,
           willRetry,
+          ...(willRetry ? { retryInMs } : {}),
+          ...(willRetry && retryInMs > 0 && plan.retryDelayFrom
+            ? { retryDelayFrom: plan.retryDelayFrom }
+            : {}),
           error: outcome.killedReason ? undefined : done?.error,
           reason,
         });
@@ -276,8 +288,7 @@ export class Scheduler {
           this.succeeded++;
           this.successors(task, done?.transition);
         } else if (willRetry) {
-          // The attempts reserved for error handling (after the user's retries) start at once.
-          this.retryLater(task, task.attempt + 1 > plan.userRetries ? 0 : plan.retryDelayMs);
+          this.retryLater(task, retryInMs);
         } else if (!this.interrupted) {
           this.failedTasks.push(pathspec);
           this.stopping = true;

@@ -24,7 +24,7 @@ import { findFlowClass } from './find-flow.js';
 import { type JoinInput, makeInputs } from './inputs.js';
 import { readInputsFile } from './inputs-file.js';
 import type { TaskSpec } from './spec.js';
-import { mapStack } from './stack-map.js';
+import { userStack } from './stack-map.js';
 import { RunningTaskState } from './task-state-impl.js';
 
 /** How the attempt ended. */
@@ -33,10 +33,13 @@ export interface TaskResult {
   readonly error?: TaskErrorInfo;
 }
 
-/** Describes a thrown value for records and output, its stack mapped to the `.ts` sources. */
+/**
+ * Describes a thrown value for records and output, its stack mapped to the `.ts` sources and without
+ * stepflow's own frames.
+ */
 export function errorInfo(err: unknown): TaskErrorInfo {
   if (err instanceof Error) {
-    const stack = err.stack === undefined ? undefined : mapStack(err.stack, process.argv[1] ?? '');
+    const stack = err.stack === undefined ? undefined : userStack(err.stack, process.argv[1] ?? '');
     return { type: err.name, message: err.message, stack };
   }
   return { type: typeof err, message: String(err) };

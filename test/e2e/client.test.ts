@@ -233,7 +233,7 @@ describe('stepflow logs and dump', () => {
     assert.ok(end.kind === 'step');
     const out = ok(await cli('dump', (await end.task()).pathspec)).stdout;
     assert.match(out, /^NAME\s+TYPE\s+SIZE\s+PREVIEW$/m);
-    assert.match(out, /^table\s+Map\s+\d+ B$/m);
+    assert.match(out, /^table\s+Map\s+\d+ B\s+Map\(2\) \{"a" => 1, "b" => 2\}$/m);
     assert.match(out, /^counter\s+number\s+\d+ B\s+2$/m);
   });
 

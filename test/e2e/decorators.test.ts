@@ -74,8 +74,12 @@ describe('built-in step decorators', () => {
     assert.equal(r.code, 1, 'the run fails once the retry timed out too');
     const out = r.stdout + r.stderr;
     assert.match(out, /timed out after 1s \(the limit set by @timeout\(seconds=1\)\)/);
-    assert.match(out, /\(attempt 1\): timed out after 1s .* — retrying/, 'the timed-out attempt is retried');
-    assert.match(out, /\(attempt 2\): timed out after 1s/);
+    assert.match(
+      out,
+      /\(attempt 1 of \d\): timed out after 1s .* — retrying/,
+      'the timed-out attempt is retried',
+    );
+    assert.match(out, /\(attempt 2 of \d\): timed out after 1s/);
     const task = await onlyTask('TimeoutFlow', r.runId, 'start');
     for (const attempt of [0, 1]) {
       const record = await done('TimeoutFlow', r.runId, 'start', task, attempt);
@@ -91,7 +95,7 @@ describe('built-in step decorators', () => {
     const out = r.stdout + r.stderr;
     assert.match(
       out,
-      /@catchError caught step CatchFlow\.risky: its attempt 0 was stopped; the flow continues/,
+      /@catchError caught step CatchFlow\.risky: its attempt 1 of 2 was stopped; the flow continues/,
     );
     assert.match(out, /end sees: caught TimeoutError/);
     const task = await onlyTask('CatchFlow', r.runId, 'risky');
@@ -108,7 +112,7 @@ describe('built-in step decorators', () => {
     const out = r.stdout + r.stderr;
     assert.match(
       out,
-      /@catchError caught an exception in step CatchFlow\.risky \(attempt 0\); the flow continues/,
+      /@catchError caught an exception in step CatchFlow\.risky \(attempt 1 of \d\); the flow continues/,
     );
     assert.match(out, /TypeError: risky failed on purpose/);
     assert.match(out, /end sees: caught TypeError/);
@@ -146,7 +150,7 @@ describe('built-in step decorators', () => {
     assert.notEqual(r.code, 0);
     assert.match(
       r.stdout + r.stderr,
-      /@retry on step FlakyFlow\.start: unknown option "tiems"\. Valid options: times, minutesBetweenRetries\./,
+      /@retry on step FlakyFlow\.start: unknown option "tiems"\. Did you mean "times"\? Valid options: times, minutesBetweenRetries\./,
     );
     assert.doesNotMatch(r.stdout, /started/);
   });

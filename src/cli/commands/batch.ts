@@ -101,7 +101,7 @@ async function unfinished(file: string, options: BatchJobsOptions): Promise<Cont
 }
 
 function line(job: RunJob): string {
-  return `${job.pathspec} attempt ${job.attempt}: job ${job.jobId} ${job.status} (queue ${job.queue})`;
+  return `${job.pathspec} attempt ${job.attempt + 1}: job ${job.jobId} ${job.status} (queue ${job.queue})`;
 }
 
 /**

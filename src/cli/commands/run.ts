@@ -15,24 +15,69 @@ import { kebabCase, type ParameterDef, parameterDefs, resolveParameters } from '
 import { latestFailedRun } from '../../runtime/resume.js';
 import { currentUser, prepareRun } from '../../runtime/start-run.js';
 import { ConsoleReporter } from '../console-reporter.js';
-import { parseParameterArgs, RUN_OPTIONS, splitRunArgs } from '../run-args.js';
+import { parseParameterArgs, RUN_OPTIONS, type RunCliOptions, splitRunArgs } from '../run-args.js';
 
-function runHelp(defs: readonly ParameterDef[] | undefined): string {
-  const lines = ['Usage: stepflow run <flow.ts> [options] [--parameter value ...]', '', 'Options:'];
-  for (const [flag, spec] of Object.entries(RUN_OPTIONS)) lines.push(`  ${flag.padEnd(22)} ${spec.help}`);
-  if (defs && defs.length > 0) {
+const USAGE = {
+  run: [
+    'Usage: stepflow run <flow.ts> [options] [--parameter <value> ...]',
+    '',
+    'Runs a flow: prints Flow/<runId> first; exit code 0 when every task succeeded, 1 when one failed.',
+  ],
+  resume: [
+    'Usage: stepflow resume <flow.ts> [step] [options]',
+    '',
+    'Re-runs a failed run as a new run: tasks that finished before [step] (default: the first step that',
+    "failed) are cloned from the origin run, the rest run again with the origin run's parameters.",
+  ],
+} as const;
+
+/**
+ * The help of `run` or `resume`: usage, options with their value placeholders, the flow's parameters.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(runHelp(parameterDefs(flow.info, new flow.flowClass()), 'run'));
+ * ```
+ */
+export function runHelp(defs: readonly ParameterDef[] | undefined, mode: 'run' | 'resume' = 'run'): string {
+  const rows: [string, string][] = [];
+  for (const [flag, spec] of Object.entries(RUN_OPTIONS)) {
+    if (spec.only === undefined || spec.only === mode) rows.push([`${flag} ${spec.value}`, spec.help]);
+  }
+  rows.push(['-h, --help', 'print this help']);
+  const params: [string, string][] = [];
+  for (const d of mode === 'run' ? (defs ?? []) : []) {
+    const def =
+      d.default === undefined
+        ? d.required
+          ? 'required'
+          : 'no default'
+        : `default ${JSON.stringify(d.default)}`;
+    const flag = `--${kebabCase(d.name)}`;
+    const form = d.type === 'boolean' ? `${flag}, --no-${kebabCase(d.name)}` : `${flag} <${d.type}>`;
+    params.push([form, `${d.type}; ${def}${d.help ? `. ${d.help}` : ''}`]);
+  }
+  const width = Math.max(...[...rows, ...params].map(([f]) => f.length)) + 2;
+  const lines: string[] = [...USAGE[mode], '', 'Options:'];
+  for (const [f, h] of rows) lines.push(`  ${f.padEnd(width)}${h}`);
+  if (params.length > 0) {
     lines.push('', 'Parameters:');
-    for (const d of defs) {
-      const def =
-        d.default === undefined
-          ? d.required
-            ? 'required'
-            : 'no default'
-          : `default ${JSON.stringify(d.default)}`;
-      lines.push(`  --${kebabCase(d.name).padEnd(20)} ${d.type}; ${def}${d.help ? `. ${d.help}` : ''}`);
-    }
+    for (const [f, h] of params) lines.push(`  ${f.padEnd(width)}${h}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The command that resumes the latest failed run of this flow, as the user would type it. */
+function resumeCommandFor(
+  args: Pick<RunCliOptions, 'flowName' | 'datastore' | 'datastoreRoot'> & { flowFile: string },
+  defaultDatastore: string,
+): string {
+  const quote = (s: string) => (/^[\w./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  const parts = ['stepflow', 'resume', args.flowFile];
+  if (args.flowName) parts.push('--flow', args.flowName);
+  if (args.datastore !== defaultDatastore) parts.push('--datastore', args.datastore);
+  if (args.datastoreRoot) parts.push('--datastore-root', args.datastoreRoot);
+  return parts.map(quote).join(' ');
 }
 
 /**
@@ -67,7 +112,7 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
   });
   if (!args.flowFile) {
     if (args.help) {
-      process.stdout.write(runHelp(undefined));
+      process.stdout.write(runHelp(undefined, mode));
       return 0;
     }
     throw new UsageError(`Missing the flow file: stepflow ${mode} <flow.ts> [options].`);
@@ -90,7 +135,7 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
   const flowName = flow.graph.flowName;
   const defs = parameterDefs(flow.info, new flow.flowClass());
   if (args.help) {
-    process.stdout.write(runHelp(defs));
+    process.stdout.write(runHelp(defs, mode));
     return 0;
   }
   const given = parseParameterArgs(args.rest, defs, flowName);
@@ -101,7 +146,11 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
   }
   const parameters = mode === 'resume' ? {} : resolveParameters(defs, given, flowName);
   const storage = await openStorage(resolveDatastoreSpec(config, args));
-  const reporter = new ConsoleReporter({ stdout: process.stdout, stderr: process.stderr });
+  const reporter = new ConsoleReporter({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    resumeCommand: resumeCommandFor({ ...args, flowFile: args.flowFile }, config.get('DEFAULT_DATASTORE')),
+  });
   let resume: { originRunId: string; step?: string } | undefined;
   if (mode === 'resume') {
     const fds = new FlowDatastore(storage, flowName);

@@ -157,8 +157,11 @@ export class BatchJob {
     });
   }
 
+  /** A line of the launcher's own (the runtime prefixes it with the pathspec, so it is not repeated). */
   private say(text: string): void {
-    if (!this.stderr.writableEnded) this.stderr.write(`[@batch] ${text}\n`);
+    const own = `${this.info.pathspec}: `;
+    const line = text.startsWith(own) ? text.slice(own.length) : text;
+    if (!this.stderr.writableEnded) this.stderr.write(`[@batch] ${line}\n`);
   }
 
   private end(outcome: LaunchOutcome): void {
@@ -309,11 +312,10 @@ export class BatchJob {
     if (job.status === 'FAILED') exitCode = (await this.exitCodeOf(job)) ?? null;
     const failure = job.status === 'FAILED' ? this.explain(job, exitCode) : undefined;
     if (this.resubmitAfterSpot(job, failure)) return;
-    if (job.status === 'SUCCEEDED') this.say(`${this.info.pathspec}: job ${job.jobId} SUCCEEDED`);
+    if (job.status === 'SUCCEEDED') this.say(`job ${job.jobId} SUCCEEDED`);
     else {
       this.say(
-        `${this.info.pathspec}: job ${job.jobId} FAILED: ${job.statusReason ?? 'no reason given'} ` +
-          `(container exit code ${exitCode ?? 'unknown'})`,
+        `job ${job.jobId} FAILED: ${failure?.summary ?? `${job.statusReason ?? 'no reason given'} (container exit code ${exitCode ?? 'unknown'})`}`,
       );
     }
     await this.record({ jobName, exitCode, ...(failure ? { failure: failure.kind } : {}) }, job).catch(
@@ -330,7 +332,12 @@ export class BatchJob {
   /** The failure of a FAILED job, worded (classify.ts), with the task's last lines. */
   private explain(job: JobDetail, exitCode: number | null): JobFailure {
     if (this.unplaceable) {
-      return { kind: 'unplaceable', message: this.unplaceable, awsReason: this.runnableReason ?? '' };
+      return {
+        kind: 'unplaceable',
+        message: this.unplaceable,
+        awsReason: this.runnableReason ?? '',
+        summary: 'no compute environment can run it',
+      };
     }
     const stderr = this.stderr.lines();
     const failure = classifyFailure({

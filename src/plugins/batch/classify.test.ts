@@ -34,7 +34,7 @@ const CASES: [string, Partial<FailureInput>, FailureKind, RegExp[]][] = [
       outputTail: ['Traceback', 'Error: boom'],
     },
     'user-code',
-    [/F\/1\/train\/2: job j-1 failed/, /exited with code 3/, /\| Error: boom/],
+    [/^job j-1 failed/, /exited with code 3/, /\| Error: boom/],
   ],
   [
     "user code: exit code only from ListJobs (moto), said as AWS's reason",

@@ -45,10 +45,12 @@ export type FailureKind =
  */
 export interface JobFailure {
   readonly kind: FailureKind;
-  /** What happened, where (pathspec, job id) and what to do. */
+  /** What happened, where (the job id; the runtime prints it after the task's pathspec) and what to do. */
   readonly message: string;
   /** AWS's reasons, verbatim (distinct, joined with ` - `), or `no reason given`. */
   readonly awsReason: string;
+  /** What happened in a few words, for the job's status line: `user code failed (exit code 1)`. */
+  readonly summary: string;
 }
 
 /**
@@ -167,7 +169,7 @@ function tailText(lines: readonly string[] | undefined): string {
 }
 
 /**
- * Explains a FAILED job: its {@link FailureKind} and a message naming the pathspec, the job id, AWS's
+ * Explains a FAILED job: its {@link FailureKind} and a message naming the job id, AWS's
  * reason and what to do.
  *
  * @example
@@ -184,13 +186,30 @@ function tailText(lines: readonly string[] | undefined): string {
  * ```
  */
 export function classifyFailure(input: FailureInput): JobFailure {
-  const { job, step, pathspec } = input;
+  const { job, step } = input;
   const reasons = reasonsOf(job);
   const awsReason = reasons.length > 0 ? reasons.join(' - ') : 'no reason given';
   const code = input.exitCode ?? job.container?.exitCode ?? job.attempts?.at(-1)?.container?.exitCode;
-  const where = `${pathspec}: job ${job.jobId}`;
+  // The runtime prints the message after the task's pathspec: it is not repeated here.
+  const where = `job ${job.jobId}`;
   const hit = (re: RegExp) => reasons.find((r) => re.test(r));
-  const made = (kind: FailureKind, message: string): JobFailure => ({ kind, message, awsReason });
+  const exit = `exit code ${code ?? 'unknown'}`;
+  const summaries: Record<FailureKind, string> = {
+    'user-code': `user code failed (${exit})`,
+    'out-of-memory': `out of memory (${exit})`,
+    'timed-out': 'timed out',
+    'spot-reclaimed': 'spot capacity reclaimed',
+    'image-pull': 'image pull failed',
+    'terminated-by-stepflow': 'terminated by stepflow',
+    unplaceable: 'no compute environment can run it',
+    unknown: `${awsReason} (container ${exit})`,
+  };
+  const made = (kind: FailureKind, message: string): JobFailure => ({
+    kind,
+    message,
+    awsReason,
+    summary: summaries[kind],
+  });
 
   if (input.killedReason || hit(new RegExp(`^${STEPFLOW_TERMINATION_PREFIX}`, 'i'))) {
     const why = input.killedReason ?? hit(new RegExp(`^${STEPFLOW_TERMINATION_PREFIX}`, 'i'));

@@ -86,7 +86,7 @@ describe('@batch failures (fake Batch API)', () => {
     api.plan = () => OOM;
     const { outcome } = await runTask(launcher);
     assert.equal(outcome.exitCode, 137);
-    assert.match(outcome.failure ?? '', /F\/1\/train\/2: job job-1 ran out of memory/);
+    assert.match(outcome.failure ?? '', /^job job-1 ran out of memory/);
     assert.match(outcome.failure ?? '', /512 MiB \(set by the @batch option memory\)/);
     assert.match(outcome.failure ?? '', /@batch\(\{ memory: 1024 \}\)/);
     assert.equal((await record(storage)).failure, 'out-of-memory');
@@ -115,7 +115,7 @@ describe('@batch failures (fake Batch API)', () => {
     assert.deepEqual(outcome, { exitCode: 0, signal: null });
     assert.match(
       stderr,
-      /\[@batch\] F\/1\/train\/2: spot capacity reclaimed \(Host EC2 \(instance i-0123456789abcdef0\) terminated\.\); resubmitting as a new job \(spot retry 1 of 3\)/,
+      /\[@batch\] spot capacity reclaimed \(Host EC2 \(instance i-0123456789abcdef0\) terminated\.\); resubmitting as a new job \(spot retry 1 of 3\)/,
     );
     const submits = api.calls.filter(([a]) => a === 'SubmitJob').map(([, i]) => i as SubmitJobCommandInput);
     assert.equal(submits.length, 2);
@@ -175,7 +175,7 @@ describe('@batch failures (fake Batch API)', () => {
       'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue.';
     api.plan = () => ({ status: 'SUCCEEDED', runnableReason: reason });
     const { outcome, stderr } = await runTask(launcher);
-    assert.match(stderr, /F\/1\/train\/2: job job-1 is RUNNABLE: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT/);
+    assert.match(stderr, /\[@batch\] job job-1 is RUNNABLE: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT/);
     const terminate = api.calls.find(([a]) => a === 'TerminateJob')?.[1] as { reason: string };
     assert.match(terminate.reason, /^stopped by stepflow: the job can never be placed \(MISCONFIGURATION/);
     assert.notEqual(outcome.exitCode, 0);

@@ -79,7 +79,7 @@ test('stepInit: no queue configured is not an error yet (the step still runs loc
     decorators: byStep.get('train') ?? [],
   });
   assert.equal(resolved.queue, undefined);
-  assert.match(resolved.notices[0], /no IAM role .* uses the credentials of the instance/);
+  assert.match(resolved.notices[0], /no IAM role .* use the credentials of the instance/);
   assert.throws(
     () => requireQueue(resolved),
     (err: unknown) => err instanceof BatchConfigError && err.setting === 'METAFLOW_BATCH_JOB_QUEUE',

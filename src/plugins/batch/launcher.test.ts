@@ -112,9 +112,9 @@ describe('BatchLauncher (fake Batch API)', () => {
     ]);
     assert.deepEqual(outcome, { exitCode: 0, signal: null });
     assert.equal(stdout, 'one\ntwo\nthree\n');
-    assert.match(stderr, /F\/1\/train\/2: job job-1 .*submitted to queue q/);
-    assert.match(stderr, /F\/1\/train\/2: job job-1 is RUNNABLE/);
-    assert.match(stderr, /F\/1\/train\/2: job job-1 is RUNNING/);
+    assert.match(stderr, /\[@batch\] job job-1 .*submitted to queue q/);
+    assert.match(stderr, /\[@batch\] job job-1 is RUNNABLE/);
+    assert.match(stderr, /\[@batch\] job job-1 is RUNNING/);
     const submit = api.calls.find(([a]) => a === 'SubmitJob')?.[1] as SubmitJobCommandInput;
     const command = submit.containerOverrides?.command ?? [];
     assert.deepEqual(command.slice(0, 2), ['node', '-e']);
@@ -212,7 +212,7 @@ describe('BatchLauncher (fake Batch API)', () => {
     const task = launcher.launch(spec('train'));
     const [, stderr, outcome] = await Promise.all([collect(task.stdout), collect(task.stderr), task.done]);
     assert.equal(outcome.exitCode, 7);
-    assert.match(stderr, /job job-1 FAILED: Essential container exited \(container exit code 7\)/);
+    assert.match(stderr, /\[@batch\] job job-1 FAILED: user code failed \(exit code 7\)/);
     assert.equal(api.count('ListJobs'), 1);
     launcher.close();
   });

@@ -233,12 +233,10 @@ export class BatchPreparation {
         notice,
       };
     });
-    const notices = [
-      ...new Set([
-        ...checked.flatMap((c) => c.checked.notices),
-        ...checked.flatMap((c) => (c.notice ? [c.notice] : [])),
-      ]),
-    ];
+    const notices = mergeStepNotices([
+      ...checked.flatMap((c) => c.checked.notices),
+      ...checked.flatMap((c) => (c.notice ? [c.notice] : [])),
+    ]);
     const before = this.registered.length;
     const prepared = new Map<string, PreparedStep>();
     for (const c of checked) {
@@ -259,4 +257,43 @@ export class BatchPreparation {
     );
     return { steps: prepared, notices };
   }
+}
+
+/**
+ * Says once what several steps are told alike: `@batch on step F.a: X` and `@batch on step F.b: X` become
+ * `@batch on steps a, b of F: X` (a run with `--with batch` would otherwise repeat X for every step).
+ *
+ * @example
+ * ```ts
+ * mergeStepNotices(['@batch on step F.a: no IAM role.', '@batch on step F.b: no IAM role.']);
+ * // ['@batch on steps a, b of F: no IAM role.']
+ * ```
+ */
+export function mergeStepNotices(notices: readonly string[]): string[] {
+  const groups = new Map<string, { flow: string; steps: string[] }>();
+  const out: (string | { key: string })[] = [];
+  for (const notice of notices) {
+    const m = /^@batch on step ([^.\s]+)\.(\S+): ([\s\S]*)$/.exec(notice);
+    if (!m) {
+      if (!out.includes(notice)) out.push(notice);
+      continue;
+    }
+    const [, flow, step, tail] = m;
+    const key = `${flow}\0${tail}`;
+    const group = groups.get(key);
+    if (group) {
+      if (!group.steps.includes(step)) group.steps.push(step);
+    } else {
+      groups.set(key, { flow, steps: [step] });
+      out.push({ key });
+    }
+  }
+  return out.map((o) => {
+    if (typeof o === 'string') return o;
+    const { flow, steps } = groups.get(o.key) as { flow: string; steps: string[] };
+    const tail = o.key.slice(o.key.indexOf('\0') + 1);
+    return steps.length === 1
+      ? `@batch on step ${flow}.${steps[0]}: ${tail}`
+      : `@batch on steps ${steps.join(', ')} of ${flow}: ${tail}`;
+  });
 }

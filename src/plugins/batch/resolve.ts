@@ -189,8 +189,8 @@ export function resolveBatch(input: ResolveBatchInput): ResolvedBatch {
   if (iamRole === undefined) {
     notices.push(
       `@batch on step ${where.flowName}.${where.stepName}: no IAM role (option iamRole or ` +
-        'METAFLOW_ECS_S3_ACCESS_IAM_ROLE), so the job uses the credentials of the instance it runs on ' +
-        '(its ECS instance role); on Fargate it has none.',
+        'METAFLOW_ECS_S3_ACCESS_IAM_ROLE), so its jobs use the credentials of the instance they run on ' +
+        '(the ECS instance role); on Fargate they have none.',
     );
   }
   return {

@@ -72,17 +72,21 @@ export const catchErrorTaskHooks = {
           : {
               type: 'AttemptKilledError',
               message:
-                `attempt ${ctx.retryCount - 1} of ${ctx.flowName}/${ctx.runId}/${ctx.stepName}/${ctx.taskId} ` +
+                `attempt ${ctx.retryCount} of task ${ctx.flowName}/${ctx.runId}/${ctx.stepName}/${ctx.taskId} ` +
                 'ended without recording an error (it was stopped, or its process died)',
             };
         const how = previous?.killed ? 'was stopped' : 'failed';
-        keep(ctx, error, `step ${where(ctx)}: its attempt ${ctx.retryCount - 1} ${how}`);
+        keep(ctx, error, `step ${where(ctx)}: its attempt ${ctx.retryCount} of ${ctx.maxAttempts} ${how}`);
       },
     };
   },
   taskException(ctx: TaskExceptionContext<ParsedCatchErrorOptions>): boolean {
     if (ctx.retryCount < ctx.maxAttempts - 1 - ctx.errorRetries) return false;
-    keep(ctx, caught(errorInfo(ctx.error)), `an exception in step ${where(ctx)} (attempt ${ctx.retryCount})`);
+    keep(
+      ctx,
+      caught(errorInfo(ctx.error)),
+      `an exception in step ${where(ctx)} (attempt ${ctx.retryCount + 1} of ${ctx.maxAttempts})`,
+    );
     return true;
   },
   taskPostStep(ctx: TaskHookContext<ParsedCatchErrorOptions>): void {

@@ -151,7 +151,7 @@ test('@catchError: the last user attempt stores and prints the exception', (t) =
   const out = h.stderr.join('');
   assert.match(
     out,
-    /@catchError caught an exception in step MyFlow\.fetch \(attempt 1\); the flow continues\./,
+    /@catchError caught an exception in step MyFlow\.fetch \(attempt 2 of 3\); the flow continues\./,
   );
   assert.match(out, /stored in artifact "failure"/);
   assert.match(out, /TypeError: bad input/);
@@ -188,7 +188,7 @@ test('@catchError: the reserved attempt after a killed one stores its error inst
   assert.deepEqual(h.artifacts.failure, previous.error, 'taskPostStep keeps the fallback value');
   assert.match(
     h.stderr.join(''),
-    /@catchError caught step MyFlow\.fetch: its attempt 1 was stopped; the flow continues\. It is stored in artifact "failure"\./,
+    /@catchError caught step MyFlow\.fetch: its attempt 2 of \d was stopped; the flow continues\. It is stored in artifact "failure"\./,
   );
   assert.match(h.stderr.join(''), /TimeoutError: timed out after 1s/);
 });
@@ -200,5 +200,5 @@ test('@catchError: the reserved attempt without a previous record still continue
   await replacement.run();
   const stored = h.artifacts.failure as { type: string; message: string };
   assert.equal(stored.type, 'AttemptKilledError');
-  assert.match(stored.message, /attempt 0 of MyFlow\/7\/fetch\/3 ended without recording an error/);
+  assert.match(stored.message, /attempt 1 of task MyFlow\/7\/fetch\/3 ended without recording an error/);
 });

@@ -27,14 +27,29 @@ function resolveWith(spec: string): ResolvedDecorator[] {
 test('@retry: defaults are 3 retries, 2 minutes apart', () => {
   const options = retryPlugin.parseOptions({}, where);
   assert.deepEqual(options, { times: 3, minutesBetweenRetries: 2 });
-  assert.deepEqual(retryPlugin.retryCount?.({ options }), { user: 3, error: 0, delayMs: 120_000 });
+  assert.deepEqual(retryPlugin.retryCount?.({ options }), {
+    user: 3,
+    error: 0,
+    delayMs: 120_000,
+    delayFrom: 'minutesBetweenRetries: 2',
+  });
 });
 
 test('@retry: retryCount follows the options (fractions of minutes allowed)', () => {
   const options = retryPlugin.parseOptions({ times: 2, minutesBetweenRetries: 0.5 }, where);
-  assert.deepEqual(retryPlugin.retryCount?.({ options }), { user: 2, error: 0, delayMs: 30_000 });
+  assert.deepEqual(retryPlugin.retryCount?.({ options }), {
+    user: 2,
+    error: 0,
+    delayMs: 30_000,
+    delayFrom: 'minutesBetweenRetries: 0.5',
+  });
   const none = retryPlugin.parseOptions({ times: 0, minutesBetweenRetries: 0 }, where);
-  assert.deepEqual(retryPlugin.retryCount?.({ options: none }), { user: 0, error: 0, delayMs: 0 });
+  assert.deepEqual(retryPlugin.retryCount?.({ options: none }), {
+    user: 0,
+    error: 0,
+    delayMs: 0,
+    delayFrom: 'minutesBetweenRetries: 0',
+  });
 });
 
 test('@retry: a bad times names the decorator, step, option, value and range', () => {
@@ -71,11 +86,11 @@ test('@retry: a bad minutesBetweenRetries is refused', () => {
 test('@retry: an unknown option lists the valid ones', () => {
   assert.throws(
     () => retryPlugin.parseOptions({ tiems: 2 }, where),
-    /@retry on step MyFlow\.train: unknown option "tiems"\. Valid options: times, minutesBetweenRetries\./,
+    /@retry on step MyFlow\.train: unknown option "tiems"\. Did you mean "times"\? Valid options: times, minutesBetweenRetries\./,
   );
   assert.throws(
     () => resolveWith('retry:tiems=2'),
-    /unknown option "tiems"\. Valid options: times, minutesBetweenRetries/,
+    /unknown option "tiems"\. Did you mean "times"\? Valid options: times, minutesBetweenRetries/,
   );
 });
 

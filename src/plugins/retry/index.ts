@@ -47,7 +47,7 @@ const rules: OptionRules = {
  * @example
  * ```ts
  * retryPlugin.retryCount?.({ options: { times: 2, minutesBetweenRetries: 0 } });
- * // { user: 2, error: 0, delayMs: 0 }
+ * // { user: 2, error: 0, delayMs: 0, delayFrom: 'minutesBetweenRetries: 0' }
  * ```
  */
 export const retryPlugin: StepDecoratorPlugin<ParsedRetryOptions> = {
@@ -61,6 +61,7 @@ export const retryPlugin: StepDecoratorPlugin<ParsedRetryOptions> = {
       user: options.times,
       error: 0,
       delayMs: Math.round(options.minutesBetweenRetries * 60_000),
+      delayFrom: `minutesBetweenRetries: ${options.minutesBetweenRetries}`,
     };
   },
 };

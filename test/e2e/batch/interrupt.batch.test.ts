@@ -134,10 +134,10 @@ describe('interrupting @batch runs on the local AWS Batch stand-in', () => {
       listed.stdout,
       new RegExp(`2 unfinished AWS Batch job\\(s\\) for SleepBatchFlow/${run.runId}:`),
     );
-    const lines = listed.stdout.split('\n').filter((l) => / attempt 0: job /.test(l));
+    const lines = listed.stdout.split('\n').filter((l) => / attempt 1: job /.test(l));
     assert.equal(lines.length, 2, listed.stdout);
     for (const l of lines)
-      assert.match(l, /^SleepBatchFlow\/\d+\/nap\/\d+ attempt 0: job [0-9a-f-]+ RUNNING \(queue /);
+      assert.match(l, /^SleepBatchFlow\/\d+\/nap\/\d+ attempt 1: job [0-9a-f-]+ RUNNING \(queue /);
     assert.equal((await unfinishedOf(batch, e.queue, run.runId)).length, 2);
     const killed = await runCli(['batch', 'kill', ...args, '--run-id', run.runId], opts);
     assert.equal(killed.code, 0, killed.stdout + killed.stderr);

@@ -45,7 +45,7 @@ describe('@batch live logs on the local AWS Batch stand-in', () => {
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
     const live = seen.find((s) => /LiveLogsFlow\/\d+\/work\/\d+\].*live line printed at/.test(s.line));
-    const ended = seen.find((s) => /work\/\d+: job [0-9a-f-]+ SUCCEEDED/.test(s.line));
+    const ended = seen.find((s) => /work\/\d+\] \[@batch\] job [0-9a-f-]+ SUCCEEDED/.test(s.line));
     assert.ok(live, `the line is printed with the task's pathspec:\n${out}`);
     assert.ok(ended, `the job's end is reported:\n${out}`);
     // The step waits 10 s after printing: the line must be here well before the job is seen to end.

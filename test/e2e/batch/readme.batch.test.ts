@@ -41,6 +41,12 @@ describe('the README: @batch without AWS', () => {
     for (const args of commands) {
       const r = await runCli(args, { cwd: REPO, env });
       assert.equal(r.code, 0, `npx stepflow ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+      if (args.includes('--with')) {
+        // Every step on Batch, none with an IAM role: the notice is said once for the run, not per step.
+        const notices = r.stderr.match(/no IAM role/g) ?? [];
+        assert.equal(notices.length, 1, r.stderr);
+        assert.match(r.stderr, /@batch on steps start, .* of HelloFlow: no IAM role/);
+      }
       if (args.includes('examples/batch-flow.ts'))
         exampleRun = (r.stdout.split('\n')[0] ?? '').split('/')[1] ?? '';
     }
