@@ -280,7 +280,9 @@ async function concurrentRuns(ctx, client) {
   for (const id of distinct) {
     const snap = await snapshot(client, { kind: 'local', root }, id).catch(() => undefined);
     // A complete run of width 3: start, 3 work tasks, join, end — no more (merged runs have more).
-    if (!snap || snap.tasks.size !== 6 || [...snap.tasks.values()].some((t) => !t.ok)) incomplete++;
+    if (snap?.tasks.size !== 6 || [...snap.tasks.values()].some((t) => !t.ok)) {
+      incomplete++;
+    }
   }
   const merged = CONCURRENT - distinct.size;
   ctx.log(`concurrent: ${CONCURRENT} runs, ${distinct.size} distinct ids, ${incomplete} incomplete`);
@@ -345,13 +347,13 @@ function compare(want, got, result) {
       .filter((l) => /fail/i.test(l))
       .flatMap((l) => l.match(new RegExp(`${FLOW_NAME}/\\d+/[a-z]+/\\d+`, 'g')) ?? []),
   );
-  for (const [key, t] of got.tasks) {
+  for (const t of got.tasks.values()) {
     if (result.code === 0 && !t.ok) misreported++;
     if (reportedFailed.has(t.pathspec) && t.ok) misreported++;
   }
   for (const [key, w] of want.tasks) {
     const t = got.tasks.get(key);
-    if (!t || !t.ok || t.data !== w.data) inconsistent++;
+    if (!t?.ok || t.data !== w.data) inconsistent++;
   }
   return { misreported, inconsistent };
 }
