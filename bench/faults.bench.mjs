@@ -17,9 +17,9 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startLocalAws } from '../scripts/aws-local.mjs';
 import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 import { seeded, startS3FaultProxy } from '../scripts/lib/s3-fault-proxy.mjs';
@@ -40,6 +40,8 @@ const S3_WIDTH = Number(process.env.STEPFLOW_BENCH_FAULTS_S3_WIDTH) || 100;
 const KILL_WIDTH = Number(process.env.STEPFLOW_BENCH_FAULTS_KILL_WIDTH) || 50;
 const KILLS = Number(process.env.STEPFLOW_BENCH_FAULTS_KILLS) || 20;
 const CONCURRENT = Number(process.env.STEPFLOW_BENCH_FAULTS_CONCURRENT) || 20;
+const BATCH_KILLS = Number(process.env.STEPFLOW_BENCH_FAULTS_BATCH_KILLS) || 5;
+const BATCH_WIDTH = Number(process.env.STEPFLOW_BENCH_FAULTS_BATCH_WIDTH) || 10;
 const TIMEOUT_MS = 10 * 60_000;
 /** Fake credentials moto accepts; never real ones. */
 const AWS_ENV = {
@@ -65,7 +67,14 @@ export async function run(ctx) {
   }
   const client = await import(pathToFileURL(path.join(ctx.root, 'dist', 'index.js')).href);
   const s3 = await s3Faults(ctx, client);
-  const kills = await runtimeKills(ctx, client);
+  const kills = await runtimeKills(ctx, client, localTarget(ctx));
+  const aws = await startLocalAws({ logDir: ctx.tempDir(), install: false, log: (l) => ctx.log(l) });
+  let batchKills;
+  try {
+    batchKills = await runtimeKills(ctx, client, batchTarget(aws.settings));
+  } finally {
+    await aws.stop();
+  }
   const concurrent = await concurrentRuns(ctx, client);
   const zero = { max: 0 };
   return [
@@ -91,27 +100,8 @@ export async function run(ctx) {
       baseline: { label: 'fault-free run, same flow', value: s3.cleanMs },
       lowerIsBetter: true,
     },
-    { metric: `kill: runtime SIGKILLs`, value: kills.kills, unit: 'kills' },
-    {
-      metric: 'kill: tasks cloned by resume / complete before it',
-      value: kills.cloned,
-      unit: 'tasks',
-      baseline: { label: 'complete records left by the killed runs', value: kills.complete },
-    },
-    {
-      metric: 'kill: tasks misreported',
-      value: kills.misreported,
-      unit: 'tasks',
-      target: zero,
-      lowerIsBetter: true,
-    },
-    {
-      metric: 'kill: records inconsistent (partial read as complete, or results differ)',
-      value: kills.inconsistent,
-      unit: 'tasks',
-      target: zero,
-      lowerIsBetter: true,
-    },
+    ...killRows('kill (local)', kills),
+    ...killRows('kill (@batch, stand-in)', batchKills),
     { metric: `concurrent: runs started at once`, value: CONCURRENT, unit: 'runs' },
     {
       metric: 'concurrent: runs merged',
@@ -124,6 +114,33 @@ export async function run(ctx) {
       metric: 'concurrent: runs incomplete',
       value: concurrent.incomplete,
       unit: 'runs',
+      target: zero,
+      lowerIsBetter: true,
+    },
+  ];
+}
+
+function killRows(label, kills) {
+  const zero = { max: 0 };
+  return [
+    { metric: `${label}: runtime SIGKILLs (${kills.width}-way foreach)`, value: kills.kills, unit: 'kills' },
+    {
+      metric: `${label}: tasks cloned by resume`,
+      value: kills.cloned,
+      unit: 'tasks',
+      baseline: { label: 'complete records left by the killed runs', value: kills.complete },
+    },
+    {
+      metric: `${label}: tasks misreported`,
+      value: kills.misreported,
+      unit: 'tasks',
+      target: zero,
+      lowerIsBetter: true,
+    },
+    {
+      metric: `${label}: records inconsistent (partial read as complete, or results differ)`,
+      value: kills.inconsistent,
+      unit: 'tasks',
       target: zero,
       lowerIsBetter: true,
     },
@@ -175,63 +192,118 @@ async function s3Faults(ctx, client) {
 // ---------------------------------------------------------------------------------------------------
 // 2. The runtime SIGKILLed at random moments, then resumed
 
-async function runtimeKills(ctx, client) {
-  const width = ['--width', String(KILL_WIDTH), '--max-num-splits', String(KILL_WIDTH)];
-  const cleanRoot = ctx.tempDir();
-  const clean = await cli(ctx, ['run', FLOW, '--datastore-root', cleanRoot, ...width]);
+/** Where the kill scenario runs: the local datastore with local tasks. */
+function localTarget(ctx) {
+  return {
+    width: KILL_WIDTH,
+    kills: KILLS,
+    env: {},
+    newRoot: () => ({
+      args: ['--datastore-root', ctx.tempDir()],
+      spec: (a) => ({ kind: 'local', root: a[1] }),
+    }),
+    extra: [],
+  };
+}
+
+/** Where the @batch kill scenario runs: the local stand-in (moto + real containers), every step on Batch. */
+function batchTarget(s) {
+  let n = 0;
+  return {
+    width: BATCH_WIDTH,
+    kills: BATCH_KILLS,
+    env: {
+      ...AWS_ENV,
+      AWS_REGION: s.region,
+      AWS_DEFAULT_REGION: s.region,
+      AWS_ENDPOINT_URL: s.endpoint,
+      METAFLOW_S3_ENDPOINT_URL: s.endpoint,
+      METAFLOW_BATCH_JOB_QUEUE: s.queue,
+      METAFLOW_BATCH_CONTAINER_IMAGE: s.image,
+      STEPFLOW_BATCH_POLL_MS: '1000',
+    },
+    newRoot: () => {
+      const root = `s3://${s.bucket}/bench-faults-${process.pid}-${n++}`;
+      return { args: ['--datastore', 's3', '--datastore-root', root], spec: () => ({ kind: 's3', root }) };
+    },
+    extra: ['--with', 'batch:memory=256'],
+  };
+}
+
+async function runtimeKills(ctx, client, target) {
+  const width = ['--width', String(target.width), '--max-num-splits', String(target.width)];
+  Object.assign(process.env, target.env);
+  const cleanRoot = target.newRoot();
+  const clean = await cli(ctx, ['run', FLOW, ...cleanRoot.args, ...target.extra, ...width], target.env);
   if (clean.code !== 0) throw new Error(`the fault-free run failed:\n${tail(clean)}`);
-  const want = await snapshot(client, { kind: 'local', root: cleanRoot }, runIdOf(clean));
+  const want = await snapshot(client, cleanRoot.spec(cleanRoot.args), runIdOf(clean));
   const rand = seeded(7);
-  const totals = { kills: 0, complete: 0, cloned: 0, misreported: 0, inconsistent: 0 };
-  for (let k = 0; k < KILLS; k++) {
-    const root = ctx.tempDir();
-    const delayMs = 150 + rand() * clean.durationMs * 0.9;
-    const killed = await runAndKill(ctx, ['run', FLOW, '--datastore-root', root, ...width], delayMs);
+  const totals = { width: target.width, kills: 0, complete: 0, cloned: 0, misreported: 0, inconsistent: 0 };
+  for (let k = 0; k < target.kills; k++) {
+    const root = target.newRoot();
+    const spec = root.spec(root.args);
+    const delayMs = rand() * clean.durationMs * 0.85;
+    const args = ['run', FLOW, ...root.args, ...target.extra, ...width];
+    const killed = await runAndKill(ctx, args, target.env, delayMs);
     totals.kills++;
-    await settle(root);
     const runId = killed.runId;
     if (!runId) {
       ctx.log(
-        `kill ${k + 1} at ${Math.round(delayMs)} ms: before the run id was printed (nothing to resume)`,
+        `kill ${k + 1}, ${Math.round(delayMs)} ms into the run: before the run id was printed (nothing to resume)`,
       );
       continue;
     }
-    const before = await snapshot(client, { kind: 'local', root }, runId).catch(() => undefined);
+    // Tasks (or jobs) the killed runtime left running may still finish: wait until nothing changes.
+    const before = await settle(() => snapshot(client, spec, runId).catch(() => undefined));
     const completeBefore = before ? [...before.tasks.values()].filter((t) => t.ok).length : 0;
-    const resumed = await cli(ctx, ['resume', FLOW, '--datastore-root', root, '--origin-run-id', runId]);
+    const resumed = await cli(
+      ctx,
+      ['resume', FLOW, ...root.args, ...target.extra, '--origin-run-id', runId],
+      target.env,
+    );
     if (resumed.code !== 0) {
       totals.inconsistent++;
       ctx.log(`kill ${k + 1}: resume failed (exit ${resumed.code}):\n${tail(resumed)}`);
       continue;
     }
-    const after = await snapshot(client, { kind: 'local', root }, runIdOf(resumed));
+    const after = await snapshot(client, spec, runIdOf(resumed));
     const cloned = [...after.tasks.values()].filter((t) => t.clonedFrom).length;
     const diff = compare(want, after, resumed);
     totals.complete += completeBefore;
     totals.cloned += cloned;
     totals.misreported += diff.misreported;
-    // A complete record that was not reused is waste; a partial one reused shows up as a difference.
+    // A partial record reused shows up as a difference; reusing more tasks than were complete is one too.
     totals.inconsistent += diff.inconsistent + Math.max(0, cloned - completeBefore);
     ctx.log(
-      `kill ${k + 1} at ${Math.round(delayMs)} ms: ${completeBefore} complete tasks, resume cloned ${cloned}, ` +
+      `kill ${k + 1}, ${Math.round(delayMs)} ms into the run: ${completeBefore} complete tasks, resume cloned ${cloned}, ` +
         `${diff.inconsistent} differences`,
     );
   }
   return totals;
 }
 
-/** Starts `stepflow ...args`, SIGKILLs the runtime (only it) after `delayMs`; resolves its run id if printed. */
-function runAndKill(ctx, args, delayMs) {
+/**
+ * Starts `stepflow ...args` and SIGKILLs the runtime (only it) `delayMs` after it printed its run id (or
+ * after 60 s without one); resolves the run id.
+ */
+function runAndKill(ctx, args, env, delayMs) {
   return new Promise((resolve) => {
     const child = spawn(ctx.node, [path.join(ctx.root, 'bin', 'stepflow.mjs'), ...args], {
       cwd: ctx.root,
-      env: hostNodeEnv(),
+      env: hostNodeEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    let timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      const started = out.includes(`${FLOW_NAME}/`);
+      out += d;
+      if (!started && out.includes(`${FLOW_NAME}/`)) {
+        clearTimeout(timer);
+        timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
+    });
     child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     child.on('close', () => {
       clearTimeout(timer);
       const m = new RegExp(`^${FLOW_NAME}/(\\S+)\\s*$`, 'm').exec(out);
@@ -240,28 +312,24 @@ function runAndKill(ctx, args, delayMs) {
   });
 }
 
-/** Waits until tasks orphaned by a killed runtime stop writing (no change in the root for 1.5 s). */
-async function settle(root) {
-  let last = '';
+/** Waits until what `read` sees of a run stops changing (3 s apart), for at most 3 minutes. */
+async function settle(read) {
+  let last = await read();
   for (let i = 0; i < 60; i++) {
-    const now = listing(root);
-    if (now === last) return;
+    await new Promise((r) => setTimeout(r, 3000));
+    const now = await read();
+    if (signature(now) === signature(last)) return now;
     last = now;
-    await new Promise((r) => setTimeout(r, 1500));
   }
+  return last;
 }
 
-function listing(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(`${p}:${fs.statSync(p).size}`);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out.sort().join('\n');
+function signature(snap) {
+  if (!snap) return '';
+  return [...snap.tasks.entries()]
+    .map(([k, t]) => `${k}:${t.ok}`)
+    .sort()
+    .join(',');
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -74,7 +74,10 @@ export async function startS3FaultProxy({ target, faults = {} }) {
       return;
     }
     const cut = eligible && rules.rand() < rules.cutFraction;
-    if (cut) counts.cut++;
+    if (cut) {
+      counts.cut++;
+      if (process.env.S3_FAULT_PROXY_DEBUG) console.error(`cut ${method} ${req.url}`);
+    }
     const url = new URL(req.url ?? '/', base);
     const out = http.request(url, { method, headers: { ...req.headers, host: url.host } }, (up) => {
       if (!cut) {
@@ -82,9 +85,9 @@ export async function startS3FaultProxy({ target, faults = {} }) {
         up.pipe(res);
         return;
       }
-      const total = Number(up.headers['content-length'] ?? 0);
+      const total = method === 'HEAD' ? 0 : Number(up.headers['content-length'] ?? 0);
       if (total < 2) {
-        // Nothing to cut in half (a write's empty answer): the write happened, the answer never comes.
+        // Nothing to cut in half (a write's empty answer, a HEAD): the request reached S3, the answer never comes.
         up.resume();
         up.on('end', () => res.socket?.destroy());
         return;
