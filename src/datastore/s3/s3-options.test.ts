@@ -59,12 +59,13 @@ test('s3OptionsFromEnv reads region, endpoint, SSE and retries', () => {
   assert.throws(() => s3OptionsFromEnv({ METAFLOW_S3_RETRY_COUNT: 'many' }), /METAFLOW_S3_RETRY_COUNT/);
 });
 
-test('the client config uses adaptive retries, and path-style addressing with an endpoint', () => {
+test('the client config uses adaptive retries, connect and idle timeouts, and path-style addressing with an endpoint', () => {
   assert.deepEqual(s3ClientConfig({}), {
     region: 'us-east-1',
     retryMode: 'adaptive',
     maxAttempts: 7,
     followRegionRedirects: true,
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 },
   });
   const config = s3ClientConfig({
     endpoint: 'http://127.0.0.1:9000',

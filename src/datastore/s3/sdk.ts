@@ -108,6 +108,9 @@ export function s3ClientConfig(options: S3StorageOptions): S3ClientConfig {
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 7,
     followRegionRedirects: true,
+    // A connection that never opens, or an answer that stalls mid-body, fails (and is retried) instead of
+    // hanging the task: 10 s to connect, 2 min without a byte (an idle timeout, not a limit on big transfers).
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 },
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     ...(options.credentials
       ? {
