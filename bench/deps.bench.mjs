@@ -120,17 +120,7 @@ export async function run(ctx) {
   let secondBytes;
   try {
     const s = aws.settings;
-    const env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: s.region,
-      AWS_DEFAULT_REGION: s.region,
-      AWS_ENDPOINT_URL: s.endpoint,
-      METAFLOW_S3_ENDPOINT_URL: s.endpoint,
-      METAFLOW_BATCH_JOB_QUEUE: s.queue,
-      METAFLOW_BATCH_CONTAINER_IMAGE: s.image,
-      STEPFLOW_BATCH_POLL_MS: '250',
-    };
+    const env = { ...aws.env, STEPFLOW_BATCH_POLL_MS: '250' };
     const prefix = `bench-deps-${Date.now()}`;
     const args = (flow) => [
       'run',

@@ -90,17 +90,7 @@ export async function run(ctx) {
   let batch;
   try {
     const s = aws.settings;
-    const env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: s.region,
-      AWS_DEFAULT_REGION: s.region,
-      AWS_ENDPOINT_URL: s.endpoint,
-      METAFLOW_S3_ENDPOINT_URL: s.endpoint,
-      METAFLOW_BATCH_JOB_QUEUE: s.queue,
-      METAFLOW_BATCH_CONTAINER_IMAGE: s.image,
-      STEPFLOW_BATCH_POLL_MS: '1000',
-    };
+    const env = { ...aws.env, STEPFLOW_BATCH_POLL_MS: '1000' };
     const root = `s3://${s.bucket}/bench-log-latency-${Date.now()}`;
     const args = ['run', FLOW, '--with', 'batch:memory=512', '--datastore', 's3', '--datastore-root', root];
     batch = await ticks(ctx, [...args, ...flowArgs], env);
