@@ -48,12 +48,13 @@ export {
   reasonsOf,
   spotReclaimReason,
 } from './jobs/classify-failure.js';
-export { BatchLauncher, type BatchLauncherOptions, storeBatchPackage } from './jobs/launcher.js';
+export { BatchLauncher, type BatchLauncherOptions } from './jobs/launcher.js';
 export { DESCRIBE_JOBS_MAX, JobPoller, type JobWatcher } from './jobs/poller.js';
 export { BatchPreparation, type PreparedStep, type QueueInfo } from './jobs/prepare.js';
 export { NEVER_PLACEABLE, runnableVerdict } from './jobs/stuck-runnable.js';
 export { isAccessDenied, submitJobError } from './jobs/submit-errors.js';
 export { DEFAULT_LOG_GROUP, LogFollower } from './logs/cloudwatch-reader.js';
+export { storeBatchPackage } from './package/sdk-bundle.js';
 export {
   type BatchSettings,
   batchSettings,

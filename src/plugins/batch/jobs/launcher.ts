@@ -1,8 +1,9 @@
 /**
  * The run's AWS Batch launcher: made once per run by the plugin's `runtimeInit`, it checks the datastore is
  * S3, prepares every `@batch` step before the first task (queue platforms, platform checks, job
- * definitions: see prepare.ts), stores the code package with the SDK bundle the container needs, and
- * launches each attempt as a job (batch-job.ts) followed by one poller for the run.
+ * definitions: see prepare.ts), stores the code package with the SDK bundle the container needs
+ * (../package/sdk-bundle.ts), and launches each attempt as a job (batch-job.ts) followed by one poller for
+ * the run.
  *
  * @module
  */
@@ -18,16 +19,13 @@ import type {
   TaskLauncher,
   TaskLaunchSpec,
 } from '../../../decorators/contract.js';
-import { packArchive, sha256Hex } from '../../../package/archive.js';
-import { codePackageKey, storeCodePackage } from '../../../package/store.js';
-import type { CodePackage } from '../../../package/types.js';
 import { type BatchApi, type CallCounts, sdkBatchApi } from '../aws.js';
 import { LOGS_MIN_MS_ENV } from '../bootstrap/log-saver.js';
-import { BOOTSTRAP_ENV, SDK_BUNDLE_FILE } from '../bootstrap/main.js';
+import { BOOTSTRAP_ENV } from '../bootstrap/main.js';
 import { BOOTSTRAP_SCRIPT } from '../bootstrap/script.js';
 import { BatchConfigError } from '../errors.js';
 import { TailBudget, uploadFloorMs } from '../logs/task-log-tail.js';
-import { s3SdkBundle } from '../package/sdk-bundle.js';
+import { storeBatchPackage } from '../package/sdk-bundle.js';
 import { layerEnvironment, type ShippedLayer, shipLayers } from '../package/ship-layers.js';
 import type { ResolvedBatch } from '../spec/resolve.js';
 import { submitJobRequest } from '../spec/submit-job-request.js';
@@ -423,28 +421,4 @@ function requireS3(run: RuntimeCheckContext): StorageBackend {
       'METAFLOW_DEFAULT_DATASTORE=s3 with METAFLOW_DATASTORE_SYSROOT_S3.',
     { setting: 'METAFLOW_DEFAULT_DATASTORE', flow: run.flowName },
   );
-}
-
-/**
- * Stores the run's code package with the AWS SDK bundle added (`aws-sdk-s3.cjs`), content-addressed like
- * any package; returns its sha and `s3://` location for the bootstrap.
- *
- * @example
- * ```ts
- * const { sha, url } = await storeBatchPackage(storage, 'HelloFlow', pkg);
- * ```
- */
-export async function storeBatchPackage(
-  storage: StorageBackend,
-  flowName: string,
-  pkg: CodePackage,
-): Promise<{ sha: string; url: string }> {
-  const sdk = await s3SdkBundle();
-  const archive = packArchive(pkg.bundle, pkg.sourceMap, pkg.manifest, [
-    { name: SDK_BUNDLE_FILE, data: sdk },
-  ]);
-  const sha = sha256Hex(archive);
-  await storeCodePackage(storage, flowName, { ...pkg, sha, archive });
-  const root = storage.root.replace(/\/+$/, '');
-  return { sha, url: `${root}/${codePackageKey(flowName, sha)}` };
 }

@@ -2,7 +2,9 @@
  * The AWS SDK for the container: `@aws-sdk/client-s3` bundled by esbuild into one CommonJS file
  * (`aws-sdk-s3.cjs`), built once per SDK and esbuild version and kept in the per-user cache
  * (`~/.cache/stepflow/sdk/`, verified against its recorded sha256 before each use). A package sent to AWS
- * Batch carries it; the bootstrap points `STEPFLOW_S3_SDK_PATH` at it (the image has no node_modules).
+ * Batch carries it ({@link storeBatchPackage}: the run's code package with the bundle added, stored
+ * content-addressed like any package); the bootstrap points `STEPFLOW_S3_SDK_PATH` at it (the image has no
+ * node_modules).
  *
  * @module
  */
@@ -11,7 +13,12 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { resolveS3SdkPath } from '../../../datastore/s3/sdk.js';
+import type { StorageBackend } from '../../../datastore/storage.js';
+import { packArchive, sha256Hex } from '../../../package/archive.js';
+import { codePackageKey, storeCodePackage } from '../../../package/store.js';
+import type { CodePackage } from '../../../package/types.js';
 import { type UserCacheOptions, userCache } from '../../../package/user-cache.js';
+import { SDK_BUNDLE_FILE } from '../bootstrap/main.js';
 
 async function sdkVersion(entry: string): Promise<string> {
   for (let dir = path.dirname(entry); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
@@ -100,4 +107,28 @@ async function build(cache: ReturnType<typeof userCache>): Promise<Buffer> {
     if (bytes.length === 0) throw new Error('esbuild produced no SDK bundle');
     return bytes;
   });
+}
+
+/**
+ * Stores the run's code package with the AWS SDK bundle added (`aws-sdk-s3.cjs`), content-addressed like
+ * any package; returns its sha and `s3://` location for the bootstrap.
+ *
+ * @example
+ * ```ts
+ * const { sha, url } = await storeBatchPackage(storage, 'HelloFlow', pkg);
+ * ```
+ */
+export async function storeBatchPackage(
+  storage: StorageBackend,
+  flowName: string,
+  pkg: CodePackage,
+): Promise<{ sha: string; url: string }> {
+  const sdk = await s3SdkBundle();
+  const archive = packArchive(pkg.bundle, pkg.sourceMap, pkg.manifest, [
+    { name: SDK_BUNDLE_FILE, data: sdk },
+  ]);
+  const sha = sha256Hex(archive);
+  await storeCodePackage(storage, flowName, { ...pkg, sha, archive });
+  const root = storage.root.replace(/\/+$/, '');
+  return { sha, url: `${root}/${codePackageKey(flowName, sha)}` };
 }
