@@ -6,7 +6,7 @@
  * @module
  */
 import { recordStepDecorator } from '../flow/decorate.js';
-import type { BatchOptions } from './batch/options.js';
+import type { BatchOptions } from './batch/spec/options.js';
 import type { CatchErrorOptions } from './catch-error/options.js';
 import type { EnvironmentOptions } from './environment/index.js';
 import type { ResourcesOptions } from './resources/index.js';

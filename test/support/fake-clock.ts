@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Clock } from '../../src/plugins/batch/submit-rate.js';
+import type { Clock } from '../../src/plugins/batch/jobs/submit-rate.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 

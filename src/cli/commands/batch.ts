@@ -13,14 +13,14 @@ import type { StorageBackend } from '../../datastore/storage.js';
 import { checkFlowFile } from '../../graph/check.js';
 import { GraphError } from '../../graph/errors.js';
 import { type BatchApi, sdkBatchApi } from '../../plugins/batch/aws.js';
-import { BatchRunJobsError } from '../../plugins/batch/errors.js';
 import {
   killJobs,
   type RunJob,
   type RunSelection,
   runJobs,
   selectRuns,
-} from '../../plugins/batch/run-jobs.js';
+} from '../../plugins/batch/cli/run-jobs.js';
+import { BatchRunJobsError } from '../../plugins/batch/errors.js';
 import { batchSettings } from '../../plugins/batch/settings.js';
 
 /**

@@ -109,7 +109,7 @@ function count(client: Countable, counts: CallCounts): void {
 /**
  * The real AWS clients (`@aws-sdk/client-batch`, `@aws-sdk/client-cloudwatch-logs`), loaded now, with
  * adaptive retries, except SubmitJob, sent once per call by a client of its own (the launcher retries it
- * through the run's adaptive rate, submit-rate.ts); every call is added to `counts`.
+ * through the run's adaptive rate, jobs/submit-rate.ts); every call is added to `counts`.
  *
  * @example
  * ```ts
@@ -131,7 +131,7 @@ export function sdkBatchApi(
     const config = { region, retryMode: 'adaptive', maxAttempts: 8 };
     const batch = new b.BatchClient(config);
     // SubmitJob has a client of its own: no SDK retries (the run's SubmitRate owns them, see
-    // throttled.ts), and its throttling never slows the adaptive client that polls and terminates.
+    // jobs/throttle-retries.ts), and its throttling never slows the adaptive client that polls and terminates.
     const submit = new b.BatchClient({ region, maxAttempts: 1 });
     const logs = new l.CloudWatchLogsClient(config);
     count(batch as unknown as Countable, counts);

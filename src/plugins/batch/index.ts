@@ -26,19 +26,20 @@ import type {
 import { defineStepDecorator, getStepDecorator } from '../../decorators/registry.js';
 import { resourcesOf } from '../resources/index.js';
 import { BatchConfigError } from './errors.js';
-import { BatchLauncher, type BatchLauncherOptions } from './launcher.js';
+import { BatchLauncher, type BatchLauncherOptions } from './jobs/launcher.js';
+import { batchSettings } from './settings.js';
 import {
   BATCH_OPTION_NAMES,
   type BatchOptions,
   DEFAULT_TMPFS_PATH,
   type ParsedBatchOptions,
   parseBatchOptions,
-} from './options.js';
-import { type ResolvedBatch, resolveBatch } from './resolve.js';
-import { batchSettings } from './settings.js';
+} from './spec/options.js';
+import { type ResolvedBatch, resolveBatch } from './spec/resolve.js';
 
 export { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
-export { BatchJob, type BatchJobRecord } from './batch-job.js';
+export { BatchConfigError, BatchLaunchError, BatchRequestError, batchOptionError } from './errors.js';
+export { BatchJob, type BatchJobRecord } from './jobs/batch-job.js';
 export {
   classifyFailure,
   type FailureInput,
@@ -46,33 +47,14 @@ export {
   type JobFailure,
   reasonsOf,
   spotReclaimReason,
-} from './classify.js';
-export { type BatchDevice, type BatchEfsVolume, type BatchHostVolume, devicesFor } from './container.js';
-export { BatchConfigError, BatchLaunchError, BatchRequestError, batchOptionError } from './errors.js';
-export { FARGATE_SIZES, type FargateSize, fargateSize } from './fargate.js';
-export { definitionContent, type JobDefinitionContent, jobDefinitionFor } from './job-definition.js';
-export { DEFAULT_LOG_GROUP, LogFollower } from './job-logs.js';
-export { BatchLauncher, type BatchLauncherOptions, storeBatchPackage } from './launcher.js';
-export { BATCH_LIMITS } from './limits.js';
-export { BATCH_RESOURCE_DEFAULTS, mergeResources } from './merge-resources.js';
-export { canonicalJson, definitionName, type JobNameParts, jobNameFor } from './names.js';
-export {
-  type BatchPlatform,
-  type PlatformBatch,
-  platformOf,
-  requireQueue,
-  validateForPlatform,
-} from './platform.js';
-export { DESCRIBE_JOBS_MAX, JobPoller, type JobWatcher } from './poller.js';
-export { BatchPreparation, type PreparedStep, type QueueInfo } from './prepare.js';
-export {
-  type BatchTmpfs,
-  type MemoryOrigin,
-  type ResolveBatchInput,
-  type ResolvedBatch,
-  resolveBatch,
-} from './resolve.js';
-export { NEVER_PLACEABLE, runnableVerdict } from './runnable.js';
+} from './jobs/classify-failure.js';
+export { BatchLauncher, type BatchLauncherOptions } from './jobs/launcher.js';
+export { DESCRIBE_JOBS_MAX, JobPoller, type JobWatcher } from './jobs/poller.js';
+export { BatchPreparation, type PreparedStep, type QueueInfo } from './jobs/prepare.js';
+export { NEVER_PLACEABLE, runnableVerdict } from './jobs/stuck-runnable.js';
+export { isAccessDenied, submitJobError } from './jobs/submit-errors.js';
+export { DEFAULT_LOG_GROUP, LogFollower } from './logs/cloudwatch-reader.js';
+export { storeBatchPackage } from './package/sdk-bundle.js';
 export {
   type BatchSettings,
   batchSettings,
@@ -81,9 +63,28 @@ export {
   resolveImage,
   withRegistry,
 } from './settings.js';
-export { isAccessDenied, submitJobError } from './submit-errors.js';
-export { CREDENTIAL_ENV_NAMES, type SubmitJobInput, submitJobRequest } from './submit-job.js';
-export { SYSTEM_TAG_KEYS, systemTags } from './tags.js';
+export { type BatchDevice, type BatchEfsVolume, type BatchHostVolume, devicesFor } from './spec/container.js';
+export { FARGATE_SIZES, type FargateSize, fargateSize } from './spec/fargate.js';
+export { definitionContent, type JobDefinitionContent, jobDefinitionFor } from './spec/job-definition.js';
+export { BATCH_LIMITS } from './spec/limits.js';
+export { BATCH_RESOURCE_DEFAULTS, mergeResources } from './spec/merge-resources.js';
+export { canonicalJson, definitionName, type JobNameParts, jobNameFor } from './spec/names.js';
+export {
+  type BatchPlatform,
+  type PlatformBatch,
+  platformOf,
+  requireQueue,
+  validateForPlatform,
+} from './spec/queue-platform.js';
+export {
+  type BatchTmpfs,
+  type MemoryOrigin,
+  type ResolveBatchInput,
+  type ResolvedBatch,
+  resolveBatch,
+} from './spec/resolve.js';
+export { CREDENTIAL_ENV_NAMES, type SubmitJobInput, submitJobRequest } from './spec/submit-job-request.js';
+export { SYSTEM_TAG_KEYS, systemTags } from './spec/tags.js';
 export {
   BATCH_OPTION_NAMES,
   type BatchOptions,

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../../config/index.js';
 import { BatchConfigError } from './errors.js';
-import { NPM_NAME, packageList } from './options.js';
+import { NPM_NAME, packageList } from './spec/options.js';
 
 /** What `@batch` reads from the configuration, resolved once per step. */
 export interface BatchSettings {

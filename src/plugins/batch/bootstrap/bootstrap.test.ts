@@ -178,7 +178,7 @@ describe('bootstrap: credentials', () => {
 describe('bootstrap: the inline script', () => {
   it('is up to date with its sources (regenerate: node --import tsx src/plugins/batch/bootstrap/build-script.ts)', async () => {
     assert.equal(unpackLoader(BOOTSTRAP_SCRIPT), await buildBootstrapScript());
-    // It travels in every SubmitJob (30 KiB in all, checked by payload.ts): at most 10 KiB (deflated and
+    // It travels in every SubmitJob (30 KiB in all, checked by spec/request-size.ts): at most 10 KiB (deflated and
     // base64-encoded) leaves the rest for the environment and the task spec.
     assert.ok(BOOTSTRAP_SCRIPT.length < 10 * 1024, `${BOOTSTRAP_SCRIPT.length} bytes`);
   });

@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../../../../test/support/aws.js';
 import { S3Storage } from '../../../datastore/s3/s3-storage.js';
 import { writeTar } from '../../../package/tar.js';
-import { storeLayer } from '../layer.js';
+import { storeLayer } from '../package/ship-layers.js';
 import type { Fetch } from './credentials.js';
 import { fetchLayer, linkImagePackages, unpackLayer } from './layer.js';
 

@@ -11,7 +11,7 @@ import { FaultProxy } from '../../../../test/support/s3-fault-proxy.js';
 import { S3Storage } from '../../../datastore/s3/s3-storage.js';
 import { loadS3Sdk } from '../../../datastore/s3/sdk.js';
 import { writeTar } from '../../../package/tar.js';
-import { TaskLogTail } from '../task-log-tail.js';
+import { TaskLogTail } from '../logs/task-log-tail.js';
 import { type LogMarker, LogSaver, uploadDelayMs } from './log-saver.js';
 import { BOOTSTRAP_ENV } from './main.js';
 import { BOOTSTRAP_SCRIPT } from './script.js';

@@ -36,7 +36,7 @@ export const BOOTSTRAP_ENV = {
   sha: 'STEPFLOW_CODE_PACKAGE_SHA',
   /** `s3://bucket/.../<attempt>.`: where the task's own logs go (`stdout.log`, `stderr.log`, `logs.json`). */
   logs: 'STEPFLOW_TASK_LOGS_URL',
-  /** The dependency layer (see `../layer.ts`, `LAYER_ENV`): URL, sha256 and size of its tar.gz. */
+  /** The dependency layer (see `../package/ship-layers.ts`, `LAYER_ENV`): URL, sha256 and size of its tar.gz. */
   layerUrl: 'STEPFLOW_LAYER_URL',
   layerSha: 'STEPFLOW_LAYER_SHA',
   layerSize: 'STEPFLOW_LAYER_SIZE',
