@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type S3FaultProxy, startS3FaultProxy } from '../../scripts/lib/s3-fault-proxy.mjs';
 import { FlowDatastore } from '../../src/datastore/flow-datastore.js';
 import { S3Storage } from '../../src/datastore/s3/s3-storage.js';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../support/aws.js';
-import { FaultProxy } from '../support/s3-fault-proxy.js';
 import { FLOWS, readRecord, runCli, runFlow, taskIds, type Workspace, workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -77,7 +77,7 @@ describe('saving logs on S3 through the fault-injecting stand-in (503 on log PUT
   let endpoint: string | undefined;
   let bucket: string;
   let storage: S3Storage;
-  let proxy: FaultProxy;
+  let proxy: S3FaultProxy;
   const isLogPut = (method: string | undefined, url: string | undefined) =>
     method === 'PUT' && /\.(stdout|stderr)(\.\d+)?\.log(\?|$)/.test(url ?? '');
 
@@ -89,7 +89,7 @@ describe('saving logs on S3 through the fault-injecting stand-in (503 on log PUT
       endpoint,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
-    proxy = await FaultProxy.start(endpoint);
+    proxy = await startS3FaultProxy({ target: endpoint });
   });
   after(async () => {
     storage?.close();

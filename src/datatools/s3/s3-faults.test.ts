@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type S3FaultProxy, startS3FaultProxy } from '../../../scripts/lib/s3-fault-proxy.mjs';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../../../test/support/aws.js';
-import { FaultProxy } from '../../../test/support/s3-fault-proxy.js';
 import {
   type FileOps,
   S3,
@@ -29,13 +29,13 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const endpoint = process.env.STEPFLOW_TEST_AWS_ENDPOINT;
 let bucket = '';
-let proxy: FaultProxy;
+let proxy: S3FaultProxy;
 
 describe('S3 failures (fault-injecting stand-in in front of moto)', () => {
   before(async () => {
     if (!endpoint) return;
     bucket = await createTestBucket(endpoint);
-    proxy = await FaultProxy.start(endpoint);
+    proxy = await startS3FaultProxy({ target: endpoint });
   });
   after(async () => proxy?.close());
 

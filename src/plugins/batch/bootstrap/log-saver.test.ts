@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { startS3FaultProxy } from '../../../../scripts/lib/s3-fault-proxy.mjs';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../../../../test/support/aws.js';
-import { FaultProxy } from '../../../../test/support/s3-fault-proxy.js';
 import { S3Storage } from '../../../datastore/s3/s3-storage.js';
 import { loadS3Sdk } from '../../../datastore/s3/sdk.js';
 import { writeTar } from '../../../package/tar.js';
@@ -170,7 +170,7 @@ describe('bootstrap log saver on moto (S3)', () => {
 
   it('a PUT refused every time (503 from the fault-injecting stand-in) is a warning in the marker, never a throw', async (t) => {
     if (!awsEndpoint(t) || !endpoint) return;
-    const proxy = await FaultProxy.start(endpoint);
+    const proxy = await startS3FaultProxy({ target: endpoint });
     try {
       proxy.decide = (req) =>
         req.method === 'PUT' && /0\.stderr\.log/.test(req.url ?? '') ? 'slowDown' : 'pass';
