@@ -6,19 +6,13 @@
  * once more at exit; then the completion marker (`<attempt>.logs.json`, a `LogRecord`, written after the
  * last segment) tells the runtime the logs are whole. Each PUT is retried with backoff; one that still
  * fails is said on stderr and listed in the marker's `warnings` (the task's exit code is unchanged).
- * Node built-ins only (and the pure log-segments module).
+ * Node built-ins only (and the pure log-segments and log-segment-saver modules: the segment/retry loop).
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import {
-  LOG_RECORD_NAME,
-  LOG_REWRITE_BYTES,
-  LOG_SEGMENT_BYTES,
-  type LogRecord,
-  logSegmentName,
-  SegmentedLog,
-} from '../../../datastore/log-segments.js';
+import { LogSegmentSaver } from '../../../datastore/log-segment-saver.js';
+import { LOG_RECORD_NAME, type LogRecord } from '../../../datastore/log-segments.js';
 import { type Env, type Fetch, resolveCredentials } from './credentials.js';
 import { type Credentials, s3ObjectUrl, signRequest } from './sigv4.js';
 
@@ -91,9 +85,6 @@ export async function putObject(
 /** The launcher's floor for the upload interval of this job, in ms (see {@link uploadDelayMs}). */
 export const LOGS_MIN_MS_ENV = 'STEPFLOW_TASK_LOGS_MIN_MS';
 
-type Stream = 'stdout' | 'stderr';
-const STREAMS = ['stdout', 'stderr'] as const;
-
 /**
  * Options of {@link LogSaver} (tests and the benchmark).
  *
@@ -122,46 +113,26 @@ export interface LogSaverOptions {
  * await saver.close(exitCode); // final upload, then the marker; never rejects
  * ```
  */
-export class LogSaver {
-  private readonly logs: Record<Stream, SegmentedLog>;
-  private readonly saved: Record<Stream, Map<number, number>> = { stdout: new Map(), stderr: new Map() };
-  private readonly failed = new Map<string, string>();
+export class LogSaver extends LogSegmentSaver {
   private credentials: { value: Credentials; at: number } | undefined;
-  private busy: Promise<void> = Promise.resolve();
-  private queued = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private readonly started = Date.now();
-  private readonly segmentBytes: number;
-  /** Bytes PUT and PUT requests made (for tests and the benchmark). */
-  bytesWritten = 0;
+  /** PUT requests made (for tests and the benchmark; `bytesWritten`: bytes PUT). */
   puts = 0;
 
   constructor(
     private readonly prefix: string,
     private readonly env: Env,
     private readonly fetchImpl: Fetch = fetch as unknown as Fetch,
-    private readonly options: LogSaverOptions = {},
+    options: LogSaverOptions = {},
   ) {
-    this.segmentBytes = options.segmentBytes ?? LOG_SEGMENT_BYTES;
-    const rewrite = options.rewriteBytes ?? LOG_REWRITE_BYTES;
-    this.logs = {
-      stdout: new SegmentedLog(this.segmentBytes, rewrite),
-      stderr: new SegmentedLog(this.segmentBytes, rewrite),
-    };
-  }
-
-  /** Takes a chunk of the task's output; uploads at once when a whole segment is waiting. */
-  add(stream: Stream, chunk: Buffer): void {
-    this.logs[stream].add(chunk);
-    if (this.logs[stream].pendingBytes >= this.segmentBytes) void this.save(true);
-  }
-
-  /** True when more than two segments wait: pause the source until {@link LogSaver.save} resolves. */
-  get full(): boolean {
-    return (
-      this.queued + this.logs.stdout.pendingBytes + this.logs.stderr.pendingBytes > 2 * this.segmentBytes
-    );
+    super({
+      retries: options.retries ?? 3,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      segmentBytes: options.segmentBytes,
+      rewriteBytes: options.rewriteBytes,
+    });
   }
 
   /** Starts the periodic uploads. */
@@ -169,74 +140,33 @@ export class LogSaver {
     if (this.closed) return;
     const delay = uploadDelayMs(
       Date.now() - this.started,
-      Math.max(this.logs.stdout.openBytes, this.logs.stderr.openBytes),
+      this.openBytes,
       Number(this.env[LOGS_MIN_MS_ENV]) || 250,
     );
     this.timer = setTimeout(() => void this.save().then(() => this.start()), delay);
-  }
-
-  /** Uploads what was added (after any upload in progress); resolves when done (`fullOnly`: only full segments). Never rejects. */
-  save(fullOnly = false): Promise<void> {
-    const writes = STREAMS.flatMap((s) => this.logs[s].take(fullOnly).map((w) => ({ stream: s, ...w })));
-    if (writes.length === 0) return this.busy;
-    const bytes = writes.reduce((n, w) => n + w.bytes, 0);
-    this.queued += bytes;
-    this.busy = this.busy.then(async () => {
-      for (const w of writes) {
-        const name = logSegmentName(w.stream, w.index);
-        const error = await this.tryPut(name, w.body);
-        const id = `${w.stream}:${w.index}`;
-        if (error === undefined) {
-          this.saved[w.stream].set(w.index, w.bytes);
-          this.failed.delete(id);
-        } else {
-          const message = `could not save ${w.stream} bytes ${w.start}–${w.start + w.bytes} (${name}): ${error}`;
-          this.failed.set(id, message);
-          console.error(`stepflow bootstrap: ${message}`);
-        }
-      }
-      this.queued -= bytes;
-    });
-    return this.busy;
   }
 
   /** Stops the uploads, saves what changed, then writes the marker. Never rejects; returns the marker. */
   async close(exitCode: number): Promise<LogMarker> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.save();
-    const sum = (s: Stream) => [...this.saved[s].values()].reduce((a, b) => a + b, 0);
-    const warnings = [...this.failed.values()];
-    const marker: LogMarker = {
-      stdout: sum('stdout'),
-      stderr: sum('stderr'),
-      segments: { stdout: this.logs.stdout.segments, stderr: this.logs.stderr.segments },
-      exitCode,
-      ...(warnings.length > 0 ? { warnings } : {}),
-    };
-    const error = await this.tryPut(LOG_RECORD_NAME, [Buffer.from(JSON.stringify(marker))]);
-    if (error !== undefined) console.error(`stepflow bootstrap: could not save the log marker: ${error}`);
+    const marker: LogMarker = await this.finish({ exitCode });
+    const ok = await this.tryPut(LOG_RECORD_NAME, [Buffer.from(JSON.stringify(marker))]);
+    if (ok !== true) console.error(`stepflow bootstrap: could not save the log marker: ${ok}`);
     return marker;
   }
 
-  /** PUTs with retries; `undefined`, or the last error's message. */
-  private async tryPut(name: string, body: readonly Buffer[]): Promise<string | undefined> {
-    const retries = this.options.retries ?? 3;
-    const base = this.options.baseDelayMs ?? 500;
-    let last = '';
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1)));
-      try {
-        const whole = body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body);
-        await this.put(name, whole);
-        this.bytesWritten += whole.byteLength;
-        return undefined;
-      } catch (err) {
-        this.credentials = undefined; // looked up again after a failure
-        last = (err as Error)?.message ?? String(err);
-      }
+  protected async putObject(name: string, body: readonly Buffer[]): Promise<void> {
+    try {
+      await this.put(name, body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body));
+    } catch (err) {
+      this.credentials = undefined; // looked up again after a failure
+      throw err;
     }
-    return `${last} (after ${retries + 1} tries)`;
+  }
+
+  protected warn(message: string): void {
+    console.error(`stepflow bootstrap: ${message}`);
   }
 
   private async put(name: string, body: Buffer): Promise<void> {
