@@ -7,8 +7,8 @@
  */
 
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { ForeachFrame, Transition } from '../datastore/types.js';
-import type { ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
+import type { AttemptDoneRecord, ForeachFrame, Transition } from '../datastore/types.js';
+import type { LaunchOutcome, ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
 import type { FlowGraph } from '../graph/types.js';
 import { RuntimeError } from './errors.js';
 import { attemptPlan, attemptTimeoutFor, launcherFor, taskEnvironment } from './hooks.js';
@@ -247,13 +247,7 @@ export class Scheduler {
         await logs.finish();
         const done = await td.readDone(task.attempt);
         const ok = outcome.exitCode === 0 && done?.ok === true;
-        const reason = ok
-          ? undefined
-          : (outcome.killedReason ??
-            (done
-              ? undefined
-              : (outcome.failure ??
-                `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`)));
+        const reason = failureReason(ok, outcome, done);
         if (!ok && (outcome.killedReason !== undefined || !done)) {
           // Stopped or died without a result of its own: record what happened, for history and the next attempt.
           const type = timedOut ? 'TimeoutError' : outcome.killedReason ? 'TaskKilledError' : 'TaskDiedError';
@@ -389,6 +383,23 @@ export class Scheduler {
       this.enqueue({ step: joinStep, inputs: wait.slots, foreachStack: wait.foreachStack });
     }
   }
+}
+
+/**
+ * Why a failed attempt failed, when the scheduler knows more than the attempt's own record: the reason it
+ * was stopped (interrupt, time limit), else — when it left no done record — how its process ended.
+ * Undefined when the attempt succeeded, or failed with an error it recorded itself.
+ */
+function failureReason(
+  ok: boolean,
+  outcome: LaunchOutcome,
+  done: AttemptDoneRecord | undefined,
+): string | undefined {
+  if (ok) return undefined;
+  if (outcome.killedReason !== undefined) return outcome.killedReason;
+  if (done) return undefined;
+  if (outcome.failure !== undefined) return outcome.failure;
+  return `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`;
 }
 
 function formatSeconds(seconds: number): string {
