@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of the errors of `src/aws/`.
  *
@@ -13,7 +15,16 @@
  * if (err instanceof AwsError) console.error(err.message);
  * ```
  */
-export class AwsError extends Error {
+export class AwsError extends StepflowError {
+  static {
+    brandErrorClass(AwsError, 'AwsError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'AwsError';
 }
 
@@ -26,6 +37,10 @@ export class AwsError extends Error {
  * ```
  */
 export class AwsSdkMissingError extends AwsError {
+  static {
+    brandErrorClass(AwsSdkMissingError, 'AwsSdkMissingError');
+  }
+
   override readonly name: string = 'AwsSdkMissingError';
   /** The package specifier (`@aws-sdk/client-s3`). */
   readonly packageName: string;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of every error thrown by the client API (`Flow`, `Run`, `getByPathspec`, ...).
  *
@@ -17,7 +19,11 @@
  * }
  * ```
  */
-export class ClientError extends Error {
+export class ClientError extends StepflowError {
+  static {
+    brandErrorClass(ClientError, 'ClientError');
+  }
+
   override readonly name: string = 'ClientError';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
@@ -45,6 +51,10 @@ export type ObjectKind = 'flow' | 'run' | 'step' | 'task' | 'artifact' | 'attemp
  * ```
  */
 export class NotFoundError extends ClientError {
+  static {
+    brandErrorClass(NotFoundError, 'NotFoundError');
+  }
+
   override readonly name: string = 'NotFoundError';
   /** What was looked for. */
   readonly kind: ObjectKind;
@@ -97,6 +107,10 @@ export class NotFoundError extends ClientError {
  * ```
  */
 export class NamespaceMismatchError extends ClientError {
+  static {
+    brandErrorClass(NamespaceMismatchError, 'NamespaceMismatchError');
+  }
+
   override readonly name: string = 'NamespaceMismatchError';
   /** The object asked for. */
   readonly pathspec: string;

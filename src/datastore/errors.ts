@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of every error thrown by the datastore layer.
  *
@@ -17,7 +19,11 @@
  * }
  * ```
  */
-export class DatastoreError extends Error {
+export class DatastoreError extends StepflowError {
+  static {
+    brandErrorClass(DatastoreError, 'DatastoreError');
+  }
+
   override readonly name: string = 'DatastoreError';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
@@ -34,6 +40,10 @@ export class DatastoreError extends Error {
  * ```
  */
 export class StorageError extends DatastoreError {
+  static {
+    brandErrorClass(StorageError, 'StorageError');
+  }
+
   override readonly name: string = 'StorageError';
   /** What was attempted: `read`, `write`, `list`, `delete`, `open`, `key`. */
   readonly operation: string;
@@ -69,6 +79,15 @@ export class StorageError extends DatastoreError {
  * ```
  */
 export class ArtifactSerializationError extends DatastoreError {
+  static {
+    brandErrorClass(ArtifactSerializationError, 'ArtifactSerializationError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'ArtifactSerializationError';
   /** The artifact's name. */
   readonly artifact: string;
@@ -102,6 +121,15 @@ export class ArtifactSerializationError extends DatastoreError {
  * ```
  */
 export class ArtifactNotFoundError extends DatastoreError {
+  static {
+    brandErrorClass(ArtifactNotFoundError, 'ArtifactNotFoundError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'ArtifactNotFoundError';
   readonly flow: string;
   readonly sha: string;
@@ -128,6 +156,15 @@ export class ArtifactNotFoundError extends DatastoreError {
  * ```
  */
 export class CorruptBlobError extends DatastoreError {
+  static {
+    brandErrorClass(CorruptBlobError, 'CorruptBlobError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'CorruptBlobError';
   readonly key: string;
   readonly reason: string;
@@ -151,6 +188,15 @@ export class CorruptBlobError extends DatastoreError {
  * ```
  */
 export class UnknownEncodingError extends DatastoreError {
+  static {
+    brandErrorClass(UnknownEncodingError, 'UnknownEncodingError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'UnknownEncodingError';
   readonly encoding: string;
 
@@ -172,6 +218,15 @@ export class UnknownEncodingError extends DatastoreError {
  * ```
  */
 export class InvalidKeyError extends DatastoreError {
+  static {
+    brandErrorClass(InvalidKeyError, 'InvalidKeyError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'InvalidKeyError';
   readonly what: string;
   readonly value: string;

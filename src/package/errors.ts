@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of every error raised while building, storing or reading a code package.
  *
@@ -12,7 +14,11 @@
  * try { await buildCodePackage('flow.ts'); } catch (e) { if (e instanceof PackageError) console.error(e.message); }
  * ```
  */
-export class PackageError extends Error {
+export class PackageError extends StepflowError {
+  static {
+    brandErrorClass(PackageError, 'PackageError');
+  }
+
   override readonly name: string = 'PackageError';
   /** The flow file the package was built from, when known. */
   readonly flowFile?: string;
@@ -67,6 +73,10 @@ export function formatBuildMessage(message: BuildMessage): string {
  * ```
  */
 export class PackageBuildError extends PackageError {
+  static {
+    brandErrorClass(PackageBuildError, 'PackageBuildError');
+  }
+
   override readonly name = 'PackageBuildError';
   declare readonly flowFile: string;
   /** esbuild's errors, in its order. */
@@ -93,6 +103,10 @@ export class PackageBuildError extends PackageError {
  * ```
  */
 export class PackageFormatError extends PackageError {
+  static {
+    brandErrorClass(PackageFormatError, 'PackageFormatError');
+  }
+
   override readonly name = 'PackageFormatError';
   constructor(message: string, options: { sha?: string; cause?: unknown } = {}) {
     super(
@@ -112,6 +126,10 @@ export class PackageFormatError extends PackageError {
  * ```
  */
 export class PackageNotFoundError extends PackageError {
+  static {
+    brandErrorClass(PackageNotFoundError, 'PackageNotFoundError');
+  }
+
   override readonly name = 'PackageNotFoundError';
   /** The storage key that was looked up. */
   readonly key: string;
@@ -139,6 +157,15 @@ export type UnsafeCacheDirProblem = 'owner' | 'symlink' | 'not-a-directory' | 'p
  * ```
  */
 export class UnsafeCacheDirError extends PackageError {
+  static {
+    brandErrorClass(UnsafeCacheDirError, 'UnsafeCacheDirError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name = 'UnsafeCacheDirError';
   /** The folder that was refused. */
   readonly dir: string;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError } from '../../common/errors.js';
+
 /**
  * What the tool was doing when an error happened.
  *
@@ -43,7 +45,11 @@ export interface S3ErrorOptions {
  * }
  * ```
  */
-export class S3Error extends Error {
+export class S3Error extends StepflowError {
+  static {
+    brandErrorClass(S3Error, 'S3Error');
+  }
+
   override readonly name: string = 'S3Error';
   /** The S3 URL the error is about. */
   readonly url: string | undefined;
@@ -66,6 +72,10 @@ export class S3Error extends Error {
  * ```
  */
 export class S3UrlError extends S3Error {
+  static {
+    brandErrorClass(S3UrlError, 'S3UrlError');
+  }
+
   override readonly name: string = 'S3UrlError';
   constructor(url: string, problem: string, options: S3ErrorOptions = {}) {
     super(`Invalid S3 URL or key "${url}": ${problem}.`, url, options);
@@ -82,6 +92,10 @@ export class S3UrlError extends S3Error {
  * ```
  */
 export class S3ConfigError extends S3Error {
+  static {
+    brandErrorClass(S3ConfigError, 'S3ConfigError');
+  }
+
   override readonly name: string = 'S3ConfigError';
   constructor(message: string, options: S3ErrorOptions = {}) {
     super(message, undefined, { operation: 'config', ...options });
@@ -97,6 +111,10 @@ export class S3ConfigError extends S3Error {
  * ```
  */
 export class S3NotFoundError extends S3Error {
+  static {
+    brandErrorClass(S3NotFoundError, 'S3NotFoundError');
+  }
+
   override readonly name: string = 'S3NotFoundError';
   declare readonly url: string;
   constructor(url: string, options: S3ErrorOptions = {}) {
@@ -118,6 +136,10 @@ export class S3NotFoundError extends S3Error {
  * ```
  */
 export class S3AccessDeniedError extends S3Error {
+  static {
+    brandErrorClass(S3AccessDeniedError, 'S3AccessDeniedError');
+  }
+
   override readonly name: string = 'S3AccessDeniedError';
   declare readonly url: string;
   constructor(url: string, options: S3ErrorOptions = {}) {
@@ -139,6 +161,10 @@ export class S3AccessDeniedError extends S3Error {
  * ```
  */
 export class S3InvalidRangeError extends S3Error {
+  static {
+    brandErrorClass(S3InvalidRangeError, 'S3InvalidRangeError');
+  }
+
   override readonly name: string = 'S3InvalidRangeError';
   declare readonly url: string;
   /** The HTTP Range header asked for, e.g. `bytes=10-19`. */
@@ -163,6 +189,10 @@ export class S3InvalidRangeError extends S3Error {
  * ```
  */
 export class S3NoSuchBucketError extends S3Error {
+  static {
+    brandErrorClass(S3NoSuchBucketError, 'S3NoSuchBucketError');
+  }
+
   override readonly name: string = 'S3NoSuchBucketError';
   declare readonly url: string;
   /** The bucket that does not exist. */
@@ -187,6 +217,10 @@ export class S3NoSuchBucketError extends S3Error {
  * ```
  */
 export class S3InsufficientDiskSpaceError extends S3Error {
+  static {
+    brandErrorClass(S3InsufficientDiskSpaceError, 'S3InsufficientDiskSpaceError');
+  }
+
   override readonly name: string = 'S3InsufficientDiskSpaceError';
   declare readonly url: string;
   /** The temp dir the download was written to. */
@@ -211,6 +245,10 @@ export class S3InsufficientDiskSpaceError extends S3Error {
  * ```
  */
 export class S3RetriesExhaustedError extends S3Error {
+  static {
+    brandErrorClass(S3RetriesExhaustedError, 'S3RetriesExhaustedError');
+  }
+
   override readonly name: string = 'S3RetriesExhaustedError';
   declare readonly url: string;
   /** How many attempts were made. */
