@@ -9,7 +9,7 @@ import { GraphError } from '../graph/errors.js';
 import { LayerInstallError, LayerPlatformError, LayerTooLargeError } from '../package/layer/errors.js';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
 import { TaskError } from '../task/errors.js';
-import { formatCliError } from './format-error.js';
+import { cliExitCode, formatCliError } from './format-error.js';
 
 interface Copy {
   readonly datastore: typeof import('../datastore/errors.js');
@@ -107,4 +107,17 @@ test('stepflow errors whose display asks for a stack are shown as unexpected', (
   const text = formatCliError(err);
   assert.ok(text.startsWith('stepflow: unexpected error: TaskError: cannot find flow class'), text);
   assert.ok(text.includes('\n    at '), text);
+});
+
+test('the exit code is 2 for bad usage (from any copy of stepflow), else 1', async () => {
+  const copied = await importSecondCopy<{ runtime: typeof import('../runtime/errors.js') }>({
+    runtime: 'runtime/errors',
+  });
+  assert.equal(cliExitCode(new UsageError('--max-workers needs a value.')), 2);
+  assert.equal(cliExitCode(new copied.runtime.UsageError('--max-workers needs a value.')), 2);
+  assert.equal(cliExitCode(new RuntimeError('no run to resume')), 1);
+  const named = new Error('x');
+  named.name = 'UsageError';
+  assert.equal(cliExitCode(named), 1, 'a name alone does not make bad usage');
+  assert.equal(cliExitCode('text'), 1);
 });

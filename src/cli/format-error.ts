@@ -7,6 +7,7 @@
  * @module
  */
 import { StepflowError } from '../common/errors.js';
+import { UsageError } from '../runtime/errors.js';
 
 /** How deep the cause chain is followed (a cycle or a long chain stops there). */
 const MAX_CAUSES = 5;
@@ -30,6 +31,20 @@ export function formatCliError(err: unknown): string {
   }
   if (err instanceof Error) return `stepflow: unexpected error: ${err.stack ?? err.message}`;
   return `stepflow: error: ${String(err)}`;
+}
+
+/**
+ * The exit code of a command stopped by `err`: 2 for bad usage (a {@link UsageError}, from any copy of
+ * stepflow), 1 for anything else.
+ *
+ * @example
+ * ```ts
+ * process.stderr.write(`${formatCliError(err)}\n`);
+ * return cliExitCode(err);
+ * ```
+ */
+export function cliExitCode(err: unknown): number {
+  return err instanceof UsageError ? 2 : 1;
 }
 
 function appendHint(text: string, hint: string | undefined, separator: string): string {
