@@ -86,7 +86,8 @@ test('instanceof refuses what is not a stepflow error', () => {
   named.name = 'StorageError';
   assert.ok(!(named instanceof datastore.StorageError), 'a name alone does not make one');
   assert.ok(!({ message: 'x', name: 'StepflowError' } instanceof StepflowError));
-  for (const value of [undefined, null, 'StepflowError', 3] as unknown[]) assert.ok(!(value instanceof StepflowError));
+  for (const value of [undefined, null, 'StepflowError', 3] as unknown[])
+    assert.ok(!(value instanceof StepflowError));
 });
 
 test('a subclass that is not branded still works with instanceof in its own copy', () => {
