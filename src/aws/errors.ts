@@ -48,11 +48,11 @@ export class AwsSdkMissingError extends AwsError {
   readonly failures: readonly string[];
 
   constructor(packageName: string, failures: readonly string[], options?: { readonly cause?: unknown }) {
-    super(
-      `The package ${packageName} cannot be loaded (${failures.join('; ')}). Install it beside the flow ` +
-        `(npm install ${packageName}).`,
-      options,
-    );
+    const hint = `Install it beside the flow (npm install ${packageName}).`;
+    super(`The package ${packageName} cannot be loaded (${failures.join('; ')}). ${hint}`, {
+      ...options,
+      hint,
+    });
     this.packageName = packageName;
     this.failures = failures;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { brandErrorClass, StepflowError } from '../common/errors.js';
+import { brandErrorClass, StepflowError, type StepflowErrorOptions } from '../common/errors.js';
 
 /**
  * Base class of every error thrown by the client API (`Flow`, `Run`, `getByPathspec`, ...).
@@ -26,7 +26,7 @@ export class ClientError extends StepflowError {
 
   override readonly name: string = 'ClientError';
 
-  constructor(message: string, options?: { readonly cause?: unknown }) {
+  constructor(message: string, options?: StepflowErrorOptions) {
     super(message, options);
   }
 }
@@ -84,12 +84,16 @@ export class NotFoundError extends ClientError {
         : `Existing ${plural}: ${shown.join(', ')}${more}.`;
     const what = fields.label ?? `${fields.kind[0].toUpperCase()}${fields.kind.slice(1)} ${fields.pathspec}`;
     const detail = fields.detail ? ` ${fields.detail}` : '';
+    const hint =
+      fields.kind === 'flow' || fields.kind === 'run'
+        ? 'Check the name, or point the client at another datastore (setDatastore(), --datastore-root).'
+        : undefined;
     super(
-      `${what} does not exist in the datastore ${fields.root}.${detail} ${exists}` +
-        (fields.kind === 'flow' || fields.kind === 'run'
-          ? ' Check the name, or point the client at another datastore (setDatastore(), --datastore-root).'
-          : ''),
-      { cause: fields.cause },
+      `${what} does not exist in the datastore ${fields.root}.${detail} ${exists}${hint ? ` ${hint}` : ''}`,
+      {
+        cause: fields.cause,
+        ...(hint ? { hint } : {}),
+      },
     );
     this.kind = fields.kind;
     this.pathspec = fields.pathspec;
@@ -126,10 +130,10 @@ export class NamespaceMismatchError extends ClientError {
     readonly cause?: unknown;
   }) {
     const owner = fields.tags.find((t) => t.startsWith('user:'));
+    const hint = `Call namespace(null) to see runs of every namespace${owner ? `, or namespace('${owner}')` : ''}.`;
     super(
-      `${fields.pathspec} is not in the namespace "${fields.namespace}" (its tags: ${fields.tags.join(', ') || 'none'}). ` +
-        `Call namespace(null) to see runs of every namespace${owner ? `, or namespace('${owner}')` : ''}.`,
-      { cause: fields.cause },
+      `${fields.pathspec} is not in the namespace "${fields.namespace}" (its tags: ${fields.tags.join(', ') || 'none'}). ${hint}`,
+      { cause: fields.cause, hint },
     );
     this.pathspec = fields.pathspec;
     this.namespace = fields.namespace;

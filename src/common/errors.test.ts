@@ -146,3 +146,36 @@ test('name, hint, cause and where are fields; the brand and the getters do not s
 test('errorMessage is exported beside the base', () => {
   assert.equal(errorMessage(new StepflowError('x')), 'x');
 });
+
+test('errors whose message ends with what to do carry it as their hint too (the message is unchanged)', () => {
+  const errors: StepflowError[] = [
+    new datastore.StorageError('write', 'F/1/_meta/run.json', '/tmp/ds', { cause: new Error('EIO') }),
+    new datastore.CorruptBlobError('F/data/ab/ab12', 'unknown header byte 0x07'),
+    new datastore.UnknownEncodingError('msgpack', ['v8']),
+    new packageErrors.PackageBuildError('/p/flow.ts', [{ text: 'Could not resolve "x"' }]),
+    new packageErrors.PackageFormatError('not a gzip stream', { sha: 'ab12' }),
+    new packageErrors.PackageNotFoundError('F/code/ab12', { sha: 'ab12', storageRoot: '/tmp/ds' }),
+    new packageErrors.UnsafeCacheDirError('/tmp/c', 'owner', 'it belongs to uid 0'),
+    new aws.AwsSdkMissingError('@aws-sdk/client-batch', ['from /app: Cannot find module']),
+    new client.NotFoundError({ kind: 'run', pathspec: 'F/17', nearby: [], root: '/tmp/ds' }),
+    new client.NamespaceMismatchError({ pathspec: 'F/17', namespace: 'user:bob', tags: ['user:alice'] }),
+    new datatools.S3NotFoundError('s3://b/k'),
+    new datatools.S3AccessDeniedError('s3://b/k'),
+    new datatools.S3InvalidRangeError('s3://b/k', 'bytes=10-19'),
+    new datatools.S3NoSuchBucketError('s3://b/k', 'b'),
+    new datatools.S3InsufficientDiskSpaceError('s3://b/k', '/tmp'),
+  ];
+  for (const err of errors) {
+    assert.ok(err.hint, `${err.name} has a hint`);
+    assert.ok(err.message.endsWith(err.hint), `${err.name}: the message ends with the hint`);
+  }
+  assert.equal(
+    new datastore.CorruptBlobError('k', 'bad').message,
+    'Stored object "k" is corrupt: bad. Delete it and re-run the step that wrote it.',
+  );
+  assert.equal(
+    new client.NotFoundError({ kind: 'step', pathspec: 'F/17/x', nearby: ['start'], root: '/d' }).hint,
+    undefined,
+    'only flows and runs get the "check the name" hint',
+  );
+});

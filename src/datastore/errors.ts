@@ -5,7 +5,12 @@
  * @module
  */
 
-import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+import {
+  brandErrorClass,
+  type ErrorDisplay,
+  StepflowError,
+  type StepflowErrorOptions,
+} from '../common/errors.js';
 
 /**
  * Base class of every error thrown by the datastore layer.
@@ -26,7 +31,7 @@ export class DatastoreError extends StepflowError {
 
   override readonly name: string = 'DatastoreError';
 
-  constructor(message: string, options?: { readonly cause?: unknown }) {
+  constructor(message: string, options?: StepflowErrorOptions) {
     super(message, options);
   }
 }
@@ -63,7 +68,10 @@ export class StorageError extends DatastoreError {
       operation === 'key'
         ? 'This is a bug in the caller: keys are "/"-separated relative paths.'
         : 'Check that the datastore root exists, is writable and has free space.';
-    super(`Storage ${operation} failed for key "${key}" under ${root}: ${detail}. ${hint}`, options);
+    super(`Storage ${operation} failed for key "${key}" under ${root}: ${detail}. ${hint}`, {
+      ...(options !== undefined && 'cause' in options ? { cause: options.cause } : {}),
+      hint,
+    });
     this.operation = operation;
     this.key = key;
     this.root = root;
@@ -170,10 +178,8 @@ export class CorruptBlobError extends DatastoreError {
   readonly reason: string;
 
   constructor(key: string, reason: string, options?: { readonly cause?: unknown }) {
-    super(
-      `Stored object "${key}" is corrupt: ${reason}. Delete it and re-run the step that wrote it.`,
-      options,
-    );
+    const hint = 'Delete it and re-run the step that wrote it.';
+    super(`Stored object "${key}" is corrupt: ${reason}. ${hint}`, { ...options, hint });
     this.key = key;
     this.reason = reason;
   }
@@ -201,10 +207,10 @@ export class UnknownEncodingError extends DatastoreError {
   readonly encoding: string;
 
   constructor(encoding: string, known: readonly string[]) {
-    super(
-      `No serializer is registered for encoding "${encoding}" (known: ${known.join(', ')}). ` +
-        'Register it with registerSerializer() before loading this artifact.',
-    );
+    const hint = 'Register it with registerSerializer() before loading this artifact.';
+    super(`No serializer is registered for encoding "${encoding}" (known: ${known.join(', ')}). ${hint}`, {
+      hint,
+    });
     this.encoding = encoding;
   }
 }

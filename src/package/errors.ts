@@ -24,8 +24,11 @@ export class PackageError extends StepflowError {
   readonly flowFile?: string;
   /** The package's sha256, when known. */
   readonly sha?: string;
-  constructor(message: string, options: { flowFile?: string; sha?: string; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
+  constructor(
+    message: string,
+    options: { flowFile?: string; sha?: string; hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause, hint: options.hint });
     this.flowFile = options.flowFile;
     this.sha = options.sha;
   }
@@ -84,11 +87,12 @@ export class PackageBuildError extends PackageError {
   constructor(flowFile: string, messages: readonly BuildMessage[], options: { cause?: unknown } = {}) {
     const lines =
       messages.length > 0 ? messages.map((m) => `  ${formatBuildMessage(m)}`) : ['  (no details)'];
-    super(
-      `Could not bundle the flow ${flowFile}:\n${lines.join('\n')}\n` +
-        'Fix the import or syntax error above (install missing packages with npm) and run again.',
-      { flowFile, cause: options.cause },
-    );
+    const hint = 'Fix the import or syntax error above (install missing packages with npm) and run again.';
+    super(`Could not bundle the flow ${flowFile}:\n${lines.join('\n')}\n${hint}`, {
+      flowFile,
+      hint,
+      cause: options.cause,
+    });
     this.messages = messages;
   }
 }
@@ -109,11 +113,12 @@ export class PackageFormatError extends PackageError {
 
   override readonly name = 'PackageFormatError';
   constructor(message: string, options: { sha?: string; cause?: unknown } = {}) {
-    super(
-      `Invalid code package${options.sha ? ` ${options.sha}` : ''}: ${message}. ` +
-        'The stored package is damaged or was not written by stepflow; rebuild it by running the flow again.',
-      options,
-    );
+    const hint =
+      'The stored package is damaged or was not written by stepflow; rebuild it by running the flow again.';
+    super(`Invalid code package${options.sha ? ` ${options.sha}` : ''}: ${message}. ${hint}`, {
+      ...options,
+      hint,
+    });
   }
 }
 
@@ -134,11 +139,12 @@ export class PackageNotFoundError extends PackageError {
   /** The storage key that was looked up. */
   readonly key: string;
   constructor(key: string, options: { sha: string; storageRoot: string }) {
-    super(
-      `No code package ${options.sha} at ${key} in ${options.storageRoot}. ` +
-        'Check that the run used the same datastore root, or run the flow again to store a new package.',
-      { sha: options.sha },
-    );
+    const hint =
+      'Check that the run used the same datastore root, or run the flow again to store a new package.';
+    super(`No code package ${options.sha} at ${key} in ${options.storageRoot}. ${hint}`, {
+      sha: options.sha,
+      hint,
+    });
     this.key = key;
   }
 }
@@ -179,11 +185,13 @@ export class UnsafeCacheDirError extends PackageError {
     detail: string,
     options: { ownerUid?: number; cause?: unknown } = {},
   ) {
+    const hint =
+      'Remove it (or make it yours, mode 0700), or set STEPFLOW_CACHE_DIR (or XDG_CACHE_HOME) to a folder ' +
+      'only you can write.';
     super(
       `Refusing the stepflow cache folder ${dir}: ${detail}, so another user could plant code that ` +
-        'stepflow would run. Remove it (or make it yours, mode 0700), or set STEPFLOW_CACHE_DIR ' +
-        '(or XDG_CACHE_HOME) to a folder only you can write.',
-      { cause: options.cause },
+        `stepflow would run. ${hint}`,
+      { cause: options.cause, hint },
     );
     this.dir = dir;
     this.problem = problem;
