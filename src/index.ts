@@ -53,6 +53,13 @@ export {
   Task,
   toTaggedJson,
 } from './client/index.js';
+export {
+  type ErrorDisplay,
+  type ErrorWhere,
+  errorMessage,
+  StepflowError,
+  type StepflowErrorOptions,
+} from './common/errors.js';
 export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';
 export {
   S3,

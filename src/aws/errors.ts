@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of the errors of `src/aws/`.
  *
@@ -13,7 +15,16 @@
  * if (err instanceof AwsError) console.error(err.message);
  * ```
  */
-export class AwsError extends Error {
+export class AwsError extends StepflowError {
+  static {
+    brandErrorClass(AwsError, 'AwsError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'AwsError';
 }
 
@@ -26,6 +37,10 @@ export class AwsError extends Error {
  * ```
  */
 export class AwsSdkMissingError extends AwsError {
+  static {
+    brandErrorClass(AwsSdkMissingError, 'AwsSdkMissingError');
+  }
+
   override readonly name: string = 'AwsSdkMissingError';
   /** The package specifier (`@aws-sdk/client-s3`). */
   readonly packageName: string;
@@ -33,11 +48,11 @@ export class AwsSdkMissingError extends AwsError {
   readonly failures: readonly string[];
 
   constructor(packageName: string, failures: readonly string[], options?: { readonly cause?: unknown }) {
-    super(
-      `The package ${packageName} cannot be loaded (${failures.join('; ')}). Install it beside the flow ` +
-        `(npm install ${packageName}).`,
-      options,
-    );
+    const hint = `Install it beside the flow (npm install ${packageName}).`;
+    super(`The package ${packageName} cannot be loaded (${failures.join('; ')}). ${hint}`, {
+      ...options,
+      hint,
+    });
     this.packageName = packageName;
     this.failures = failures;
   }

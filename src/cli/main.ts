@@ -11,7 +11,7 @@ import { CONFIGURE_HELP, configureShowCommand } from './commands/configure.js';
 import { DUMP_HELP, dumpCommand } from './commands/dump.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { resumeCommand, runCommand } from './commands/run.js';
-import { formatCliError } from './format-error.js';
+import { cliExitCode, formatCliError } from './format-error.js';
 import '../plugins/index.js';
 
 /**
@@ -129,7 +129,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     process.stderr.write(`${formatCliError(err)}\n`);
-    return err instanceof Error && err.name === 'UsageError' ? 2 : 1;
+    return cliExitCode(err);
   }
 }
 

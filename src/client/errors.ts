@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError, type StepflowErrorOptions } from '../common/errors.js';
+
 /**
  * Base class of every error thrown by the client API (`Flow`, `Run`, `getByPathspec`, ...).
  *
@@ -17,10 +19,14 @@
  * }
  * ```
  */
-export class ClientError extends Error {
+export class ClientError extends StepflowError {
+  static {
+    brandErrorClass(ClientError, 'ClientError');
+  }
+
   override readonly name: string = 'ClientError';
 
-  constructor(message: string, options?: { readonly cause?: unknown }) {
+  constructor(message: string, options?: StepflowErrorOptions) {
     super(message, options);
   }
 }
@@ -45,6 +51,10 @@ export type ObjectKind = 'flow' | 'run' | 'step' | 'task' | 'artifact' | 'attemp
  * ```
  */
 export class NotFoundError extends ClientError {
+  static {
+    brandErrorClass(NotFoundError, 'NotFoundError');
+  }
+
   override readonly name: string = 'NotFoundError';
   /** What was looked for. */
   readonly kind: ObjectKind;
@@ -74,12 +84,16 @@ export class NotFoundError extends ClientError {
         : `Existing ${plural}: ${shown.join(', ')}${more}.`;
     const what = fields.label ?? `${fields.kind[0].toUpperCase()}${fields.kind.slice(1)} ${fields.pathspec}`;
     const detail = fields.detail ? ` ${fields.detail}` : '';
+    const hint =
+      fields.kind === 'flow' || fields.kind === 'run'
+        ? 'Check the name, or point the client at another datastore (setDatastore(), --datastore-root).'
+        : undefined;
     super(
-      `${what} does not exist in the datastore ${fields.root}.${detail} ${exists}` +
-        (fields.kind === 'flow' || fields.kind === 'run'
-          ? ' Check the name, or point the client at another datastore (setDatastore(), --datastore-root).'
-          : ''),
-      { cause: fields.cause },
+      `${what} does not exist in the datastore ${fields.root}.${detail} ${exists}${hint ? ` ${hint}` : ''}`,
+      {
+        cause: fields.cause,
+        ...(hint ? { hint } : {}),
+      },
     );
     this.kind = fields.kind;
     this.pathspec = fields.pathspec;
@@ -97,6 +111,10 @@ export class NotFoundError extends ClientError {
  * ```
  */
 export class NamespaceMismatchError extends ClientError {
+  static {
+    brandErrorClass(NamespaceMismatchError, 'NamespaceMismatchError');
+  }
+
   override readonly name: string = 'NamespaceMismatchError';
   /** The object asked for. */
   readonly pathspec: string;
@@ -112,10 +130,10 @@ export class NamespaceMismatchError extends ClientError {
     readonly cause?: unknown;
   }) {
     const owner = fields.tags.find((t) => t.startsWith('user:'));
+    const hint = `Call namespace(null) to see runs of every namespace${owner ? `, or namespace('${owner}')` : ''}.`;
     super(
-      `${fields.pathspec} is not in the namespace "${fields.namespace}" (its tags: ${fields.tags.join(', ') || 'none'}). ` +
-        `Call namespace(null) to see runs of every namespace${owner ? `, or namespace('${owner}')` : ''}.`,
-      { cause: fields.cause },
+      `${fields.pathspec} is not in the namespace "${fields.namespace}" (its tags: ${fields.tags.join(', ') || 'none'}). ${hint}`,
+      { cause: fields.cause, hint },
     );
     this.pathspec = fields.pathspec;
     this.namespace = fields.namespace;

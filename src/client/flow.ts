@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+import { errorMessage } from '../common/errors.js';
 import { InvalidKeyError } from '../datastore/errors.js';
 import { checkSegment } from '../datastore/keys.js';
 import { type ClientOptions, type Scope, scopeOf } from './config.js';
@@ -37,7 +39,7 @@ export class Flow {
     try {
       checkSegment('flow name', name);
     } catch (err) {
-      throw new ClientError(`Invalid flow name "${name}": ${(err as Error).message}`, { cause: err });
+      throw new ClientError(`Invalid flow name "${name}": ${errorMessage(err)}`, { cause: err });
     }
     this.name = name;
     this.pathspec = name;

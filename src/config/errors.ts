@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError } from '../common/errors.js';
+
 /**
  * A setting or a profile file that cannot be used: a missing `METAFLOW_PROFILE` file, a profile that is
  * not valid JSON, or a value of the wrong type (`METAFLOW_S3_RETRY_COUNT=abc`).
@@ -17,7 +19,11 @@
  * }
  * ```
  */
-export class ConfigError extends Error {
+export class ConfigError extends StepflowError {
+  static {
+    brandErrorClass(ConfigError, 'ConfigError');
+  }
+
   override readonly name: string = 'ConfigError';
   /** The variable involved, with its prefix (`METAFLOW_S3_RETRY_COUNT`), when one is. */
   readonly setting?: string;

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { errorMessage } from '../common/errors.js';
 import { ConfigError } from './errors.js';
 import { defaultText, parseSettingValue } from './parse-value.js';
 import {
@@ -101,7 +102,7 @@ function readProfile(file: ProfileFile): { file: ProfileFile; values: Readonly<R
         { setting: 'METAFLOW_PROFILE', source: file.path, cause: err },
       );
     }
-    throw new ConfigError(`Cannot read the Metaflow profile file ${file.path}: ${(err as Error).message}.`, {
+    throw new ConfigError(`Cannot read the Metaflow profile file ${file.path}: ${errorMessage(err)}.`, {
       source: file.path,
       cause: err,
     });
@@ -111,7 +112,7 @@ function readProfile(file: ProfileFile): { file: ProfileFile; values: Readonly<R
     parsed = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(
-      `The Metaflow profile file ${file.path} is not valid JSON (${(err as Error).message}). ` +
+      `The Metaflow profile file ${file.path} is not valid JSON (${errorMessage(err)}). ` +
         'Fix it: it holds one JSON object such as {"METAFLOW_DEFAULT_DATASTORE": "s3"}.',
       { source: file.path, cause: err },
     );

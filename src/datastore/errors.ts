@@ -5,6 +5,13 @@
  * @module
  */
 
+import {
+  brandErrorClass,
+  type ErrorDisplay,
+  StepflowError,
+  type StepflowErrorOptions,
+} from '../common/errors.js';
+
 /**
  * Base class of every error thrown by the datastore layer.
  *
@@ -17,10 +24,14 @@
  * }
  * ```
  */
-export class DatastoreError extends Error {
+export class DatastoreError extends StepflowError {
+  static {
+    brandErrorClass(DatastoreError, 'DatastoreError');
+  }
+
   override readonly name: string = 'DatastoreError';
 
-  constructor(message: string, options?: { readonly cause?: unknown }) {
+  constructor(message: string, options?: StepflowErrorOptions) {
     super(message, options);
   }
 }
@@ -34,6 +45,10 @@ export class DatastoreError extends Error {
  * ```
  */
 export class StorageError extends DatastoreError {
+  static {
+    brandErrorClass(StorageError, 'StorageError');
+  }
+
   override readonly name: string = 'StorageError';
   /** What was attempted: `read`, `write`, `list`, `delete`, `open`, `key`. */
   readonly operation: string;
@@ -53,7 +68,10 @@ export class StorageError extends DatastoreError {
       operation === 'key'
         ? 'This is a bug in the caller: keys are "/"-separated relative paths.'
         : 'Check that the datastore root exists, is writable and has free space.';
-    super(`Storage ${operation} failed for key "${key}" under ${root}: ${detail}. ${hint}`, options);
+    super(`Storage ${operation} failed for key "${key}" under ${root}: ${detail}. ${hint}`, {
+      ...(options !== undefined && 'cause' in options ? { cause: options.cause } : {}),
+      hint,
+    });
     this.operation = operation;
     this.key = key;
     this.root = root;
@@ -69,6 +87,15 @@ export class StorageError extends DatastoreError {
  * ```
  */
 export class ArtifactSerializationError extends DatastoreError {
+  static {
+    brandErrorClass(ArtifactSerializationError, 'ArtifactSerializationError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'ArtifactSerializationError';
   /** The artifact's name. */
   readonly artifact: string;
@@ -102,6 +129,15 @@ export class ArtifactSerializationError extends DatastoreError {
  * ```
  */
 export class ArtifactNotFoundError extends DatastoreError {
+  static {
+    brandErrorClass(ArtifactNotFoundError, 'ArtifactNotFoundError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'ArtifactNotFoundError';
   readonly flow: string;
   readonly sha: string;
@@ -128,15 +164,22 @@ export class ArtifactNotFoundError extends DatastoreError {
  * ```
  */
 export class CorruptBlobError extends DatastoreError {
+  static {
+    brandErrorClass(CorruptBlobError, 'CorruptBlobError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'CorruptBlobError';
   readonly key: string;
   readonly reason: string;
 
   constructor(key: string, reason: string, options?: { readonly cause?: unknown }) {
-    super(
-      `Stored object "${key}" is corrupt: ${reason}. Delete it and re-run the step that wrote it.`,
-      options,
-    );
+    const hint = 'Delete it and re-run the step that wrote it.';
+    super(`Stored object "${key}" is corrupt: ${reason}. ${hint}`, { ...options, hint });
     this.key = key;
     this.reason = reason;
   }
@@ -151,14 +194,23 @@ export class CorruptBlobError extends DatastoreError {
  * ```
  */
 export class UnknownEncodingError extends DatastoreError {
+  static {
+    brandErrorClass(UnknownEncodingError, 'UnknownEncodingError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'UnknownEncodingError';
   readonly encoding: string;
 
   constructor(encoding: string, known: readonly string[]) {
-    super(
-      `No serializer is registered for encoding "${encoding}" (known: ${known.join(', ')}). ` +
-        'Register it with registerSerializer() before loading this artifact.',
-    );
+    const hint = 'Register it with registerSerializer() before loading this artifact.';
+    super(`No serializer is registered for encoding "${encoding}" (known: ${known.join(', ')}). ${hint}`, {
+      hint,
+    });
     this.encoding = encoding;
   }
 }
@@ -172,6 +224,15 @@ export class UnknownEncodingError extends DatastoreError {
  * ```
  */
 export class InvalidKeyError extends DatastoreError {
+  static {
+    brandErrorClass(InvalidKeyError, 'InvalidKeyError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'InvalidKeyError';
   readonly what: string;
   readonly value: string;

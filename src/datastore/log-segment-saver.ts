@@ -3,12 +3,13 @@
  * bootstrap's `LogSaver`): each stream kept as a {@link SegmentedLog}, its segment writes made in order
  * after any save in progress, each write retried with backoff, and a segment that still cannot be saved
  * a warning (said through `warn` and listed in the log record's `warnings`), never a thrown error. How an
- * object is written is the subclass's. No import besides the pure log-segments module: the bootstrap
- * bundles this file.
+ * object is written is the subclass's. No import besides the pure log-segments module and `errorMessage`:
+ * the bootstrap bundles this file.
  *
  * @module
  */
 
+import { errorMessage } from '../common/error-message.js';
 import {
   LOG_REWRITE_BYTES,
   LOG_SEGMENT_BYTES,
@@ -157,7 +158,7 @@ export abstract class LogSegmentSaver {
         this.bytesWritten += body.reduce((n, b) => n + b.byteLength, 0);
         return true;
       } catch (err) {
-        last = (err as Error)?.message ?? String(err);
+        last = errorMessage(err);
       }
     }
     return `${last} (after ${retries + 1} tries)`;

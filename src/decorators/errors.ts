@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of decorator errors.
  *
@@ -12,7 +14,11 @@
  * if (err instanceof DecoratorError) console.error(err.message);
  * ```
  */
-export class DecoratorError extends Error {
+export class DecoratorError extends StepflowError {
+  static {
+    brandErrorClass(DecoratorError, 'DecoratorError');
+  }
+
   override readonly name: string = 'DecoratorError';
   readonly decorator: string;
   readonly flow?: string;
@@ -38,6 +44,10 @@ export class DecoratorError extends Error {
  * ```
  */
 export class DecoratorOptionError extends DecoratorError {
+  static {
+    brandErrorClass(DecoratorOptionError, 'DecoratorOptionError');
+  }
+
   override readonly name = 'DecoratorOptionError';
   readonly option?: string;
   readonly value?: unknown;
@@ -60,6 +70,10 @@ export class DecoratorOptionError extends DecoratorError {
  * ```
  */
 export class UnknownDecoratorError extends DecoratorError {
+  static {
+    brandErrorClass(UnknownDecoratorError, 'UnknownDecoratorError');
+  }
+
   override readonly name = 'UnknownDecoratorError';
   readonly known: readonly string[];
   constructor(

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of every error raised by the flow model.
  *
@@ -12,7 +14,11 @@
  * try { this.next(); } catch (e) { if (e instanceof FlowError) console.error(e.message); }
  * ```
  */
-export class FlowError extends Error {
+export class FlowError extends StepflowError {
+  static {
+    brandErrorClass(FlowError, 'FlowError');
+  }
+
   override readonly name: string = 'FlowError';
   /** The flow (class) name, when known. */
   readonly flow?: string;
@@ -34,6 +40,10 @@ export class FlowError extends Error {
  * ```
  */
 export class DecoratorUsageError extends FlowError {
+  static {
+    brandErrorClass(DecoratorUsageError, 'DecoratorUsageError');
+  }
+
   override readonly name = 'DecoratorUsageError';
   readonly decorator: string;
   constructor(message: string, options: { decorator: string; flow?: string; step?: string }) {
@@ -51,6 +61,15 @@ export class DecoratorUsageError extends FlowError {
  * ```
  */
 export class ReservedNameError extends FlowError {
+  static {
+    brandErrorClass(ReservedNameError, 'ReservedNameError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name = 'ReservedNameError';
   readonly artifact: string;
   constructor(message: string, options: { artifact: string; flow?: string; step?: string }) {
@@ -69,6 +88,15 @@ export class ReservedNameError extends FlowError {
  * ```
  */
 export class TransitionError extends FlowError {
+  static {
+    brandErrorClass(TransitionError, 'TransitionError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name = 'TransitionError';
 }
 
@@ -81,6 +109,15 @@ export class TransitionError extends FlowError {
  * ```
  */
 export class MergeConflictError extends FlowError {
+  static {
+    brandErrorClass(MergeConflictError, 'MergeConflictError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name = 'MergeConflictError';
   readonly artifacts: readonly string[];
   constructor(message: string, options: { artifacts: readonly string[]; flow?: string; step?: string }) {

@@ -3,8 +3,12 @@
  *
  * @module
  */
+
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
 import { formatProblems } from './format.js';
 import type { GraphProblem } from './types.js';
+
+const NOT_RUN = 'The flow was not run: fix the problems above.';
 
 /** Options of {@link GraphError}. */
 export interface GraphErrorOptions {
@@ -25,14 +29,26 @@ export interface GraphErrorOptions {
  * if (graph === undefined || problems.length > 0) throw new GraphError(problems, { file: 'flow.ts' });
  * ```
  */
-export class GraphError extends Error {
+export class GraphError extends StepflowError {
+  static {
+    brandErrorClass(GraphError, 'GraphError');
+  }
+
+  /** The message is the list of problems; the CLI prints it as it is, then the hint. */
+  override get display(): ErrorDisplay {
+    return 'report';
+  }
+
   override readonly name = 'GraphError';
   readonly problems: readonly GraphProblem[];
   readonly flow?: string;
   readonly file?: string;
 
   constructor(problems: readonly GraphProblem[], options: GraphErrorOptions = {}) {
-    super(formatProblems(problems), options.cause !== undefined ? { cause: options.cause } : undefined);
+    super(formatProblems(problems), {
+      hint: NOT_RUN,
+      ...(options.cause !== undefined ? { cause: options.cause } : {}),
+    });
     this.problems = problems;
     const file = options.file ?? problems[0]?.file;
     if (options.flow !== undefined) this.flow = options.flow;

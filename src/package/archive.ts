@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { errorMessage } from '../common/errors.js';
 import { PackageFormatError } from './errors.js';
 import { readTar, type TarEntry, writeTar } from './tar.js';
 import { PACKAGE_FILES, type PackageManifest } from './types.js';
@@ -128,7 +129,7 @@ export function unpackCodePackage(archive: Buffer): {
   try {
     tar = gunzipSync(archive);
   } catch (cause) {
-    throw new PackageFormatError(`gzip stream is damaged (${(cause as Error).message})`, { cause });
+    throw new PackageFormatError(`gzip stream is damaged (${errorMessage(cause)})`, { cause });
   }
   const files = readTar(tar);
   const names = [...files.keys()].sort();

@@ -9,6 +9,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BuildOptions, Message } from 'esbuild';
+import { errorMessage } from '../common/errors.js';
 import { packArchive, sha256Hex } from './archive.js';
 import { type BuildMessage, PackageBuildError } from './errors.js';
 import { type FrameworkRoot, frameworkRoot } from './framework-root.js';
@@ -141,7 +142,7 @@ function toBuildError(flowFile: string, flowDir: string, error: unknown): Packag
       { cause: error },
     );
   }
-  return new PackageBuildError(flowFile, [{ text: (error as Error)?.message ?? String(error) }], {
+  return new PackageBuildError(flowFile, [{ text: errorMessage(error) }], {
     cause: error,
   });
 }

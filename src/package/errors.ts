@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of every error raised while building, storing or reading a code package.
  *
@@ -12,14 +14,21 @@
  * try { await buildCodePackage('flow.ts'); } catch (e) { if (e instanceof PackageError) console.error(e.message); }
  * ```
  */
-export class PackageError extends Error {
+export class PackageError extends StepflowError {
+  static {
+    brandErrorClass(PackageError, 'PackageError');
+  }
+
   override readonly name: string = 'PackageError';
   /** The flow file the package was built from, when known. */
   readonly flowFile?: string;
   /** The package's sha256, when known. */
   readonly sha?: string;
-  constructor(message: string, options: { flowFile?: string; sha?: string; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
+  constructor(
+    message: string,
+    options: { flowFile?: string; sha?: string; hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause, hint: options.hint });
     this.flowFile = options.flowFile;
     this.sha = options.sha;
   }
@@ -67,6 +76,10 @@ export function formatBuildMessage(message: BuildMessage): string {
  * ```
  */
 export class PackageBuildError extends PackageError {
+  static {
+    brandErrorClass(PackageBuildError, 'PackageBuildError');
+  }
+
   override readonly name = 'PackageBuildError';
   declare readonly flowFile: string;
   /** esbuild's errors, in its order. */
@@ -74,11 +87,12 @@ export class PackageBuildError extends PackageError {
   constructor(flowFile: string, messages: readonly BuildMessage[], options: { cause?: unknown } = {}) {
     const lines =
       messages.length > 0 ? messages.map((m) => `  ${formatBuildMessage(m)}`) : ['  (no details)'];
-    super(
-      `Could not bundle the flow ${flowFile}:\n${lines.join('\n')}\n` +
-        'Fix the import or syntax error above (install missing packages with npm) and run again.',
-      { flowFile, cause: options.cause },
-    );
+    const hint = 'Fix the import or syntax error above (install missing packages with npm) and run again.';
+    super(`Could not bundle the flow ${flowFile}:\n${lines.join('\n')}\n${hint}`, {
+      flowFile,
+      hint,
+      cause: options.cause,
+    });
     this.messages = messages;
   }
 }
@@ -93,13 +107,18 @@ export class PackageBuildError extends PackageError {
  * ```
  */
 export class PackageFormatError extends PackageError {
+  static {
+    brandErrorClass(PackageFormatError, 'PackageFormatError');
+  }
+
   override readonly name = 'PackageFormatError';
   constructor(message: string, options: { sha?: string; cause?: unknown } = {}) {
-    super(
-      `Invalid code package${options.sha ? ` ${options.sha}` : ''}: ${message}. ` +
-        'The stored package is damaged or was not written by stepflow; rebuild it by running the flow again.',
-      options,
-    );
+    const hint =
+      'The stored package is damaged or was not written by stepflow; rebuild it by running the flow again.';
+    super(`Invalid code package${options.sha ? ` ${options.sha}` : ''}: ${message}. ${hint}`, {
+      ...options,
+      hint,
+    });
   }
 }
 
@@ -112,15 +131,20 @@ export class PackageFormatError extends PackageError {
  * ```
  */
 export class PackageNotFoundError extends PackageError {
+  static {
+    brandErrorClass(PackageNotFoundError, 'PackageNotFoundError');
+  }
+
   override readonly name = 'PackageNotFoundError';
   /** The storage key that was looked up. */
   readonly key: string;
   constructor(key: string, options: { sha: string; storageRoot: string }) {
-    super(
-      `No code package ${options.sha} at ${key} in ${options.storageRoot}. ` +
-        'Check that the run used the same datastore root, or run the flow again to store a new package.',
-      { sha: options.sha },
-    );
+    const hint =
+      'Check that the run used the same datastore root, or run the flow again to store a new package.';
+    super(`No code package ${options.sha} at ${key} in ${options.storageRoot}. ${hint}`, {
+      sha: options.sha,
+      hint,
+    });
     this.key = key;
   }
 }
@@ -139,6 +163,15 @@ export type UnsafeCacheDirProblem = 'owner' | 'symlink' | 'not-a-directory' | 'p
  * ```
  */
 export class UnsafeCacheDirError extends PackageError {
+  static {
+    brandErrorClass(UnsafeCacheDirError, 'UnsafeCacheDirError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name = 'UnsafeCacheDirError';
   /** The folder that was refused. */
   readonly dir: string;
@@ -152,11 +185,13 @@ export class UnsafeCacheDirError extends PackageError {
     detail: string,
     options: { ownerUid?: number; cause?: unknown } = {},
   ) {
+    const hint =
+      'Remove it (or make it yours, mode 0700), or set STEPFLOW_CACHE_DIR (or XDG_CACHE_HOME) to a folder ' +
+      'only you can write.';
     super(
       `Refusing the stepflow cache folder ${dir}: ${detail}, so another user could plant code that ` +
-        'stepflow would run. Remove it (or make it yours, mode 0700), or set STEPFLOW_CACHE_DIR ' +
-        '(or XDG_CACHE_HOME) to a folder only you can write.',
-      { cause: options.cause },
+        `stepflow would run. ${hint}`,
+      { cause: options.cause, hint },
     );
     this.dir = dir;
     this.problem = problem;

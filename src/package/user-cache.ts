@@ -11,6 +11,7 @@
 import { chmodSync, lstatSync, mkdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { errorMessage } from '../common/errors.js';
 import { PackageError, UnsafeCacheDirError, type UnsafeCacheDirProblem } from './errors.js';
 import { type CacheNotice, VerifiedCache } from './verified-cache.js';
 
@@ -93,7 +94,7 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw new PackageError(
-        `Could not create the stepflow cache folder ${dir}: ${(error as Error).message}. ` +
+        `Could not create the stepflow cache folder ${dir}: ${errorMessage(error)}. ` +
           'Set STEPFLOW_CACHE_DIR (or XDG_CACHE_HOME) to a folder you can write.',
         { cause: error },
       );

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of runtime errors; carries the flow and run when known.
  *
@@ -12,7 +14,11 @@
  * throw new RuntimeError('no run to resume', { flow: 'MyFlow' });
  * ```
  */
-export class RuntimeError extends Error {
+export class RuntimeError extends StepflowError {
+  static {
+    brandErrorClass(RuntimeError, 'RuntimeError');
+  }
+
   override readonly name: string = 'RuntimeError';
   readonly flow?: string;
   readonly runId?: string;
@@ -32,6 +38,10 @@ export class RuntimeError extends Error {
  * ```
  */
 export class UsageError extends RuntimeError {
+  static {
+    brandErrorClass(UsageError, 'UsageError');
+  }
+
   override readonly name = 'UsageError';
   readonly option?: string;
   constructor(message: string, options: { option?: string; flow?: string; cause?: unknown } = {}) {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorMessage } from '../common/errors.js';
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { AttemptDoneRecord, ForeachFrame, Transition } from '../datastore/types.js';
 import type { LaunchOutcome, ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
@@ -172,7 +173,7 @@ export class Scheduler {
         this.running.delete(pathspec);
         this.failedTasks.push(pathspec);
         this.stopping = true;
-        this.options.reporter.notice?.(`Could not clone ${pathspec}: ${(err as Error).message}`);
+        this.options.reporter.notice?.(`Could not clone ${pathspec}: ${errorMessage(err)}`);
       })
       .finally(() => this.pump());
   }
@@ -293,7 +294,7 @@ export class Scheduler {
         this.running.delete(pathspec);
         this.failedTasks.push(pathspec);
         this.stopping = true;
-        options.reporter.notice?.(`Could not finish ${pathspec}: ${(err as Error).message}`);
+        options.reporter.notice?.(`Could not finish ${pathspec}: ${errorMessage(err)}`);
       })
       .finally(() => this.pump());
   }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+
 /**
  * Base class of task errors; carries the task's pathspec.
  *
@@ -12,7 +14,16 @@
  * throw new TaskError('cannot find flow class MyFlow in the code package', { pathspec: 'MyFlow/1/start/1' });
  * ```
  */
-export class TaskError extends Error {
+export class TaskError extends StepflowError {
+  static {
+    brandErrorClass(TaskError, 'TaskError');
+  }
+
+  /** Printed by the CLI with its stack trace. */
+  override get display(): ErrorDisplay {
+    return 'stack';
+  }
+
   override readonly name: string = 'TaskError';
   readonly pathspec?: string;
   constructor(message: string, options: { pathspec?: string; cause?: unknown } = {}) {
@@ -30,6 +41,10 @@ export class TaskError extends Error {
  * ```
  */
 export class TaskSpecError extends TaskError {
+  static {
+    brandErrorClass(TaskSpecError, 'TaskSpecError');
+  }
+
   override readonly name = 'TaskSpecError';
 }
 
@@ -42,6 +57,10 @@ export class TaskSpecError extends TaskError {
  * ```
  */
 export class ForeachError extends TaskError {
+  static {
+    brandErrorClass(ForeachError, 'ForeachError');
+  }
+
   override readonly name = 'ForeachError';
   readonly field: string;
   constructor(message: string, options: { pathspec?: string; field: string }) {

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import { errorMessage } from '../common/errors.js';
 
 /** Environment variable the launcher moves `NODE_EXTRA_CA_CERTS` to. */
 export const LAZY_CA_ENV = 'STEPFLOW_EXTRA_CA_CERTS';
@@ -37,7 +38,7 @@ export function extraCertificates(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    process.emitWarning(`Ignoring extra CA certificates file ${file}: ${(err as Error).message}`);
+    process.emitWarning(`Ignoring extra CA certificates file ${file}: ${errorMessage(err)}`);
     return [];
   }
   const known = new Set(tls.rootCertificates.map(normalize));

@@ -6,6 +6,7 @@
  */
 
 import { awsErrorCode, awsHttpStatus } from '../../aws/index.js';
+import { brandErrorClass } from '../../common/errors.js';
 import { StorageError } from '../errors.js';
 
 /** Where a failed request went, for the explanation. */
@@ -35,6 +36,10 @@ export interface S3ErrorContext {
  * ```
  */
 export class S3StorageError extends StorageError {
+  static {
+    brandErrorClass(S3StorageError, 'S3StorageError');
+  }
+
   override readonly name: string = 'S3StorageError';
   /** The bucket of the datastore root. */
   readonly bucket: string;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass, StepflowError } from '../../common/errors.js';
+
 /**
  * What the tool was doing when an error happened.
  *
@@ -43,15 +45,23 @@ export interface S3ErrorOptions {
  * }
  * ```
  */
-export class S3Error extends Error {
+export class S3Error extends StepflowError {
+  static {
+    brandErrorClass(S3Error, 'S3Error');
+  }
+
   override readonly name: string = 'S3Error';
   /** The S3 URL the error is about. */
   readonly url: string | undefined;
   /** The operation that failed. */
   readonly operation: S3Operation | undefined;
 
-  constructor(message: string, url: string | undefined, options: S3ErrorOptions = {}) {
-    super(message, { cause: options.cause });
+  constructor(
+    message: string,
+    url: string | undefined,
+    options: S3ErrorOptions & { readonly hint?: string } = {},
+  ) {
+    super(message, { cause: options.cause, hint: options.hint });
     this.url = url;
     this.operation = options.operation;
   }
@@ -66,6 +76,10 @@ export class S3Error extends Error {
  * ```
  */
 export class S3UrlError extends S3Error {
+  static {
+    brandErrorClass(S3UrlError, 'S3UrlError');
+  }
+
   override readonly name: string = 'S3UrlError';
   constructor(url: string, problem: string, options: S3ErrorOptions = {}) {
     super(`Invalid S3 URL or key "${url}": ${problem}.`, url, options);
@@ -82,6 +96,10 @@ export class S3UrlError extends S3Error {
  * ```
  */
 export class S3ConfigError extends S3Error {
+  static {
+    brandErrorClass(S3ConfigError, 'S3ConfigError');
+  }
+
   override readonly name: string = 'S3ConfigError';
   constructor(message: string, options: S3ErrorOptions = {}) {
     super(message, undefined, { operation: 'config', ...options });
@@ -97,15 +115,17 @@ export class S3ConfigError extends S3Error {
  * ```
  */
 export class S3NotFoundError extends S3Error {
+  static {
+    brandErrorClass(S3NotFoundError, 'S3NotFoundError');
+  }
+
   override readonly name: string = 'S3NotFoundError';
   declare readonly url: string;
   constructor(url: string, options: S3ErrorOptions = {}) {
-    super(
-      `S3 object not found: ${url}. Check the key (and the S3 root); ` +
-        'pass { returnMissing: true } to get an object with exists === false instead of an error.',
-      url,
-      options,
-    );
+    const hint =
+      'Check the key (and the S3 root); pass { returnMissing: true } to get an object with exists === false ' +
+      'instead of an error.';
+    super(`S3 object not found: ${url}. ${hint}`, url, { ...options, hint });
   }
 }
 
@@ -118,15 +138,16 @@ export class S3NotFoundError extends S3Error {
  * ```
  */
 export class S3AccessDeniedError extends S3Error {
+  static {
+    brandErrorClass(S3AccessDeniedError, 'S3AccessDeniedError');
+  }
+
   override readonly name: string = 'S3AccessDeniedError';
   declare readonly url: string;
   constructor(url: string, options: S3ErrorOptions = {}) {
-    super(
-      `Access denied to ${url} (${options.operation ?? 'request'}). Check the AWS credentials in use ` +
-        '(AWS_PROFILE, AWS_ACCESS_KEY_ID, the task role) and the bucket policy.',
-      url,
-      options,
-    );
+    const hint =
+      'Check the AWS credentials in use (AWS_PROFILE, AWS_ACCESS_KEY_ID, the task role) and the bucket policy.';
+    super(`Access denied to ${url} (${options.operation ?? 'request'}). ${hint}`, url, { ...options, hint });
   }
 }
 
@@ -139,16 +160,20 @@ export class S3AccessDeniedError extends S3Error {
  * ```
  */
 export class S3InvalidRangeError extends S3Error {
+  static {
+    brandErrorClass(S3InvalidRangeError, 'S3InvalidRangeError');
+  }
+
   override readonly name: string = 'S3InvalidRangeError';
   declare readonly url: string;
   /** The HTTP Range header asked for, e.g. `bytes=10-19`. */
   readonly range: string | undefined;
   constructor(url: string, range: string | undefined, options: S3ErrorOptions & { detail?: string } = {}) {
+    const hint = 'Use offset < size and length > 0, or a negative length for the last bytes.';
     super(
-      `Invalid byte range ${range ?? '(none)'} for ${url}: ${options.detail ?? 'the range starts past the end of the object'}. ` +
-        'Use offset < size and length > 0, or a negative length for the last bytes.',
+      `Invalid byte range ${range ?? '(none)'} for ${url}: ${options.detail ?? 'the range starts past the end of the object'}. ${hint}`,
       url,
-      options,
+      { ...options, hint },
     );
     this.range = range;
   }
@@ -163,17 +188,19 @@ export class S3InvalidRangeError extends S3Error {
  * ```
  */
 export class S3NoSuchBucketError extends S3Error {
+  static {
+    brandErrorClass(S3NoSuchBucketError, 'S3NoSuchBucketError');
+  }
+
   override readonly name: string = 'S3NoSuchBucketError';
   declare readonly url: string;
   /** The bucket that does not exist. */
   readonly bucket: string;
   constructor(url: string, bucket: string, options: S3ErrorOptions = {}) {
-    super(
-      `The S3 bucket "${bucket}" does not exist (for ${url}). Check the bucket name, the S3 root ` +
-        '(METAFLOW_DATATOOLS_S3ROOT) and, for S3-compatible stores, METAFLOW_S3_ENDPOINT_URL.',
-      url,
-      options,
-    );
+    const hint =
+      'Check the bucket name, the S3 root (METAFLOW_DATATOOLS_S3ROOT) and, for S3-compatible stores, ' +
+      'METAFLOW_S3_ENDPOINT_URL.';
+    super(`The S3 bucket "${bucket}" does not exist (for ${url}). ${hint}`, url, { ...options, hint });
     this.bucket = bucket;
   }
 }
@@ -187,17 +214,19 @@ export class S3NoSuchBucketError extends S3Error {
  * ```
  */
 export class S3InsufficientDiskSpaceError extends S3Error {
+  static {
+    brandErrorClass(S3InsufficientDiskSpaceError, 'S3InsufficientDiskSpaceError');
+  }
+
   override readonly name: string = 'S3InsufficientDiskSpaceError';
   declare readonly url: string;
   /** The temp dir the download was written to. */
   readonly tempdir: string;
   constructor(url: string, tempdir: string, options: S3ErrorOptions = {}) {
-    super(
-      `Out of disk space while downloading ${url} into ${tempdir}. Free space there, point ` +
-        'METAFLOW_TEMPDIR (or the tmproot option) at a larger disk, or raise @batch tmpfsSize.',
-      url,
-      options,
-    );
+    const hint =
+      'Free space there, point METAFLOW_TEMPDIR (or the tmproot option) at a larger disk, or raise @batch ' +
+      'tmpfsSize.';
+    super(`Out of disk space while downloading ${url} into ${tempdir}. ${hint}`, url, { ...options, hint });
     this.tempdir = tempdir;
   }
 }
@@ -211,6 +240,10 @@ export class S3InsufficientDiskSpaceError extends S3Error {
  * ```
  */
 export class S3RetriesExhaustedError extends S3Error {
+  static {
+    brandErrorClass(S3RetriesExhaustedError, 'S3RetriesExhaustedError');
+  }
+
   override readonly name: string = 'S3RetriesExhaustedError';
   declare readonly url: string;
   /** How many attempts were made. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { errorMessage } from '../../common/errors.js';
 import { S3Error } from './errors.js';
 import type { S3Metadata } from './objects.js';
 
@@ -109,7 +110,7 @@ export function encodeMetadata(
   try {
     json = JSON.stringify(metadata);
   } catch (err) {
-    throw new S3Error(`The metadata of ${url} is not JSON: ${(err as Error).message}.`, url, {
+    throw new S3Error(`The metadata of ${url} is not JSON: ${errorMessage(err)}.`, url, {
       operation: 'put',
       cause: err,
     });

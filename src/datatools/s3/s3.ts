@@ -8,6 +8,7 @@
 
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
+import { errorMessage } from '../../common/errors.js';
 import { current } from '../../flow/current.js';
 import { describeFailure } from './classify.js';
 import { S3ConfigError, S3UrlError } from './errors.js';
@@ -355,7 +356,7 @@ export class S3 implements AsyncDisposable {
     this.#tempdir ??= (async () => {
       const dir = await mkdtemp(path.join(this.tmproot, 'stepflow.s3.')).catch((err: unknown) => {
         throw new S3ConfigError(
-          `Cannot make a temp dir for downloads in ${this.tmproot}: ${(err as Error).message}. ` +
+          `Cannot make a temp dir for downloads in ${this.tmproot}: ${errorMessage(err)}. ` +
             'Point METAFLOW_TEMPDIR (or the tmproot option) at a writable folder.',
           { cause: err },
         );

@@ -12,6 +12,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type * as SdkModule from '@aws-sdk/client-s3';
 import { awsRegion, quietly } from '../../aws/index.js';
+import { errorMessage } from '../../common/errors.js';
 import { type S3Sdk as DatastoreS3Sdk, requireS3Sdk } from '../../datastore/s3/sdk.js';
 import { S3ConfigError } from './errors.js';
 
@@ -48,7 +49,7 @@ export function loadSdk(): S3Sdk {
   try {
     return requireS3Sdk().sdk;
   } catch (err) {
-    throw new S3ConfigError((err as Error).message, { cause: err });
+    throw new S3ConfigError(errorMessage(err), { cause: err });
   }
 }
 

@@ -8,6 +8,7 @@
 
 import { open, stat } from 'node:fs/promises';
 import type { CompletedPart, ServerSideEncryption } from '@aws-sdk/client-s3';
+import { errorMessage } from '../../common/errors.js';
 import { S3Error } from './errors.js';
 import { mapBounded } from './limiter.js';
 import type { Transfer } from './transfer.js';
@@ -51,7 +52,7 @@ async function sizeOf(loc: S3Location, source: UploadSource): Promise<number> {
     return s.size;
   } catch (err) {
     throw new S3Error(
-      `Cannot upload ${source.path} to ${loc.url}: ${(err as Error).message}. Check the local path.`,
+      `Cannot upload ${source.path} to ${loc.url}: ${errorMessage(err)}. Check the local path.`,
       loc.url,
       { operation: 'put', cause: err },
     );
@@ -82,7 +83,7 @@ async function readSlice(
     }
   } catch (err) {
     throw new S3Error(
-      `Cannot read ${source.path} for ${loc.url}: ${(err as Error).message}. Check the local file.`,
+      `Cannot read ${source.path} for ${loc.url}: ${errorMessage(err)}. Check the local file.`,
       loc.url,
       { operation: 'put', cause: err },
     );

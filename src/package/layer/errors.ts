@@ -5,6 +5,8 @@
  * @module
  */
 
+import { brandErrorClass } from '../../common/errors.js';
+
 import { PackageError } from '../errors.js';
 
 /**
@@ -16,6 +18,10 @@ import { PackageError } from '../errors.js';
  * ```
  */
 export class LayerError extends PackageError {
+  static {
+    brandErrorClass(LayerError, 'LayerError');
+  }
+
   override readonly name: string = 'LayerError';
   /** The platform the layer was built for (`linux-arm64`), when known. */
   readonly platform?: string;
@@ -34,6 +40,10 @@ export class LayerError extends PackageError {
  * ```
  */
 export class LayerPlatformError extends LayerError {
+  static {
+    brandErrorClass(LayerPlatformError, 'LayerPlatformError');
+  }
+
   override readonly name = 'LayerPlatformError';
   /** The package without a build for the platform, when one is to blame. */
   readonly packageName?: string;
@@ -67,6 +77,10 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
  * ```
  */
 export class LayerTooLargeError extends LayerError {
+  static {
+    brandErrorClass(LayerTooLargeError, 'LayerTooLargeError');
+  }
+
   override readonly name = 'LayerTooLargeError';
   readonly bytes: number;
   readonly limitBytes: number;
@@ -101,6 +115,10 @@ export class LayerTooLargeError extends LayerError {
  * ```
  */
 export class LayerInstallError extends LayerError {
+  static {
+    brandErrorClass(LayerInstallError, 'LayerInstallError');
+  }
+
   override readonly name = 'LayerInstallError';
   /** What npm printed, when it ran. */
   readonly output?: string;

@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+import { brandErrorClass } from '../../common/errors.js';
 import type { StepWhere } from '../../decorators/contract.js';
 import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
 import { formatValue } from '../parse-options.js';
@@ -51,6 +53,10 @@ export function batchOptionError(
  * ```
  */
 export class BatchConfigError extends DecoratorError {
+  static {
+    brandErrorClass(BatchConfigError, 'BatchConfigError');
+  }
+
   override readonly name: string = 'BatchConfigError';
   /** The setting that would fix it, with its prefix (`METAFLOW_BATCH_JOB_QUEUE`). */
   readonly setting: string;
@@ -78,6 +84,10 @@ export class BatchConfigError extends DecoratorError {
  * ```
  */
 export class BatchRequestError extends DecoratorError {
+  static {
+    brandErrorClass(BatchRequestError, 'BatchRequestError');
+  }
+
   override readonly name: string = 'BatchRequestError';
   /** Which request: `RegisterJobDefinition` or `SubmitJob`. */
   readonly request: 'RegisterJobDefinition' | 'SubmitJob';
@@ -115,6 +125,10 @@ export class BatchRequestError extends DecoratorError {
  * ```
  */
 export class BatchLaunchError extends DecoratorError {
+  static {
+    brandErrorClass(BatchLaunchError, 'BatchLaunchError');
+  }
+
   override readonly name: string = 'BatchLaunchError';
   /** The AWS action involved (`DescribeJobQueues`, `SubmitJob`, ...). */
   readonly action: string;
@@ -136,6 +150,10 @@ export class BatchLaunchError extends DecoratorError {
  * ```
  */
 export class BatchRunJobsError extends DecoratorError {
+  static {
+    brandErrorClass(BatchRunJobsError, 'BatchRunJobsError');
+  }
+
   override readonly name: string = 'BatchRunJobsError';
   readonly runId?: string;
   constructor(message: string, options: { flow: string; runId?: string; cause?: unknown }) {

@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { errorMessage } from '../../../common/error-message.js';
 import type { Env, Fetch } from './credentials.js';
 import { fetchLayer, linkImagePackages, signedGet } from './layer.js';
 import { LogSaver } from './log-saver.js';
@@ -197,7 +198,7 @@ export async function runTask(
   try {
     await saver?.close(code);
   } catch (err) {
-    console.error(`stepflow bootstrap: could not save the task's logs: ${(err as Error)?.message}`);
+    console.error(`stepflow bootstrap: could not save the task's logs: ${errorMessage(err)}`);
   }
   return code;
 }

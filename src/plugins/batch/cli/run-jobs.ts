@@ -8,6 +8,7 @@
  * @module
  */
 import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
+import { errorMessage } from '../../../common/errors.js';
 import { FlowDatastore } from '../../../datastore/flow-datastore.js';
 import { isRunId, runPrefix } from '../../../datastore/keys.js';
 import type { StorageBackend } from '../../../datastore/storage.js';
@@ -262,7 +263,7 @@ async function listedJobs(
       } catch (err) {
         // A queue deleted since the run: its recorded jobs are still described.
         warn(
-          `ListJobs on queue ${queue} failed (${(err as Error)?.message ?? err}); jobs of run ${run.runId} without a record there are not shown`,
+          `ListJobs on queue ${queue} failed (${errorMessage(err)}); jobs of run ${run.runId} without a record there are not shown`,
         );
         break;
       }
@@ -369,7 +370,7 @@ export async function killJobs(
         }
       }
     } catch (err) {
-      options.progress?.(`DescribeJobs failed (will retry): ${(err as Error)?.message ?? err}`);
+      options.progress?.(`DescribeJobs failed (will retry): ${errorMessage(err)}`);
     }
     if (waiting.size === 0 || Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -7,6 +7,7 @@
  * @module
  */
 import type { JobDetail, JobStatus, SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import { errorMessage } from '../../../common/errors.js';
 import type { StorageBackend } from '../../../datastore/storage.js';
 import type { LaunchedTask, LaunchOutcome } from '../../../decorators/contract.js';
 import type { BatchApi } from '../aws.js';
@@ -201,7 +202,7 @@ export class BatchJob {
       const text =
         err instanceof BatchLaunchError
           ? err.message
-          : `could not submit the AWS Batch job of ${this.info.pathspec}: ${(err as Error)?.message ?? err}`;
+          : `could not submit the AWS Batch job of ${this.info.pathspec}: ${errorMessage(err)}`;
       this.say(text);
       // A launch failure, not a kill: the attempt failed (and @retry applies), with this explanation.
       return this.end({ exitCode: null, signal: null, failure: text });
@@ -211,7 +212,7 @@ export class BatchJob {
       `${this.info.pathspec}: job ${jobId} (${request.jobName}) submitted to queue ${this.step.queue.queue}`,
     );
     await this.record({ jobName: request.jobName }).catch((err: unknown) =>
-      this.say(`could not write the job record: ${(err as Error)?.message ?? err}`),
+      this.say(`could not write the job record: ${errorMessage(err)}`),
     );
     if (this.killedReason) await this.terminate(this.killedReason);
     this.ctx.poller.watch(
@@ -324,7 +325,7 @@ export class BatchJob {
       );
     }
     await this.record({ jobName, exitCode, ...(failure ? { failure: failure.kind } : {}) }, job).catch(
-      (err: unknown) => this.say(`could not write the job record: ${(err as Error)?.message ?? err}`),
+      (err: unknown) => this.say(`could not write the job record: ${errorMessage(err)}`),
     );
     this.end({
       exitCode: job.status === 'SUCCEEDED' ? 0 : exitCode || 1,

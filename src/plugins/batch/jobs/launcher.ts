@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { regionEnvironment } from '../../../aws/index.js';
+import { errorMessage } from '../../../common/errors.js';
 import { type Config, loadConfig } from '../../../config/index.js';
 import { attemptFile, taskPrefix } from '../../../datastore/keys.js';
 import type { StorageBackend } from '../../../datastore/storage.js';
@@ -364,14 +365,14 @@ class DeferredJob {
         return job.task.done;
       },
       (err: unknown) => {
-        const text = `could not launch ${spec.pathspec} on AWS Batch: ${(err as Error)?.message ?? err}`;
+        const text = `could not launch ${spec.pathspec} on AWS Batch: ${errorMessage(err)}`;
         stderr.end(`[@batch] ${text}\n`);
         stdout.end();
         return { exitCode: null, signal: null, killedReason: text };
       },
     );
     const guarded = done.catch((err: unknown) => {
-      const text = `could not launch ${spec.pathspec} on AWS Batch: ${(err as Error)?.message ?? err}`;
+      const text = `could not launch ${spec.pathspec} on AWS Batch: ${errorMessage(err)}`;
       if (!stderr.writableEnded) stderr.end(`[@batch] ${text}\n`);
       if (!stdout.writableEnded) stdout.end();
       return { exitCode: null, signal: null, killedReason: text };

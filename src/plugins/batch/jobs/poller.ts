@@ -14,6 +14,7 @@
  */
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { backoffDelay, describeAwsFailure, isPermissionDenied } from '../../../aws/index.js';
+import { errorMessage } from '../../../common/errors.js';
 import type { BatchApi } from '../aws.js';
 import { type Clock, realClock } from './submit-rate.js';
 
@@ -199,7 +200,7 @@ export class JobPoller {
                 (finished) => {
                   if (finished) this.jobs.delete(id);
                 },
-                (err: unknown) => this.onError(`following job ${id}: ${(err as Error)?.message ?? err}`),
+                (err: unknown) => this.onError(`following job ${id}: ${errorMessage(err)}`),
               ),
           );
         }
@@ -249,7 +250,7 @@ export class JobPoller {
       const left = Math.round((this.deadlineMs - failingMs) / 1000);
       this.onError(
         this.failedCycles === 0
-          ? `DescribeJobs failed (will retry): ${(err as Error)?.message ?? err}`
+          ? `DescribeJobs failed (will retry): ${errorMessage(err)}`
           : `DescribeJobs still failing after ${Math.round(failingMs / 1000)} s (${what}); retrying with ` +
               `back-off, the attempts fail in ${left} s (STEPFLOW_BATCH_API_DEADLINE_S)`,
       );

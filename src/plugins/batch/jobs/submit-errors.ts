@@ -8,6 +8,7 @@
  */
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { isPermissionDenied } from '../../../aws/index.js';
+import { errorMessage } from '../../../common/errors.js';
 import { BatchLaunchError } from '../errors.js';
 import type { ResolvedBatch } from '../spec/resolve.js';
 import { SYSTEM_TAG_KEYS } from '../spec/tags.js';
@@ -59,7 +60,7 @@ export function submitJobError(
   },
 ): BatchLaunchError {
   const { resolved } = input;
-  const aws = `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err}`;
+  const aws = `${err instanceof Error ? err.name : 'Error'}: ${errorMessage(err)}`;
   const tags = Object.keys(input.request.tags ?? {});
   const where = { action: 'SubmitJob', flow: resolved.flowName, step: resolved.stepName, cause: err };
   if (tags.length > 0 && isAccessDenied(err)) {
@@ -73,7 +74,7 @@ export function submitJobError(
     );
   }
   return new BatchLaunchError(
-    `could not submit the AWS Batch job of ${input.pathspec}: ${(err as Error)?.message ?? err}`,
+    `could not submit the AWS Batch job of ${input.pathspec}: ${errorMessage(err)}`,
     where,
   );
 }

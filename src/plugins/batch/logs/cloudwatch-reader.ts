@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { errorMessage } from '../../../common/errors.js';
 import type { BatchApi } from '../aws.js';
 
 /**
@@ -44,7 +46,7 @@ export class LogFollower {
         return;
       } catch (err) {
         if (attempt >= retries) {
-          this.onError(`reading log stream ${stream}: ${(err as Error)?.message ?? err}`);
+          this.onError(`reading log stream ${stream}: ${errorMessage(err)}`);
           return;
         }
         await new Promise((r) => setTimeout(r, delayMs));

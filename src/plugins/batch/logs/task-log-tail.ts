@@ -11,6 +11,7 @@
  * @module
  */
 
+import { errorMessage } from '../../../common/errors.js';
 import { LOG_REWRITE_BYTES, logSegmentName } from '../../../datastore/log-segments.js';
 import type { RangedRead, StorageBackend } from '../../../datastore/storage.js';
 import type { LogStream } from '../../../datastore/task-datastore.js';
@@ -242,7 +243,7 @@ export class TaskLogTail {
       }
     } catch (err) {
       const key = `${this.options.prefix}${logSegmentName(stream, this.segment[stream])}`;
-      if (this.errors++ < 3) this.options.onError?.(`reading ${key}: ${(err as Error)?.message ?? err}`);
+      if (this.errors++ < 3) this.options.onError?.(`reading ${key}: ${errorMessage(err)}`);
     }
   }
 
