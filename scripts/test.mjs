@@ -5,6 +5,8 @@
  * Steps, in order, each with a header and its duration; the first failure stops the run:
  *   1. build      `npm run build` (tsc -p tsconfig.build.json; the CLI and e2e tests use dist/)
  *   2. lint       `biome check .` (files ignored by .gitignore left out)
+ *      deps       the folder boundaries of src/ (scripts/check-deps.mjs: dependency-cruiser with
+ *                 .dependency-cruiser.cjs; a new import against the layer table fails)
  *   3. typecheck  `tsc -p tsconfig.json --noEmit` (tests, bench, examples included)
  *   4. unit       `node --import tsx --test` on src/**\/*.test.ts, plus scripts/, bench/ and test/support/ tests
  *                 (concurrency 2)
@@ -52,6 +54,7 @@ const envMs = (name, fallback) => Number(process.env[name]) || fallback;
 const LIMITS = {
   build: 10 * MIN,
   lint: 5 * MIN,
+  deps: 5 * MIN,
   typecheck: 10 * MIN,
   unit: envMs('STEPFLOW_UNIT_STEP_TIMEOUT_MS', 20 * MIN),
   e2e: envMs('STEPFLOW_E2E_STEP_TIMEOUT_MS', 45 * MIN),
@@ -68,10 +71,10 @@ const LINE_STEPS = NODE_LINES.map((major) => `node${major}`);
 const ONLY = ['unit', 'e2e', 'lint', 'node', ...LINE_STEPS];
 const USAGE = `usage: node scripts/test.mjs [--only unit|e2e|lint|node|node22|node24] [--no-build] [FILE|DIR|TEXT ...]
 
-  (no arguments)   everything: build, lint, typecheck, unit tests, e2e tests, Node 22 and 24 checks
+  (no arguments)   everything: build, lint, deps, typecheck, unit tests, e2e tests, Node 22 and 24 checks
   --only unit      unit tests (src/**/*.test.ts, scripts/, bench/, test/support/) only
   --only e2e       build, then e2e tests (test/e2e/**/*.test.ts)
-  --only lint      build, biome check, typecheck
+  --only lint      build, biome check, folder boundaries (deps), typecheck
   --only node      build, then the checks on every pinned Node line (22, 24)
   --only node24    build, then the Node 24 check (node22 likewise)
   --no-build       skip \`npm run build\` (use the dist/ you have)
@@ -177,6 +180,16 @@ function planSteps(opts) {
       title: 'biome check . (minus .gitignore)',
       run: () => command(bin('biome'), ['check', ...BIOME_VCS, '.'], 'lint', lintHint()),
     },
+    deps: {
+      title: 'folder boundaries of src/ (dependency-cruiser, .dependency-cruiser.cjs)',
+      run: () =>
+        command(
+          process.execPath,
+          [path.join(ROOT, 'scripts/check-deps.mjs')],
+          'deps',
+          'an import crosses the layer table (see ARCHITECTURE.md "The boundary check"); `npm run deps:check`',
+        ),
+    },
     typecheck: {
       title: 'tsc -p tsconfig.json --noEmit',
       run: () =>
@@ -214,10 +227,10 @@ function planSteps(opts) {
     ];
   } else {
     names = {
-      undefined: ['build', 'lint', 'typecheck', 'unit', 'e2e', ...LINE_STEPS],
+      undefined: ['build', 'lint', 'deps', 'typecheck', 'unit', 'e2e', ...LINE_STEPS],
       unit: ['unit'],
       e2e: ['build', 'e2e'],
-      lint: ['build', 'lint', 'typecheck'],
+      lint: ['build', 'lint', 'deps', 'typecheck'],
       node: ['build', ...LINE_STEPS],
       ...Object.fromEntries(LINE_STEPS.map((step) => [step, ['build', step]])),
     }[String(opts.only)];
