@@ -89,11 +89,16 @@ export function checkDeps(opts = {}) {
     for (const s of stale) out.push(`    ${s}`);
   }
   if (deep.length > 0) {
-    const counts = [...groupBy(deep, (v) => folderOf(v.to))].map(([f, l]) => [f, l.length]);
-    counts.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const counts = (key) =>
+      [...groupBy(deep, key)]
+        .map(([f, l]) => [f, l.length])
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([f, n]) => `${f} ${n}`)
+        .join(', ');
     out.push(
-      `deep imports (warning: import a folder through its index.ts): ${deep.length}, by imported folder: ` +
-        counts.map(([f, n]) => `${f} ${n}`).join(', '),
+      `deep imports (warning: import a folder through its index.ts): ${deep.length}\n` +
+        `  by imported folder: ${counts((v) => folderOf(v.to))}\n` +
+        `  by importing folder: ${counts((v) => folderOf(v.from))}`,
     );
     if (opts.verbose) for (const v of deep) out.push(`    ${describe(v)}`);
   }

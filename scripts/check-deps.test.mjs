@@ -70,7 +70,10 @@ test('a tree that keeps the layer table passes, and a deep import is only counte
   const { code, text } = checkDeps({ cwd: dir, staleCheck: false });
   assert.equal(code, 0, text);
   assert.match(text, /no new violation/);
-  assert.match(text, /deep imports \(warning[^\n]*\): 2, by imported folder: datastore 1, flow 1/);
+  assert.match(
+    text,
+    /deep imports \(warning[^\n]*\): 2\n {2}by imported folder: datastore 1, flow 1\n {2}by importing folder: cli 1, runtime 1\n/,
+  );
 });
 
 test('each boundary rule fails on a fixture that breaks it, naming the rule and the import', (t) => {
