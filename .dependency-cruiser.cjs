@@ -310,6 +310,40 @@ module.exports = {
       from: { path: '^src/' },
       to: { couldNotResolve: true },
     },
+    // @batch's own parts (src/plugins/batch/ARCHITECTURE.md, "Imports go one way").
+    {
+      name: 'batch-spec-pure',
+      comment:
+        "@batch's spec/ is pure (options -> requests, no AWS call, no clock, no storage): it may not import " +
+        "jobs/, logs/, package/, cli/, bootstrap/, the Batch client (aws.ts) or src/aws/; only the plugin's " +
+        'errors.ts and settings.ts and other layers\' contracts',
+      severity: 'error',
+      from: { path: '^src/plugins/batch/spec/' },
+      to: {
+        path: [
+          '^src/plugins/batch/(jobs|logs|package|cli|bootstrap)/',
+          '^src/plugins/batch/aws\\.ts$',
+          '^src/aws/',
+          '^src/datastore/',
+        ],
+      },
+    },
+    {
+      name: 'batch-logs-package-not-jobs',
+      comment: "@batch's logs/ and package/ never import jobs/ (jobs/ uses them)",
+      severity: 'error',
+      from: { path: '^src/plugins/batch/(logs|package)/' },
+      to: { path: '^src/plugins/batch/jobs/' },
+    },
+    {
+      name: 'batch-bootstrap-standalone',
+      comment:
+        "@batch's bootstrap/ runs in the container as a generated script: it imports nothing of the plugins " +
+        '(the launcher takes its constants and script from it, never the other way)',
+      severity: 'error',
+      from: { path: '^src/plugins/batch/bootstrap/' },
+      to: { path: '^src/plugins/', pathNot: '^src/plugins/batch/bootstrap/' },
+    },
     {
       name: 'deep-import',
       comment:

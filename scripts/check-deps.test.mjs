@@ -97,6 +97,15 @@ test('each boundary rule fails on a fixture that breaks it, naming the rule and 
     // task <-> plugins is a known folder cycle; task <-> datastore is not
     'src/task/run.ts': "import { datastore } from '../datastore/index.js';\nexport const run = datastore;\n",
     'src/datastore/task-link.ts': "import { run } from '../task/run.js';\nexport const link = run;\n",
+    // @batch's own parts: spec/ is pure, logs/ does not use jobs/, bootstrap/ uses nothing of the plugin
+    'src/plugins/batch/jobs/launcher.ts': 'export const launcher = 1;\n',
+    'src/plugins/batch/index.ts': 'export const batch = 1;\n',
+    'src/plugins/batch/spec/resolve.ts':
+      "import { launcher } from '../jobs/launcher.js';\nexport const resolve = launcher;\n",
+    'src/plugins/batch/logs/tail.ts':
+      "import { launcher } from '../jobs/launcher.js';\nexport const tail = launcher;\n",
+    'src/plugins/batch/bootstrap/main.ts':
+      "import { batch } from '../index.js';\nexport const main = batch;\n",
     // a folder that is not in the table
     'src/widgets/widget.ts': "import { flow } from '../flow/index.js';\nexport const widget = flow;\n",
   });
@@ -112,6 +121,9 @@ test('each boundary rule fails on a fixture that breaks it, naming the rule and 
     ['no-test-code-in-src', 'src/datastore/store.ts → test/support/fake.ts'],
     ['no-dev-dependency-in-src', 'src/datastore/dev.ts → node_modules/devonly/index.js'],
     ['layer-unknown-folder', 'src/widgets/widget.ts → src/flow/index.ts'],
+    ['batch-spec-pure', 'src/plugins/batch/spec/resolve.ts → src/plugins/batch/jobs/launcher.ts'],
+    ['batch-logs-package-not-jobs', 'src/plugins/batch/logs/tail.ts → src/plugins/batch/jobs/launcher.ts'],
+    ['batch-bootstrap-standalone', 'src/plugins/batch/bootstrap/main.ts → src/plugins/batch/index.ts'],
   ];
   for (const [rule, edge] of expected) {
     assert.match(text, new RegExp(`^  ${rule}: `, 'm'), `rule ${rule} not reported:\n${text}`);
