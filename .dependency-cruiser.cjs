@@ -1,6 +1,6 @@
 /**
  * Folder boundaries of src/ ("the house"), checked by dependency-cruiser on every `npm test` (the `deps`
- * step of scripts/test.mjs, via scripts/check-deps.mjs; by hand: `npm run deps`, or
+ * step of scripts/test.mjs, via scripts/check-deps.mjs; by hand: `npm run deps:check`, or
  * `npx depcruise src --output-type err-long` for the raw report).
  *
  * The layer table below is the one in ARCHITECTURE.md ("Layers"); change both together. A folder may import
@@ -12,6 +12,12 @@
  * exception that no longer occurs is reported by scripts/check-deps.mjs: delete it from the list.
  *
  * Type-only imports count: a layer that names another layer's types is coupled to its contract.
+ *
+ * The rules, in order: `layer-<folder>` (the table, with the known exceptions), `layer-unknown-folder`,
+ * `no-root-barrel-inside`, `folder-cycle`, `no-test-code-in-src`, `no-dev-dependency-in-src`,
+ * `no-undeclared-package`, `no-unresolvable`, @batch's inner direction (`batch-*`), and `deep-import` (a
+ * warning). Each rule's `comment` says what it guards and what to do; it is printed with every violation.
+ * Not checked: cycles between files of one folder (datastore/serializers.ts has two, with its serializers).
  *
  * @type {import('dependency-cruiser').IConfiguration}
  */
@@ -183,7 +189,11 @@ const TESTS = '\\.test\\.ts$';
 const esc = (p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const folderRe = (names) => `^src/(${names.join('|')})/`;
 
-/** The forbidden rules of one layer: the table rule, and one per file with known exceptions. */
+/**
+ * The forbidden rules of one layer: `layer-<name>` for every file of the folder except those with known
+ * exceptions, and `layer-<name> (<file>)` for each of those, allowing exactly its listed targets besides the
+ * table (dependency-cruiser has no per-import exemption, so an exception is a rule of its own file).
+ */
 function layerRules(name, layer) {
   if (layer.may === 'everything') return [];
   const allowed = folderRe([name, ...EVERYONE_MAY, ...layer.may]);
@@ -344,6 +354,10 @@ module.exports = {
       from: { path: '^src/plugins/batch/bootstrap/' },
       to: { path: '^src/plugins/', pathNot: '^src/plugins/batch/bootstrap/' },
     },
+    // Why a warning and not an allow-list: ~190 imports (~300 with tests) reach into other folders today,
+    // decorators/, flow/, runtime/ and task/ have no index.ts to import instead, and five branches are moving
+    // files at once; a list of paths would be stale on every merge. The check prints the count per folder on
+    // every run; after the rewrite to index imports this becomes an error with no exceptions.
     {
       name: 'deep-import',
       comment:
