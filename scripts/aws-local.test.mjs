@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import test from 'node:test';
+import { describe, it } from 'node:test';
 import { needsLocalAws } from './aws-local.mjs';
 
-test('only batch test files need the local AWS Batch stand-in', () => {
-  assert.equal(needsLocalAws(['test/e2e/batch/local-aws.batch.test.ts']), true);
-  assert.equal(needsLocalAws(['test/e2e/batch/flows/foreach.test.ts']), true);
-  assert.equal(needsLocalAws(['src/plugins/batch/launcher.batch.test.ts']), true);
-  assert.equal(
-    needsLocalAws(['test/e2e/s3-datastore.test.ts', 'src/plugins/batch/job-definition.test.ts']),
-    false,
-  );
-  assert.equal(needsLocalAws([]), false);
+describe('aws-local', () => {
+  it('only batch test files need the local AWS Batch stand-in', () => {
+    assert.equal(needsLocalAws(['test/e2e/batch/local-aws.batch.test.ts']), true);
+    assert.equal(needsLocalAws(['test/e2e/batch/flows/foreach.test.ts']), true);
+    assert.equal(needsLocalAws(['src/plugins/batch/launcher.batch.test.ts']), true);
+    assert.equal(
+      needsLocalAws(['test/e2e/s3-datastore.test.ts', 'src/plugins/batch/job-definition.test.ts']),
+      false,
+    );
+    assert.equal(needsLocalAws([]), false);
+  });
 });

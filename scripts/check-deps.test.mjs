@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'node:test';
+import { describe, it } from 'node:test';
 import { checkDeps } from './check-deps.mjs';
 
 /** Writes `files` (path → text) under a new private temp folder set up like a TypeScript project. */
@@ -55,88 +55,91 @@ const INDEXES = {
   'src/aws/index.ts': "import { config } from '../config/index.js';\nexport const aws = config;\n",
 };
 
-test('a tree that keeps the layer table passes, and a deep import is only counted', (t) => {
-  const dir = fixture(t, {
-    ...INDEXES,
-    'src/cli/main.ts':
-      "import { runtime } from '../runtime/index.js';\nimport { key } from '../datastore/keys.js';\n" +
-      "import { value } from 'shipped';\nimport type { T } from 'devonly';\n" +
-      'export const main: T = runtime + key + value;\n',
-    // a known exception of the config (exact paths): allowed
-    'src/flow/flow-spec.ts': 'export const FlowSpec = 1;\n',
-    'src/runtime/load-flow.ts':
-      "import { FlowSpec } from '../flow/flow-spec.js';\nexport const load = FlowSpec;\n",
+describe('check-deps', () => {
+  it('a tree that keeps the layer table passes, and a deep import is only counted', (t) => {
+    const dir = fixture(t, {
+      ...INDEXES,
+      'src/cli/main.ts':
+        "import { runtime } from '../runtime/index.js';\nimport { key } from '../datastore/keys.js';\n" +
+        "import { value } from 'shipped';\nimport type { T } from 'devonly';\n" +
+        'export const main: T = runtime + key + value;\n',
+      // a known exception of the config (exact paths): allowed
+      'src/flow/flow-spec.ts': 'export const FlowSpec = 1;\n',
+      'src/runtime/load-flow.ts':
+        "import { FlowSpec } from '../flow/flow-spec.js';\nexport const load = FlowSpec;\n",
+    });
+    const { code, text } = checkDeps({ cwd: dir, staleCheck: false });
+    assert.equal(code, 0, text);
+    assert.match(text, /no new violation/);
+    assert.match(
+      text,
+      /deep imports \(warning[^\n]*\): 2\n {2}by imported folder: datastore 1, flow 1\n {2}by importing folder: cli 1, runtime 1\n/,
+    );
   });
-  const { code, text } = checkDeps({ cwd: dir, staleCheck: false });
-  assert.equal(code, 0, text);
-  assert.match(text, /no new violation/);
-  assert.match(
-    text,
-    /deep imports \(warning[^\n]*\): 2\n {2}by imported folder: datastore 1, flow 1\n {2}by importing folder: cli 1, runtime 1\n/,
-  );
-});
 
-test('each boundary rule fails on a fixture that breaks it, naming the rule and the import', (t) => {
-  const dir = fixture(t, {
-    ...INDEXES,
-    // a lower layer imports an upper one
-    'src/flow/spec.ts': "import { runtime } from '../runtime/index.js';\nexport const spec = runtime;\n",
-    // config -> aws is not in the table, and aws -> config is: a folder cycle
-    'src/config/region.ts': "import { aws } from '../aws/index.js';\nexport const region = aws;\n",
-    // shipped code imports a test double
-    'src/datastore/store.ts':
-      "import { fake } from '../../test/support/fake.js';\nexport const store = fake;\n",
-    'test/support/fake.ts': 'export const fake = 1;\n',
-    // a devDependency's value (not only its types) in shipped code
-    'src/datastore/dev.ts': "import { value } from 'devonly';\nexport const dev = value;\n",
-    'src/datastore/dev-types.ts': "import type { T } from 'devonly';\nexport const typed: T = 1;\n",
-    // a known exception covers only its own import: load-flow.ts -> flow/flow-spec.ts, not flow/current.ts
-    'src/flow/current.ts': 'export const current = 1;\n',
-    'src/runtime/load-flow.ts':
-      "import { current } from '../flow/current.js';\nexport const load = current;\n",
-    // task <-> plugins is a known folder cycle; task <-> datastore is not
-    'src/task/run.ts': "import { datastore } from '../datastore/index.js';\nexport const run = datastore;\n",
-    'src/datastore/task-link.ts': "import { run } from '../task/run.js';\nexport const link = run;\n",
-    // @batch's own parts: spec/ is pure, logs/ does not use jobs/, bootstrap/ uses nothing of the plugin
-    'src/plugins/batch/jobs/launcher.ts': 'export const launcher = 1;\n',
-    'src/plugins/batch/index.ts': 'export const batch = 1;\n',
-    'src/plugins/batch/spec/resolve.ts':
-      "import { launcher } from '../jobs/launcher.js';\nexport const resolve = launcher;\n",
-    'src/plugins/batch/logs/tail.ts':
-      "import { launcher } from '../jobs/launcher.js';\nexport const tail = launcher;\n",
-    'src/plugins/batch/bootstrap/main.ts':
-      "import { batch } from '../index.js';\nexport const main = batch;\n",
-    // a folder that is not in the table
-    'src/widgets/widget.ts': "import { flow } from '../flow/index.js';\nexport const widget = flow;\n",
+  it('each boundary rule fails on a fixture that breaks it, naming the rule and the import', (t) => {
+    const dir = fixture(t, {
+      ...INDEXES,
+      // a lower layer imports an upper one
+      'src/flow/spec.ts': "import { runtime } from '../runtime/index.js';\nexport const spec = runtime;\n",
+      // config -> aws is not in the table, and aws -> config is: a folder cycle
+      'src/config/region.ts': "import { aws } from '../aws/index.js';\nexport const region = aws;\n",
+      // shipped code imports a test double
+      'src/datastore/store.ts':
+        "import { fake } from '../../test/support/fake.js';\nexport const store = fake;\n",
+      'test/support/fake.ts': 'export const fake = 1;\n',
+      // a devDependency's value (not only its types) in shipped code
+      'src/datastore/dev.ts': "import { value } from 'devonly';\nexport const dev = value;\n",
+      'src/datastore/dev-types.ts': "import type { T } from 'devonly';\nexport const typed: T = 1;\n",
+      // a known exception covers only its own import: load-flow.ts -> flow/flow-spec.ts, not flow/current.ts
+      'src/flow/current.ts': 'export const current = 1;\n',
+      'src/runtime/load-flow.ts':
+        "import { current } from '../flow/current.js';\nexport const load = current;\n",
+      // task <-> plugins is a known folder cycle; task <-> datastore is not
+      'src/task/run.ts':
+        "import { datastore } from '../datastore/index.js';\nexport const run = datastore;\n",
+      'src/datastore/task-link.ts': "import { run } from '../task/run.js';\nexport const link = run;\n",
+      // @batch's own parts: spec/ is pure, logs/ does not use jobs/, bootstrap/ uses nothing of the plugin
+      'src/plugins/batch/jobs/launcher.ts': 'export const launcher = 1;\n',
+      'src/plugins/batch/index.ts': 'export const batch = 1;\n',
+      'src/plugins/batch/spec/resolve.ts':
+        "import { launcher } from '../jobs/launcher.js';\nexport const resolve = launcher;\n",
+      'src/plugins/batch/logs/tail.ts':
+        "import { launcher } from '../jobs/launcher.js';\nexport const tail = launcher;\n",
+      'src/plugins/batch/bootstrap/main.ts':
+        "import { batch } from '../index.js';\nexport const main = batch;\n",
+      // a folder that is not in the table
+      'src/widgets/widget.ts': "import { flow } from '../flow/index.js';\nexport const widget = flow;\n",
+    });
+    const { code, text } = checkDeps({ cwd: dir, staleCheck: false });
+    assert.equal(code, 1, text);
+    const expected = [
+      ['layer-flow', 'src/flow/spec.ts → src/runtime/index.ts'],
+      ['layer-config', 'src/config/region.ts → src/aws/index.ts'],
+      ['layer-runtime \\(src/runtime/load-flow.ts\\)', 'src/runtime/load-flow.ts → src/flow/current.ts'],
+      ['layer-datastore', 'src/datastore/task-link.ts → src/task/run.ts'],
+      ['folder-cycle \\(src/task\\)', 'src/task → src/datastore → src/task'],
+      ['folder-cycle', 'src/config → src/aws → src/config'],
+      ['no-test-code-in-src', 'src/datastore/store.ts → test/support/fake.ts'],
+      ['no-dev-dependency-in-src', 'src/datastore/dev.ts → node_modules/devonly/index.js'],
+      ['layer-unknown-folder', 'src/widgets/widget.ts → src/flow/index.ts'],
+      ['batch-spec-pure', 'src/plugins/batch/spec/resolve.ts → src/plugins/batch/jobs/launcher.ts'],
+      ['batch-logs-package-not-jobs', 'src/plugins/batch/logs/tail.ts → src/plugins/batch/jobs/launcher.ts'],
+      ['batch-bootstrap-standalone', 'src/plugins/batch/bootstrap/main.ts → src/plugins/batch/index.ts'],
+    ];
+    for (const [rule, edge] of expected) {
+      assert.match(text, new RegExp(`^  ${rule}: `, 'm'), `rule ${rule} not reported:\n${text}`);
+      assert.ok(text.includes(`    ${edge}`), `${edge} not reported:\n${text}`);
+    }
+    assert.ok(!text.includes('dev-types.ts'), `a type-only import of a devDependency is allowed:\n${text}`);
   });
-  const { code, text } = checkDeps({ cwd: dir, staleCheck: false });
-  assert.equal(code, 1, text);
-  const expected = [
-    ['layer-flow', 'src/flow/spec.ts → src/runtime/index.ts'],
-    ['layer-config', 'src/config/region.ts → src/aws/index.ts'],
-    ['layer-runtime \\(src/runtime/load-flow.ts\\)', 'src/runtime/load-flow.ts → src/flow/current.ts'],
-    ['layer-datastore', 'src/datastore/task-link.ts → src/task/run.ts'],
-    ['folder-cycle \\(src/task\\)', 'src/task → src/datastore → src/task'],
-    ['folder-cycle', 'src/config → src/aws → src/config'],
-    ['no-test-code-in-src', 'src/datastore/store.ts → test/support/fake.ts'],
-    ['no-dev-dependency-in-src', 'src/datastore/dev.ts → node_modules/devonly/index.js'],
-    ['layer-unknown-folder', 'src/widgets/widget.ts → src/flow/index.ts'],
-    ['batch-spec-pure', 'src/plugins/batch/spec/resolve.ts → src/plugins/batch/jobs/launcher.ts'],
-    ['batch-logs-package-not-jobs', 'src/plugins/batch/logs/tail.ts → src/plugins/batch/jobs/launcher.ts'],
-    ['batch-bootstrap-standalone', 'src/plugins/batch/bootstrap/main.ts → src/plugins/batch/index.ts'],
-  ];
-  for (const [rule, edge] of expected) {
-    assert.match(text, new RegExp(`^  ${rule}: `, 'm'), `rule ${rule} not reported:\n${text}`);
-    assert.ok(text.includes(`    ${edge}`), `${edge} not reported:\n${text}`);
-  }
-  assert.ok(!text.includes('dev-types.ts'), `a type-only import of a devDependency is allowed:\n${text}`);
-});
 
-test('a known exception of the config that no longer occurs fails the check (delete it from the list)', (t) => {
-  const dir = fixture(t, INDEXES);
-  const { code, text } = checkDeps({ cwd: dir });
-  assert.equal(code, 1, text);
-  assert.match(text, /known exception\(s\) no longer occur/);
-  assert.ok(text.includes('src/runtime/load-flow.ts → src/flow/flow-spec.ts'), text);
-  assert.ok(text.includes('folder cycle src/task <-> src/plugins'), text);
+  it('a known exception of the config that no longer occurs fails the check (delete it from the list)', (t) => {
+    const dir = fixture(t, INDEXES);
+    const { code, text } = checkDeps({ cwd: dir });
+    assert.equal(code, 1, text);
+    assert.match(text, /known exception\(s\) no longer occur/);
+    assert.ok(text.includes('src/runtime/load-flow.ts → src/flow/flow-spec.ts'), text);
+    assert.ok(text.includes('folder cycle src/task <-> src/plugins'), text);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import test from 'node:test';
+import { describe, it } from 'node:test';
 import { isCI, needService } from './ci-rules.mjs';
 
 function withCI(value, fn) {
@@ -14,24 +14,26 @@ function withCI(value, fn) {
   }
 }
 
-test('needService: go on when present, skip locally, fail under CI', () => {
-  const skipped = [];
-  const t = { skip: (msg) => skipped.push(msg) };
-  assert.equal(
-    withCI(undefined, () => needService(t, true, 'svc')),
-    true,
-  );
-  assert.equal(
-    withCI('false', () => needService(t, false, 'svc')),
-    false,
-  );
-  assert.match(skipped[0], /svc is not available/);
-  assert.throws(
-    () => withCI('true', () => needService(t, false, 'svc')),
-    /CI=true turns a skip into a failure/,
-  );
-  assert.equal(
-    withCI('1', () => isCI()),
-    true,
-  );
+describe('ci-rules', () => {
+  it('needService: go on when present, skip locally, fail under CI', () => {
+    const skipped = [];
+    const t = { skip: (msg) => skipped.push(msg) };
+    assert.equal(
+      withCI(undefined, () => needService(t, true, 'svc')),
+      true,
+    );
+    assert.equal(
+      withCI('false', () => needService(t, false, 'svc')),
+      false,
+    );
+    assert.match(skipped[0], /svc is not available/);
+    assert.throws(
+      () => withCI('true', () => needService(t, false, 'svc')),
+      /CI=true turns a skip into a failure/,
+    );
+    assert.equal(
+      withCI('1', () => isCI()),
+      true,
+    );
+  });
 });

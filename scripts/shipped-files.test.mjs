@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -32,13 +32,15 @@ const DOUBLE_NAME = /(^|[-_.])(fake|fakes|mock|mocks|stub|stubs|perf-check)([-_.
 const DOUBLE_EXPORT =
   /^export (?:declare )?(?:abstract )?(?:class|function|const) (?:Fake|Mock|Stub|fake|mock|stub)[A-Z]/m;
 
-test('the build ships no test double (fakes, stubs, perf scripts) and no test', () => {
-  const files = shippedFiles();
-  assert.ok(files.length > 50, `tsc would build ${files.length} files: the check reads the wrong config`);
-  const bad = files.filter((f) => {
-    if (!f.startsWith('src/') || /\.test\.[cm]?ts$/.test(f)) return true;
-    if (DOUBLE_NAME.test(path.basename(f))) return true;
-    return DOUBLE_EXPORT.test(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+describe('shipped-files', () => {
+  it('the build ships no test double (fakes, stubs, perf scripts) and no test', () => {
+    const files = shippedFiles();
+    assert.ok(files.length > 50, `tsc would build ${files.length} files: the check reads the wrong config`);
+    const bad = files.filter((f) => {
+      if (!f.startsWith('src/') || /\.test\.[cm]?ts$/.test(f)) return true;
+      if (DOUBLE_NAME.test(path.basename(f))) return true;
+      return DOUBLE_EXPORT.test(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+    });
+    assert.deepEqual(bad, [], 'move these to test/support/ (test doubles must not ship in dist/)');
   });
-  assert.deepEqual(bad, [], 'move these to test/support/ (test doubles must not ship in dist/)');
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'node:test';
+import { describe, it } from 'node:test';
 import { findTests, selectTests } from './test-files.mjs';
 
 function makeRepo(t) {
@@ -25,26 +25,28 @@ function makeRepo(t) {
   return root;
 }
 
-test('findTests lists unit and e2e tests, sorted, skipping node_modules and caches', (t) => {
-  const root = makeRepo(t);
-  assert.deepEqual(findTests(root, 'unit'), [
-    'scripts/lib/d.test.mjs',
-    'src/flow/b.test.ts',
-    'src/graph/a.test.ts',
-    'test/support/ci.test.ts',
-  ]);
-  assert.deepEqual(findTests(root, 'e2e'), ['test/e2e/run.test.ts']);
-});
-
-test('selectTests takes files, folders and path fragments', (t) => {
-  const root = makeRepo(t);
-  assert.equal(selectTests(root, []).unit.length, 4);
-  assert.deepEqual(selectTests(root, ['support/ci']), { unit: ['test/support/ci.test.ts'], e2e: [] });
-  assert.deepEqual(selectTests(root, [path.join(root, 'test/e2e/run.test.ts')]), {
-    unit: [],
-    e2e: ['test/e2e/run.test.ts'],
+describe('test-files', () => {
+  it('findTests lists unit and e2e tests, sorted, skipping node_modules and caches', (t) => {
+    const root = makeRepo(t);
+    assert.deepEqual(findTests(root, 'unit'), [
+      'scripts/lib/d.test.mjs',
+      'src/flow/b.test.ts',
+      'src/graph/a.test.ts',
+      'test/support/ci.test.ts',
+    ]);
+    assert.deepEqual(findTests(root, 'e2e'), ['test/e2e/run.test.ts']);
   });
-  assert.deepEqual(selectTests(root, [path.join(root, 'src/graph')]).unit, ['src/graph/a.test.ts']);
-  assert.deepEqual(selectTests(root, ['flow/b']), { unit: ['src/flow/b.test.ts'], e2e: [] });
-  assert.throws(() => selectTests(root, ['nope']), /"nope" matched no test file/);
+
+  it('selectTests takes files, folders and path fragments', (t) => {
+    const root = makeRepo(t);
+    assert.equal(selectTests(root, []).unit.length, 4);
+    assert.deepEqual(selectTests(root, ['support/ci']), { unit: ['test/support/ci.test.ts'], e2e: [] });
+    assert.deepEqual(selectTests(root, [path.join(root, 'test/e2e/run.test.ts')]), {
+      unit: [],
+      e2e: ['test/e2e/run.test.ts'],
+    });
+    assert.deepEqual(selectTests(root, [path.join(root, 'src/graph')]).unit, ['src/graph/a.test.ts']);
+    assert.deepEqual(selectTests(root, ['flow/b']), { unit: ['src/flow/b.test.ts'], e2e: [] });
+    assert.throws(() => selectTests(root, ['nope']), /"nope" matched no test file/);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { ListEntry, PutOptions, StorageBackend } from '../datastore/storage.js';
 import { packArchive, sha256Hex } from './archive.js';
@@ -53,49 +53,51 @@ function fakePackage(): CodePackage {
   return { sha: sha256Hex(archive), archive, bundle, sourceMap, manifest, buildMs: 5 };
 }
 
-test('store writes 0x00 + archive under <flow>/data/<sha2>/<sha>, once; load reads it back', async () => {
-  const storage = new MemoryStorage();
-  const pkg = fakePackage();
-  await storeCodePackage(storage, 'HelloFlow', pkg);
-  await storeCodePackage(storage, 'HelloFlow', pkg);
-  assert.equal(storage.writes, 1);
-  const key = `HelloFlow/data/${pkg.sha.slice(0, 2)}/${pkg.sha}`;
-  assert.equal(codePackageKey('HelloFlow', pkg.sha), key);
-  const stored = storage.blobs.get(key)!;
-  assert.equal(stored[0], 0x00);
-  assert.deepEqual(stored.subarray(1), pkg.archive);
+describe('store', () => {
+  it('store writes 0x00 + archive under <flow>/data/<sha2>/<sha>, once; load reads it back', async () => {
+    const storage = new MemoryStorage();
+    const pkg = fakePackage();
+    await storeCodePackage(storage, 'HelloFlow', pkg);
+    await storeCodePackage(storage, 'HelloFlow', pkg);
+    assert.equal(storage.writes, 1);
+    const key = `HelloFlow/data/${pkg.sha.slice(0, 2)}/${pkg.sha}`;
+    assert.equal(codePackageKey('HelloFlow', pkg.sha), key);
+    const stored = storage.blobs.get(key)!;
+    assert.equal(stored[0], 0x00);
+    assert.deepEqual(stored.subarray(1), pkg.archive);
 
-  const loaded = await loadCodePackage(storage, 'HelloFlow', pkg.sha);
-  assert.equal(loaded.sha, pkg.sha);
-  assert.deepEqual(loaded.archive, pkg.archive);
-  assert.deepEqual(loaded.bundle, pkg.bundle);
-  assert.deepEqual(loaded.sourceMap, pkg.sourceMap);
-  assert.deepEqual(loaded.manifest, pkg.manifest);
-  assert.equal(loaded.buildMs, 0);
-});
-
-test('load accepts a gzip-marked blob (header 0x01) from the content store', async () => {
-  const storage = new MemoryStorage();
-  const pkg = fakePackage();
-  const key = codePackageKey('F', pkg.sha);
-  await storage.put(key, Buffer.concat([Buffer.from([0x01]), gzipSync(pkg.archive)]));
-  assert.deepEqual((await loadCodePackage(storage, 'F', pkg.sha)).bundle, pkg.bundle);
-});
-
-test('load reports missing, damaged and mismatched packages', async () => {
-  const storage = new MemoryStorage();
-  const pkg = fakePackage();
-  await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), (e: unknown) => {
-    assert.ok(e instanceof PackageNotFoundError);
-    assert.equal(e.key, codePackageKey('F', pkg.sha));
-    assert.equal(e.sha, pkg.sha);
-    return true;
+    const loaded = await loadCodePackage(storage, 'HelloFlow', pkg.sha);
+    assert.equal(loaded.sha, pkg.sha);
+    assert.deepEqual(loaded.archive, pkg.archive);
+    assert.deepEqual(loaded.bundle, pkg.bundle);
+    assert.deepEqual(loaded.sourceMap, pkg.sourceMap);
+    assert.deepEqual(loaded.manifest, pkg.manifest);
+    assert.equal(loaded.buildMs, 0);
   });
-  const key = codePackageKey('F', pkg.sha);
-  await storage.put(key, Buffer.concat([Buffer.from([0x00]), pkg.archive.subarray(0, 40)]));
-  await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), /its sha256 is/);
-  await storage.put(key, Buffer.concat([Buffer.from([0x07]), pkg.archive]));
-  await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), /header byte 0x7/);
-  await storage.put(key, Buffer.alloc(0));
-  await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), PackageFormatError);
+
+  it('load accepts a gzip-marked blob (header 0x01) from the content store', async () => {
+    const storage = new MemoryStorage();
+    const pkg = fakePackage();
+    const key = codePackageKey('F', pkg.sha);
+    await storage.put(key, Buffer.concat([Buffer.from([0x01]), gzipSync(pkg.archive)]));
+    assert.deepEqual((await loadCodePackage(storage, 'F', pkg.sha)).bundle, pkg.bundle);
+  });
+
+  it('load reports missing, damaged and mismatched packages', async () => {
+    const storage = new MemoryStorage();
+    const pkg = fakePackage();
+    await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), (e: unknown) => {
+      assert.ok(e instanceof PackageNotFoundError);
+      assert.equal(e.key, codePackageKey('F', pkg.sha));
+      assert.equal(e.sha, pkg.sha);
+      return true;
+    });
+    const key = codePackageKey('F', pkg.sha);
+    await storage.put(key, Buffer.concat([Buffer.from([0x00]), pkg.archive.subarray(0, 40)]));
+    await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), /its sha256 is/);
+    await storage.put(key, Buffer.concat([Buffer.from([0x07]), pkg.archive]));
+    await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), /header byte 0x7/);
+    await storage.put(key, Buffer.alloc(0));
+    await assert.rejects(loadCodePackage(storage, 'F', pkg.sha), PackageFormatError);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireOrSkip } from '../e2e/helpers.js';
 import { awsEndpoint } from './aws.js';
 import { batchEnv } from './batch.js';
@@ -38,7 +38,7 @@ const WOULD_SKIP: Record<string, (t: { skip(m?: string): void }) => unknown> = {
 };
 
 for (const [name, call] of Object.entries(WOULD_SKIP)) {
-  test(`${name}: a missing service skips locally, and fails under CI=1 and CI=true`, () => {
+  it(`${name}: a missing service skips locally, and fails under CI=1 and CI=true`, () => {
     const skipped: (string | undefined)[] = [];
     const t = { skip: (m?: string) => void skipped.push(m) };
     for (const ci of [undefined, 'false', '0']) withoutServices(ci, () => call(t));
@@ -50,15 +50,17 @@ for (const [name, call] of Object.entries(WOULD_SKIP)) {
   });
 }
 
-test('until: resolves once a sync or async check holds, and names what it waited for past its bound', async () => {
-  let n = 0;
-  await until(() => ++n === 3, 'three checks');
-  assert.equal(n, 3);
-  let m = 0;
-  await until(async () => ++m === 2, 'two async checks', { everyMs: 1 });
-  assert.equal(m, 2);
-  await assert.rejects(
-    until(() => false, 'the impossible', { everyMs: 1, timeoutMs: 5 }),
-    /timed out waiting for the impossible/,
-  );
+describe('ci', () => {
+  it('until: resolves once a sync or async check holds, and names what it waited for past its bound', async () => {
+    let n = 0;
+    await until(() => ++n === 3, 'three checks');
+    assert.equal(n, 3);
+    let m = 0;
+    await until(async () => ++m === 2, 'two async checks', { everyMs: 1 });
+    assert.equal(m, 2);
+    await assert.rejects(
+      until(() => false, 'the impossible', { everyMs: 1, timeoutMs: 5 }),
+      /timed out waiting for the impossible/,
+    );
+  });
 });
