@@ -6,13 +6,21 @@
  *    stand-in (`scripts/lib/s3-fault-proxy.mjs`): 10% of writes answered 503 SlowDown, 2% of
  *    connections cut mid-body. Every task the runtime reports succeeded must be succeeded in the
  *    datastore, every record readable, and every task's artifacts equal to the fault-free run's.
- * 2. Runtime killed: a 50-way local foreach whose runtime is SIGKILLed at 20 seeded random moments;
- *    `resume` must clone exactly the tasks whose records were complete, re-run the rest, and end with
- *    the fault-free run's results.
+ * 2. Runtime killed: a 50-way foreach whose runtime (only it: its tasks live on) is SIGKILLed at 20
+ *    seeded random moments of the run, locally and with every step on `@batch` (the local stand-in: moto +
+ *    real containers, 5 kills of a 10-way foreach). A run killed before it was named (no Flow/<id> printed:
+ *    it has no run.json) has nothing to resume: it is started again and that run must match. A named run is
+ *    resumed at once, while the tasks or jobs the killed runtime left behind may still be writing records
+ *    into it; then the bench waits for them to end (`stepflow batch list` on the stand-in). `resume` must
+ *    clone every record complete when it started, never more than were ever complete, and end with the
+ *    fault-free run's results; every record of the killed run read as complete must hold its result.
  * 3. Concurrent runs: 20 `stepflow run` of the same flow started at once on one datastore: 20 distinct,
  *    complete runs.
  *
- * Prints: faults injected, tasks misreported (goal 0), records inconsistent (goal 0), runs merged (goal 0).
+ * Prints: faults injected, tasks misreported (goal 0), records inconsistent (goal 0), runs merged (goal 0),
+ * and each part's wall time beside its fault-free run. Sizes: STEPFLOW_BENCH_FAULTS_{S3_WIDTH,KILL_WIDTH,
+ * KILLS,BATCH_KILLS,BATCH_WIDTH,CONCURRENT} (100/50/20/5/10/20); STEPFLOW_BENCH_FAULTS_PARTS=s3,kill,batch,
+ * concurrent picks parts.
  *
  * @module
  */
@@ -46,6 +54,10 @@ const BATCH_KILLS =
     ? 0
     : Number(process.env.STEPFLOW_BENCH_FAULTS_BATCH_KILLS) || 5;
 const BATCH_WIDTH = Number(process.env.STEPFLOW_BENCH_FAULTS_BATCH_WIDTH) || 10;
+/** Which parts run (comma-separated: s3, kill, batch, concurrent); default all. */
+const PARTS = new Set(
+  (process.env.STEPFLOW_BENCH_FAULTS_PARTS || 's3,kill,batch,concurrent').split(',').map((p) => p.trim()),
+);
 const TIMEOUT_MS = 10 * 60_000;
 /** Fake credentials moto accepts; never real ones. */
 const AWS_ENV = {
@@ -70,52 +82,68 @@ export async function run(ctx) {
     );
   }
   const client = await import(pathToFileURL(path.join(ctx.root, 'dist', 'index.js')).href);
-  const s3 = await s3Faults(ctx, client);
-  const kills = await runtimeKills(ctx, client, localTarget(ctx));
-  const batchKills = BATCH_KILLS > 0 ? await batchRuntimeKills(ctx, client) : undefined;
-  const concurrent = await concurrentRuns(ctx, client);
   const zero = { max: 0 };
-  return [
-    { metric: 'S3: faults injected (503 + cut)', value: s3.injected, unit: 'faults' },
-    {
-      metric: 'S3: tasks misreported',
-      value: s3.misreported,
-      unit: 'tasks',
-      target: zero,
-      lowerIsBetter: true,
-    },
-    {
-      metric: 'S3: records inconsistent with the fault-free run',
-      value: s3.inconsistent,
-      unit: 'tasks',
-      target: zero,
-      lowerIsBetter: true,
-    },
-    {
-      metric: 'S3: wall time under faults',
-      value: s3.faultyMs,
-      unit: 'ms',
-      baseline: { label: 'fault-free run, same flow', value: s3.cleanMs },
-      lowerIsBetter: true,
-    },
-    ...killRows('kill (local)', kills),
-    ...(batchKills ? killRows('kill (@batch, stand-in)', batchKills) : []),
-    { metric: `concurrent: runs started at once`, value: CONCURRENT, unit: 'runs' },
-    {
-      metric: 'concurrent: runs merged',
-      value: concurrent.merged,
-      unit: 'runs',
-      target: zero,
-      lowerIsBetter: true,
-    },
-    {
-      metric: 'concurrent: runs incomplete',
-      value: concurrent.incomplete,
-      unit: 'runs',
-      target: zero,
-      lowerIsBetter: true,
-    },
-  ];
+  const rows = [];
+  if (PARTS.has('s3')) {
+    const s3 = await s3Faults(ctx, client);
+    rows.push(
+      { metric: 'S3: faults injected (503 + cut)', value: s3.injected, unit: 'faults' },
+      {
+        metric: 'S3: tasks misreported',
+        value: s3.misreported,
+        unit: 'tasks',
+        target: zero,
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'S3: records inconsistent with the fault-free run',
+        value: s3.inconsistent,
+        unit: 'tasks',
+        target: zero,
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'S3: wall time under faults',
+        value: s3.faultyMs,
+        unit: 'ms',
+        baseline: { label: 'fault-free run, same flow', value: s3.cleanMs },
+        lowerIsBetter: true,
+      },
+    );
+  }
+  if (PARTS.has('kill'))
+    rows.push(...killRows('kill (local)', await runtimeKills(ctx, client, localTarget(ctx))));
+  if (PARTS.has('batch') && BATCH_KILLS > 0) {
+    rows.push(...killRows('kill (@batch, stand-in)', await batchRuntimeKills(ctx, client)));
+  }
+  if (PARTS.has('concurrent')) {
+    const concurrent = await concurrentRuns(ctx, client);
+    rows.push(
+      { metric: `concurrent: runs started at once`, value: CONCURRENT, unit: 'runs' },
+      {
+        metric: 'concurrent: runs merged',
+        value: concurrent.merged,
+        unit: 'runs',
+        target: zero,
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'concurrent: runs incomplete',
+        value: concurrent.incomplete,
+        unit: 'runs',
+        target: zero,
+        lowerIsBetter: true,
+      },
+      {
+        metric: 'concurrent: wall time of the slowest run',
+        value: concurrent.slowestMs,
+        unit: 'ms',
+        baseline: { label: 'one run alone, same flow', value: concurrent.aloneMs },
+        lowerIsBetter: true,
+      },
+    );
+  }
+  return rows;
 }
 
 function killRows(label, kills) {
@@ -123,10 +151,29 @@ function killRows(label, kills) {
   return [
     { metric: `${label}: runtime SIGKILLs (${kills.width}-way foreach)`, value: kills.kills, unit: 'kills' },
     {
+      metric: `${label}: killed before the run was named (no record; run again from scratch)`,
+      value: kills.unnamed,
+      unit: 'kills',
+    },
+    {
       metric: `${label}: tasks cloned by resume`,
       value: kills.cloned,
       unit: 'tasks',
-      baseline: { label: 'complete records left by the killed runs', value: kills.complete },
+      baseline: { label: 'complete records in the killed runs, leftovers ended', value: kills.complete },
+    },
+    {
+      metric: `${label}: complete records not reused`,
+      value: kills.missed,
+      unit: 'tasks',
+      target: zero,
+      lowerIsBetter: true,
+    },
+    {
+      metric: `${label}: leftover tasks still running after the wait`,
+      value: kills.leftover,
+      unit: 'tasks',
+      target: zero,
+      lowerIsBetter: true,
     },
     {
       metric: `${label}: tasks misreported`,
@@ -140,6 +187,13 @@ function killRows(label, kills) {
       value: kills.inconsistent,
       unit: 'tasks',
       target: zero,
+      lowerIsBetter: true,
+    },
+    {
+      metric: `${label}: wall time, killed run + resume (named runs)`,
+      value: kills.faultyMs,
+      unit: 'ms',
+      baseline: { label: 'as many fault-free runs', value: kills.cleanMs },
       lowerIsBetter: true,
     },
   ];
@@ -201,6 +255,7 @@ function localTarget(ctx) {
       spec: (a) => ({ kind: 'local', root: a[1] }),
     }),
     extra: [],
+    leftovers: settleLocal,
   };
 }
 
@@ -235,6 +290,9 @@ function batchTarget(s) {
       return { args: ['--datastore', 's3', '--datastore-root', root], spec: () => ({ kind: 's3', root }) };
     },
     extra: ['--with', 'batch:memory=256'],
+    leftovers(ctx, root, runId, read) {
+      return settleBatch(ctx, root, runId, read, this.env);
+    },
   };
 }
 
@@ -246,7 +304,19 @@ async function runtimeKills(ctx, client, target) {
   if (clean.code !== 0) throw new Error(`the fault-free run failed:\n${tail(clean)}`);
   const want = await snapshot(client, cleanRoot.spec(cleanRoot.args), runIdOf(clean));
   const rand = seeded(7);
-  const totals = { width: target.width, kills: 0, complete: 0, cloned: 0, misreported: 0, inconsistent: 0 };
+  const totals = {
+    width: target.width,
+    kills: 0,
+    unnamed: 0,
+    complete: 0,
+    cloned: 0,
+    missed: 0,
+    leftover: 0,
+    misreported: 0,
+    inconsistent: 0,
+    faultyMs: 0,
+    cleanMs: 0,
+  };
   for (let k = 0; k < target.kills; k++) {
     const root = target.newRoot();
     const spec = root.spec(root.args);
@@ -254,45 +324,92 @@ async function runtimeKills(ctx, client, target) {
     const args = ['run', FLOW, ...root.args, ...target.extra, ...width];
     const killed = await runAndKill(ctx, args, target.env, delayMs);
     totals.kills++;
+    const at =
+      `kill ${k + 1}, ${Math.round(delayMs)} ms after start` +
+      (killed.namedMs === undefined ? '' : ` (named at ${Math.round(killed.namedMs)} ms)`);
     const runId = killed.runId;
     if (!runId) {
+      // Killed before the run was named: it has no run.json (the id is printed only once it exists), so
+      // there is nothing to resume. The user starts the run again: that fresh run must match.
+      totals.unnamed++;
+      const fresh = await cli(ctx, args, target.env);
+      const diff =
+        fresh.code === 0 ? compare(want, await snapshot(client, spec, runIdOf(fresh)), fresh) : undefined;
+      totals.misreported += diff?.misreported ?? 0;
+      totals.inconsistent += diff?.inconsistent ?? want.tasks.size;
       ctx.log(
-        `kill ${k + 1}, ${Math.round(delayMs)} ms into the run: before the run id was printed (nothing to resume)`,
+        `${at}: killed before the run was named (no run record, nothing ` +
+          `to resume): started a fresh run instead, exit ${fresh.code}, ${diff?.inconsistent ?? 'all'} differences`,
       );
       continue;
     }
-    // Tasks (or jobs) the killed runtime left running may still finish: wait until nothing changes.
-    const before = await settle(() => snapshot(client, spec, runId).catch(() => undefined));
+    // Resume at once: tasks (local processes, @batch jobs) the killed runtime left running may still
+    // finish and write records into the killed run while resume reads it.
+    const before = await snapshot(client, spec, runId).catch(() => undefined);
     const completeBefore = before ? [...before.tasks.values()].filter((t) => t.ok).length : 0;
-    const resumed = await cli(
-      ctx,
-      ['resume', FLOW, ...root.args, ...target.extra, '--origin-run-id', runId],
-      target.env,
-    );
+    const resumeArgs = ['resume', FLOW, ...root.args, ...target.extra, '--origin-run-id', runId];
+    const resumed = await cli(ctx, resumeArgs, target.env);
+    // Then let the leftovers end, and read the killed run as they left it.
+    const leftover = await target.leftovers(ctx, root, runId, () => snapshot(client, spec, runId));
+    const origin = await snapshot(client, spec, runId).catch(() => undefined);
+    const completeAfter = origin ? [...origin.tasks.values()].filter((t) => t.ok).length : 0;
+    totals.leftover += leftover;
     if (resumed.code !== 0) {
       totals.inconsistent++;
-      ctx.log(`kill ${k + 1}: resume failed (exit ${resumed.code}):\n${tail(resumed)}`);
+      ctx.log(`${at}: resume failed (exit ${resumed.code}):\n${tail(resumed)}`);
       continue;
     }
     const after = await snapshot(client, spec, runIdOf(resumed));
     const cloned = [...after.tasks.values()].filter((t) => t.clonedFrom).length;
     const diff = compare(want, after, resumed);
-    totals.complete += completeBefore;
+    // A record of the killed run read as complete must hold the fault-free result.
+    const partial = origin
+      ? [...origin.tasks].filter(([key, t]) => t.ok && want.tasks.get(key)?.data !== t.data).length
+      : 0;
+    totals.complete += completeAfter;
     totals.cloned += cloned;
+    totals.missed += Math.max(0, completeBefore - cloned);
     totals.misreported += diff.misreported;
-    // A partial record reused shows up as a difference; reusing more tasks than were complete is one too.
-    totals.inconsistent += diff.inconsistent + Math.max(0, cloned - completeBefore);
+    totals.faultyMs += killed.durationMs + resumed.durationMs;
+    totals.cleanMs += clean.durationMs;
+    // A partial record reused shows up as a difference; reusing more tasks than were ever complete is one too.
+    totals.inconsistent += diff.inconsistent + partial + Math.max(0, cloned - completeAfter);
     ctx.log(
-      `kill ${k + 1}, ${Math.round(delayMs)} ms into the run: ${completeBefore} complete tasks, resume cloned ${cloned}, ` +
-        `${diff.inconsistent} differences`,
+      `${at}: ${completeBefore} complete tasks when resumed (${completeAfter} once the leftovers ended, ` +
+        `${leftover} still running after the wait), resume cloned ${cloned}, ${diff.inconsistent} differences, ` +
+        `${partial} bad records in the killed run`,
     );
   }
   return totals;
 }
 
+/** Local leftovers (task processes of the killed runtime): wait until the killed run's records stop changing. */
+async function settleLocal(_ctx, _root, _runId, read) {
+  await settle(() => read().catch(() => undefined));
+  return 0;
+}
+
 /**
- * Starts `stepflow ...args` and SIGKILLs the runtime (only it) `delayMs` after it printed its run id (or
- * after 60 s without one); resolves the run id.
+ * @batch leftovers: wait (at most 5 minutes) until `stepflow batch list` finds no unfinished job of the killed
+ * run on the stand-in, then until its records stop changing. Returns the jobs still unfinished.
+ */
+async function settleBatch(ctx, root, runId, read, env) {
+  const deadline = Date.now() + 5 * 60_000;
+  let unfinished = 0;
+  for (;;) {
+    const list = await cli(ctx, ['batch', 'list', FLOW, ...root.args, '--run-id', runId], env);
+    unfinished = list.stdout.split('\n').filter((l) => / job \S+ [A-Z]+ \(queue /.test(l)).length;
+    if (list.code !== 0) ctx.log(`stepflow batch list failed (exit ${list.code}):\n${tail(list)}`);
+    if (unfinished === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  await settle(() => read().catch(() => undefined));
+  return unfinished;
+}
+
+/**
+ * Starts `stepflow ...args` and SIGKILLs the runtime (only it: its tasks live on) `delayMs` after it was
+ * started; resolves the run id if it was printed (the run was named: its run.json exists) and when.
  */
 function runAndKill(ctx, args, env, delayMs) {
   return new Promise((resolve) => {
@@ -301,21 +418,19 @@ function runAndKill(ctx, args, env, delayMs) {
       env: hostNodeEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const started = performance.now();
     let out = '';
-    let timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let namedMs;
+    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     child.stdout.setEncoding('utf8').on('data', (d) => {
-      const started = out.includes(`${FLOW_NAME}/`);
       out += d;
-      if (!started && out.includes(`${FLOW_NAME}/`)) {
-        clearTimeout(timer);
-        timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-      }
+      if (namedMs === undefined && out.includes(`${FLOW_NAME}/`)) namedMs = performance.now() - started;
     });
     child.stderr.resume();
     child.on('close', () => {
       clearTimeout(timer);
       const m = new RegExp(`^${FLOW_NAME}/(\\S+)\\s*$`, 'm').exec(out);
-      resolve({ runId: m?.[1], out });
+      resolve({ runId: m?.[1], namedMs, out, durationMs: performance.now() - started });
     });
   });
 }
@@ -345,6 +460,8 @@ function signature(snap) {
 
 async function concurrentRuns(ctx, client) {
   const root = ctx.tempDir();
+  const alone = await cli(ctx, ['run', FLOW, '--datastore-root', ctx.tempDir(), '--width', '3']);
+  if (alone.code !== 0) throw new Error(`the fault-free run failed:\n${tail(alone)}`);
   const runs = await Promise.all(
     Array.from({ length: CONCURRENT }, () =>
       cli(ctx, ['run', FLOW, '--datastore-root', root, '--width', '3']),
@@ -362,7 +479,8 @@ async function concurrentRuns(ctx, client) {
   }
   const merged = CONCURRENT - distinct.size;
   ctx.log(`concurrent: ${CONCURRENT} runs, ${distinct.size} distinct ids, ${incomplete} incomplete`);
-  return { merged, incomplete };
+  const slowestMs = Math.max(...runs.map((r) => r.durationMs));
+  return { merged, incomplete, slowestMs, aloneMs: alone.durationMs };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -370,7 +488,7 @@ async function concurrentRuns(ctx, client) {
 
 /**
  * A run as the client API reads it: per task (keyed `step#foreachIndex`), whether it succeeded, what it
- * was cloned from, and its artifacts in a comparable form.
+ * was cloned from, and its artifacts as `stepflow dump --json` prints them.
  */
 async function snapshot(client, datastore, runId) {
   const flow = new client.Flow(FLOW_NAME, { datastore, namespace: null });
@@ -381,7 +499,7 @@ async function snapshot(client, datastore, runId) {
       const key = `${step.name}#${task.index ?? ''}`;
       let data;
       try {
-        data = task.successful ? comparable(step.name, await task.data()) : undefined;
+        data = task.successful ? comparable(client, await task.data()) : undefined;
       } catch (err) {
         data = `unreadable: ${err.message}`;
       }
@@ -391,23 +509,11 @@ async function snapshot(client, datastore, runId) {
   return { runId, successful: run.successful, tasks };
 }
 
-function comparable(step, d) {
-  switch (step) {
-    case 'start':
-      return JSON.stringify({ items: d.items?.length });
-    case 'work':
-      return JSON.stringify({
-        idx: d.idx,
-        value: d.value,
-        label: d.label,
-        block: [d.block?.[0], d.block?.length],
-      });
-    case 'join':
-    case 'end':
-      return JSON.stringify({ total: d.total, labels: d.labels?.join(',') });
-    default:
-      return JSON.stringify(d);
-  }
+/** The task as `stepflow dump --json` prints it: every artifact, in tagged JSON (typed arrays in full). */
+function comparable(client, data) {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(data).map(([k, v]) => [k, client.toTaggedJson(v)])),
+  );
 }
 
 /**
