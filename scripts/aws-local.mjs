@@ -191,6 +191,7 @@ export async function startLocalAws({
   const timings = {};
   const stops = []; // in start order; stopped in reverse, moto first
   let moto;
+  let ownMotoUrl;
   const stop = () => {
     const pending = [
       moto?.stop(),
@@ -217,7 +218,8 @@ export async function startLocalAws({
         ? `dockerd started (pid ${dockerd.pid}), loopback only`
         : 'reusing the running Docker daemon',
     );
-    stops.push(async () => removeJobContainers(dockerd.pid ? 0 : startedAt));
+    // Only the jobs of this stand-in's moto: another stand-in on the same daemon keeps its running jobs.
+    stops.push(async () => removeJobContainers(dockerd.pid ? 0 : startedAt, motoPort(motoUrl ?? ownMotoUrl)));
     const built = await timed('image', () => ensureNodeImage(imageTag));
     const { image, creds } = await startCreds(built, imageTag, log);
     stops.push(creds.stop);
@@ -238,6 +240,7 @@ export async function startLocalAws({
       ? undefined
       : timed('moto', () => startMoto({ logDir })).then((m) => {
           moto = m;
+          ownMotoUrl = m.url;
           log(`moto on ${m.url} (pid ${m.pid})`);
         });
     const [engine, motoStart] = await Promise.allSettled([startEngine(), starting]);
@@ -261,6 +264,11 @@ export async function startLocalAws({
     await stop();
     throw err;
   }
+}
+
+/** The port of a moto URL (jobs carry it as MOTO_PORT), or undefined before moto is known. */
+function motoPort(url) {
+  return url ? Number(new URL(url).port) : undefined;
 }
 
 /** The settings a user exports to run flows with `@batch` against the stand-in. */

@@ -59,10 +59,35 @@ export async function probeCredsServer(url) {
   }
 }
 
+/** How often a stand-in sharing another one's endpoint checks that it is still there. */
+const TAKE_OVER_MS = 1000;
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    const onError = (err) => reject(err);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve(undefined);
+    });
+  });
+}
+
+function closer(server) {
+  return () =>
+    new Promise((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+}
+
 /**
  * Serves the test credentials on `http://127.0.0.1:<port>/creds`, in this process. `port: 0` picks a free
- * port. When the port is taken by another stepflow stand-in's endpoint, that one is used (`shared: true`,
- * and `stop()` leaves it alone); when another program holds it, this rejects with `code: 'EADDRINUSE'`.
+ * port. When the port is taken by another stepflow stand-in's endpoint, that one is used (`shared: true`)
+ * and, should its owner stop first, this process takes the port over (within a second; jobs retry), so
+ * its own jobs keep their credentials; `stop()` ends only what this process serves. When another program
+ * holds the port, this rejects with `code: 'EADDRINUSE'`.
  *
  * @param {{ port?: number }} [options]
  * @returns {Promise<{ url: string, port: number, shared: boolean, stop: () => Promise<void> }>}
@@ -76,14 +101,11 @@ export async function probeCredsServer(url) {
 export async function startCredsServer({ port = 0 } = {}) {
   const server = http.createServer(handle);
   try {
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve(undefined));
-    });
+    await listen(server, port);
   } catch (err) {
     const url = `http://127.0.0.1:${port}${CREDS_PATH}`;
     if (err.code === 'EADDRINUSE' && (await probeCredsServer(url))) {
-      return { url, port, shared: true, stop: async () => {} };
+      return { url, port, shared: true, stop: shareUntilGone(server, port) };
     }
     const error = new Error(
       `the credentials endpoint cannot listen on 127.0.0.1:${port} (${err.code ?? err.message}): another program holds the port`,
@@ -98,10 +120,31 @@ export async function startCredsServer({ port = 0 } = {}) {
     url: `http://127.0.0.1:${actual}${CREDS_PATH}`,
     port: actual,
     shared: false,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: closer(server),
+  };
+}
+
+/** Watches a shared endpoint's port and listens on it once its owner is gone; returns the stop function. */
+function shareUntilGone(server, port) {
+  let stopped = false;
+  let trying = false;
+  const timer = setInterval(async () => {
+    if (trying || server.listening) return;
+    trying = true;
+    try {
+      await listen(server, port);
+      server.unref();
+      if (stopped) await closer(server)();
+    } catch {
+      // The owner (or anything else) still holds the port.
+    } finally {
+      trying = false;
+    }
+  }, TAKE_OVER_MS);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await closer(server)();
   };
 }

@@ -47,6 +47,24 @@ describe('creds-server', () => {
     await assert.rejects(startCredsServer({ port: foreign.address().port }), { code: 'EADDRINUSE' });
   });
 
+  it("a stand-in sharing another's endpoint takes the port over when that one stops first (its jobs keep their credentials)", async (t) => {
+    const owner = await startCredsServer({ port: 0 });
+    const sharer = await startCredsServer({ port: owner.port });
+    t.after(() => Promise.all([owner.stop(), sharer.stop()]));
+    assert.equal(sharer.shared, true);
+    await owner.stop();
+    let served = false;
+    for (let i = 0; i < 100 && !served; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      served = await probeCredsServer(sharer.url);
+    }
+    assert.equal(served, true, 'the port is served again after its owner stopped');
+    const doc = await (await fetch(sharer.url)).json();
+    assert.equal(doc.AccessKeyId, TEST_JOB_CREDENTIALS.AccessKeyId);
+    await sharer.stop();
+    assert.equal(await probeCredsServer(sharer.url), false, 'stop() ends what it took over');
+  });
+
   it("the AWS SDK's default provider chain finds the credentials through AWS_CONTAINER_CREDENTIALS_FULL_URI", async (t) => {
     const creds = await startCredsServer({ port: 0 });
     t.after(() => creds.stop());

@@ -62,7 +62,8 @@ export async function startMoto({ logDir, env = process.env }) {
     const url = `http://127.0.0.1:${port}`;
     const log = fs.openSync(path.join(logDir, `moto-${port}.log`), 'w');
     const child = spawn(pythonCommand(), ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-      env: { ...env, MOTO_DOCKER_NETWORK_MODE: 'host' },
+      // MOTO_PORT: moto tells its job containers this port (else "5000"), so a stand-in finds its own jobs.
+      env: { ...env, MOTO_DOCKER_NETWORK_MODE: 'host', MOTO_PORT: String(port) },
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
@@ -75,6 +76,7 @@ export async function startMoto({ logDir, env = process.env }) {
       if (await answers(url)) {
         return {
           url,
+          port,
           pid: child.pid,
           stop: () =>
             new Promise((resolve) => {

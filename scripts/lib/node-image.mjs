@@ -200,27 +200,53 @@ export async function ensureNodeImage(tag = DEFAULT_IMAGE_TAG, options = {}) {
 
 /**
  * Removes (force) the containers made from stepflow job images (label `stepflow=node-job`) that were
- * created at or after `since` (ms since the epoch; 0: all of them). Returns how many were removed.
+ * created at or after `since` (ms since the epoch; 0: all of them) and, when `motoPort` is given, only
+ * those run by the moto server on that port (their `MOTO_PORT`), so a stand-in that stops never removes
+ * the running jobs of another one. Returns how many were removed.
  *
  * @example
  * ```js
- * removeJobContainers(startedAt);
+ * removeJobContainers(startedAt, 43209);
  * ```
  */
-export function removeJobContainers(since = 0) {
+export function removeJobContainers(since = 0, motoPort = undefined) {
   const ps = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABELS.kind}=node-job`], {
     encoding: 'utf8',
   });
   const ids = ps.status === 0 ? ps.stdout.split('\n').filter(Boolean) : [];
   if (ids.length === 0) return 0;
-  const inspect = spawnSync('docker', ['inspect', '--format', '{{.Id}} {{.Created}}', ...ids], {
-    encoding: 'utf8',
-  });
-  const mine = (inspect.stdout ?? '')
-    .split('\n')
-    .map((line) => line.split(' '))
-    .filter(([id, created]) => id && Date.parse(created) >= since - 1000)
-    .map(([id]) => id);
+  const inspect = spawnSync(
+    'docker',
+    ['inspect', '--format', '{{.Id}} {{.Created}} {{json .Config.Env}}', ...ids],
+    { encoding: 'utf8' },
+  );
+  const mine = ownJobContainers(inspect.stdout ?? '', { since, motoPort });
   if (mine.length > 0) spawnSync('docker', ['rm', '-f', ...mine], { stdio: 'ignore' });
   return mine.length;
+}
+
+/**
+ * The ids, among `docker inspect --format '{{.Id}} {{.Created}} {{json .Config.Env}}'` lines, of the
+ * containers created at or after `since` (less a second) and, when `motoPort` is given, run by that moto.
+ *
+ * @example
+ * ```js
+ * ownJobContainers('abc 2026-12-03T12:00:00Z ["MOTO_PORT=43209"]', { since: 0, motoPort: 43209 }); // ['abc']
+ * ```
+ */
+export function ownJobContainers(inspectOutput, { since = 0, motoPort = undefined } = {}) {
+  const ids = [];
+  for (const line of inspectOutput.split('\n')) {
+    const [id, created, ...rest] = line.split(' ');
+    if (!id || !(Date.parse(created) >= since - 1000)) continue;
+    if (motoPort !== undefined) {
+      let env = [];
+      try {
+        env = JSON.parse(rest.join(' ')) ?? [];
+      } catch {}
+      if (!env.includes(`MOTO_PORT=${motoPort}`)) continue;
+    }
+    ids.push(id);
+  }
+  return ids;
 }
