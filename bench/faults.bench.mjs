@@ -345,12 +345,14 @@ async function runtimeKills(ctx, client, target) {
     }
     // Resume at once: tasks (local processes, @batch jobs) the killed runtime left running may still
     // finish and write records into the killed run while resume reads it.
+    const killedAt = performance.now();
     const before = await snapshot(client, spec, runId).catch(() => undefined);
     const completeBefore = before ? [...before.tasks.values()].filter((t) => t.ok).length : 0;
     const resumeArgs = ['resume', FLOW, ...root.args, ...target.extra, '--origin-run-id', runId];
     const resumed = await cli(ctx, resumeArgs, target.env);
     // Then let the leftovers end, and read the killed run as they left it.
     const leftover = await target.leftovers(ctx, root, runId, () => snapshot(client, spec, runId));
+    const quietS = Math.round((performance.now() - killedAt) / 1000);
     const origin = await snapshot(client, spec, runId).catch(() => undefined);
     const completeAfter = origin ? [...origin.tasks.values()].filter((t) => t.ok).length : 0;
     totals.leftover += leftover;
@@ -376,7 +378,7 @@ async function runtimeKills(ctx, client, target) {
     totals.inconsistent += diff.inconsistent + partial + Math.max(0, cloned - completeAfter);
     ctx.log(
       `${at}: ${completeBefore} complete tasks when resumed (${completeAfter} once the leftovers ended, ` +
-        `${leftover} still running after the wait), resume cloned ${cloned}, ${diff.inconsistent} differences, ` +
+        `${leftover} still running ${quietS} s after the kill), resume cloned ${cloned}, ${diff.inconsistent} differences, ` +
         `${partial} bad records in the killed run`,
     );
   }
