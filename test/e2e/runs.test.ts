@@ -14,7 +14,7 @@ import { LocalStorage } from '../../src/datastore/local-storage.js';
 import { S3Storage } from '../../src/datastore/s3/s3-storage.js';
 import type { StorageBackend } from '../../src/datastore/storage.js';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../support/aws.js';
-import { FLOWS, REPO, runCli, runFlow, type Workspace, workspace } from './helpers.js';
+import { FLOWS, REPO, runCli, runFlow, startCli, type Workspace, workspace } from './helpers.js';
 
 const COARSE_CLOCK = pathToFileURL(join(REPO, 'test', 'support', 'coarse-clock.mjs')).href;
 const RUNS = 20;
@@ -197,5 +197,47 @@ describe('a run only exists once it can start', () => {
     const r = await runCli(['resume', flowFile, '--datastore-root', ws.root], { cwd: ws.dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`Resuming ResumeFlow/${failed.runId}\\n`));
+  });
+});
+
+describe('a printed run id names a stored run', () => {
+  /**
+   * Starts `stepflow run`, SIGKILLs it the moment it prints `LinearFlow/<id>`, then resumes that id: the
+   * run's record was stored before its id was printed, so resume finds it (earlier versions printed the id
+   * first and stored run.json later: resume said "no such run").
+   */
+  async function killAtIdThenResume(args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+    const flowFile = join(FLOWS, 'linear-flow.ts');
+    const { child, result } = startCli(['run', flowFile, ...args], { cwd: ws.dir, env });
+    let runId: string | undefined;
+    let seen = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      const match = /^LinearFlow\/(\d+)$/m.exec(seen);
+      if (match && !runId) {
+        runId = match[1];
+        child.kill('SIGKILL');
+      }
+    });
+    const killed = await result;
+    assert.ok(runId, `a run id was printed: ${killed.stdout}${killed.stderr}`);
+    assert.equal(killed.signal, 'SIGKILL', 'killed, not finished');
+    const r = await runCli(['resume', flowFile, ...args, '--origin-run-id', runId], { cwd: ws.dir, env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`Resuming LinearFlow/${runId}\\n`));
+  }
+
+  it('a run SIGKILLed as it prints its id (local datastore) is found by resume', async () => {
+    await killAtIdThenResume(['--datastore-root', join(ws.dir, 'killed-at-id')], {});
+  });
+
+  it('a run SIGKILLed as it prints its id (S3 datastore on moto) is found by resume', async (t) => {
+    const endpoint = awsEndpoint(t);
+    if (!endpoint) return;
+    const root = `s3://${await createTestBucket(endpoint, 'stepflow-killed')}/runs`;
+    await killAtIdThenResume(['--datastore', 's3', '--datastore-root', root], {
+      ...TEST_AWS_ENV,
+      METAFLOW_S3_ENDPOINT_URL: endpoint,
+    });
   });
 });
