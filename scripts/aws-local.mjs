@@ -10,6 +10,9 @@
  *
  * moto runs each job as a real container from the image (network mode host, so the job reaches moto and
  * the credentials endpoint on 127.0.0.1). Its fidelity gaps are listed in shared/reference/local-aws.md.
+ * Two stand-ins may share one Docker daemon and the image's fixed credentials port: on stop, each removes
+ * only the job containers of its own moto (their `MOTO_PORT`), and one that shares another's credentials
+ * endpoint takes the port over if that one stops first, so neither breaks the other's running jobs.
  *
  * @module
  */
