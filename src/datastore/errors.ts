@@ -228,11 +228,6 @@ export class InvalidKeyError extends DatastoreError {
     brandErrorClass(InvalidKeyError, 'InvalidKeyError');
   }
 
-  /** Printed by the CLI with its stack trace. */
-  override get display(): ErrorDisplay {
-    return 'stack';
-  }
-
   override readonly name: string = 'InvalidKeyError';
   readonly what: string;
   readonly value: string;

@@ -106,6 +106,17 @@ describe('stepflow run flow.py (12.7)', () => {
 });
 
 describe('output that reads well (12.8)', () => {
+  it('a malformed S3 datastore root is a one-line error naming it, not an unexpected error with a stack', async () => {
+    const r = await runCli(['run', join(FLOWS, 'linear-flow.ts'), '--datastore-root', 's3://b/x'], {
+      cwd: ws.dir,
+      env: { AWS_DEFAULT_REGION: 'us-east-1' },
+    });
+    assert.equal(r.code, 1, output(r));
+    assert.match(r.stderr, /Invalid S3 bucket name "b": a bucket name is 3 to 63/);
+    assert.doesNotMatch(r.stderr, /unexpected error|^\s+at /m);
+    assert.equal(r.stdout, '', 'no run id is printed');
+  });
+
   it("a user error shows the user's frames, and a failed run's summary says how to resume it", async () => {
     const r = await runFlow(ws, 'failing-flow.ts');
     assert.equal(r.code, 1, output(r));

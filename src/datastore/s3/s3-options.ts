@@ -90,7 +90,11 @@ export function parseS3Root(root: string): S3Root {
   }
   const bucket = match[1];
   if (!/^[a-z0-9][a-z0-9.\-_]{1,254}$/i.test(bucket)) {
-    throw new InvalidKeyError('S3 bucket name', bucket, 'use lowercase letters, digits, "." and "-"');
+    throw new InvalidKeyError(
+      'S3 bucket name',
+      bucket,
+      'a bucket name is 3 to 63 lowercase letters, digits, "." and "-"; give the root as s3://<bucket>/<prefix>',
+    );
   }
   const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
   if (prefix.split('/').some((s) => s === '.' || s === '..' || (prefix !== '' && s === ''))) {
