@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+export { Limiter, mapBounded } from '../common/limit.js';
 export {
   awsErrorCode,
   awsErrorCodes,
@@ -19,7 +21,6 @@ export {
   retryKind,
 } from './error-info.js';
 export { AwsError, AwsSdkMissingError } from './errors.js';
-export { Limiter, mapBounded } from './limit.js';
 export {
   awsConfigFile,
   awsProfile,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { mapBounded } from '../aws/index.js';
+import { mapBounded } from '../common/limit.js';
 
 /**
  * How many reads the client keeps in flight at once. Enough to hide the latency of a network store,
@@ -18,7 +18,7 @@ export const READ_CONCURRENCY = 32;
 
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight; results keep the input order (the
- * shared bounded map of `src/aws/`: on the first failure no new item starts, and that error is thrown).
+ * shared bounded map of `src/common/limit.ts`: on the first failure no new item starts, and that error is thrown).
  *
  * @example
  * ```ts

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mapBounded } from '../aws/index.js';
+import { mapBounded } from '../common/limit.js';
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { ForeachFrame, Transition } from '../datastore/types.js';
 import { didYouMean } from '../decorators/did-you-mean.js';

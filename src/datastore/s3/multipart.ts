@@ -7,7 +7,7 @@
  */
 
 import type { CompletedPart, S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
-import { mapBounded } from '../../aws/index.js';
+import { mapBounded } from '../../common/limit.js';
 import { MIN_PART_SIZE } from './s3-options.js';
 import type { S3Sdk } from './sdk.js';
 

@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { Limiter, mapBounded } from '../../aws/index.js';
+export { Limiter, mapBounded } from '../../common/limit.js';
