@@ -6,10 +6,9 @@
  */
 import type { ResolvedDecorator } from './contract.js';
 import { DecoratorError } from './errors.js';
-import { getStepDecorator } from './registry.js';
+import { MAX_ATTEMPTS_PER_TASK, StepHooks } from './step-hooks.js';
 
-/** Metaflow's cap on attempts per task (1 + user retries + error retries). */
-export const MAX_ATTEMPTS_PER_TASK = 6;
+export { MAX_ATTEMPTS_PER_TASK };
 
 interface Contribution {
   readonly decorator: ResolvedDecorator;
@@ -32,14 +31,7 @@ export interface RetryBudget {
  * ```
  */
 export function retryBudget(decorators: readonly ResolvedDecorator[]): RetryBudget {
-  let user = 0;
-  let error = 0;
-  for (const d of decorators) {
-    const counts = getStepDecorator(d.name)?.retryCount?.({ options: d.options });
-    user = Math.max(user, counts?.user ?? 0);
-    error = Math.max(error, counts?.error ?? 0);
-  }
-  return { user, error };
+  return new StepHooks(decorators).retryBudget();
 }
 
 /**
@@ -77,13 +69,10 @@ export function checkAttemptCap(
   decoratorsByStep: ReadonlyMap<string, readonly ResolvedDecorator[]>,
 ): void {
   for (const [stepName, decorators] of decoratorsByStep) {
-    const contributions: Contribution[] = [];
-    for (const decorator of decorators) {
-      const counts = getStepDecorator(decorator.name)?.retryCount?.({ options: decorator.options });
-      if (counts && (counts.user > 0 || counts.error > 0)) {
-        contributions.push({ decorator, user: counts.user, error: counts.error });
-      }
-    }
+    const contributions: Contribution[] = new StepHooks(decorators)
+      .retryCounts()
+      .filter(({ counts }) => counts.user > 0 || counts.error > 0)
+      .map(({ decorator, counts }) => ({ decorator, user: counts.user, error: counts.error }));
     const user = Math.max(0, ...contributions.map((c) => c.user));
     const error = Math.max(0, ...contributions.map((c) => c.error));
     const attempts = 1 + user + error;

@@ -6,9 +6,12 @@
  * the run is named) → `runtimeInit` (once per run, after) →
  * per attempt: `retryCount`, `taskEnvironment`, `launcher`, `attemptTimeout` → in the task process:
  * `taskPreStep` → `taskDecorate` → step body → `taskPostStep` or `taskException` → `taskFinished` →
- * `runtimeFinished` (once per run). `stepflow check` calls `parseOptions` and `stepInit` on the options
- * written as literals (`static-check.ts`), and lists what the plugin says it cannot check
- * (`checkedOnlyAtRun`).
+ * `runtimeFinished` (once per run, in a `finally`). `runtimeCheck` and `runtimeInit` may return a
+ * {@link RunScope}: what the plugin keeps for that run (a launcher, its clients and pollers), whose hooks
+ * are called for that run only and whose `runtimeFinished` is always called, also when the run is refused,
+ * fails or is interrupted. The runtime calls all of these through one dispatcher, `step-hooks.ts`.
+ * `stepflow check` calls `parseOptions` and `stepInit` on the options written as literals
+ * (`static-check.ts`), and lists what the plugin says it cannot check (`checkedOnlyAtRun`).
  *
  * @module
  */
@@ -49,6 +52,53 @@ export interface RuntimeRunContext {
    * (before anything is submitted) when a package has no build for the platform or the layer is too large.
    */
   readonly buildLayer?: (request: LayerRequest) => Promise<LayerInfo | undefined>;
+  /**
+   * Settings of this run for a plugin, by plugin name (tests and benchmarks: a fake AWS API, a faster
+   * poll), from `prepareRun`'s `pluginOptions`. Each plugin reads its own entry; nothing is kept between runs.
+   */
+  readonly pluginOptions?: Readonly<Record<string, object>>;
+}
+
+/** How a run ended, for {@link RunScope.runtimeFinished}: `refused` when it was never named or never started. */
+export type RunEnd = 'successful' | 'failed' | 'interrupted' | 'refused';
+
+/**
+ * Context of {@link RunScope.runtimeFinished}: the run (its id once it is named) and how it ended.
+ *
+ * @example
+ * ```ts
+ * const scope: RunScope = { runtimeFinished: (ctx: RunFinishedContext) => ctx.notice?.(`run ended: ${ctx.end}`) };
+ * ```
+ */
+export interface RunFinishedContext extends Omit<RuntimeRunContext, 'runId'> {
+  readonly runId?: string;
+  readonly end: RunEnd;
+}
+
+/**
+ * What a plugin keeps for one run, returned by its `runtimeCheck` or `runtimeInit` (like the per-run hooks
+ * an inngest middleware returns from `onFunctionRun`): the runtime calls these hooks for that run only,
+ * before the plugin's own hooks of the same name, and always calls `runtimeFinished` once, in a `finally`
+ * (run refused after the check, failed, interrupted or successful). Nothing of a run lives in module state.
+ *
+ * @example
+ * ```ts
+ * const plugin: StepDecoratorPlugin = {
+ *   name: 'remote', optionNames: [], parseOptions: (raw) => ({ ...raw }),
+ *   runtimeCheck: (ctx) => {
+ *     const launcher = new MyLauncher(ctx);
+ *     return { launcher: () => launcher, runtimeFinished: () => launcher.close() };
+ *   },
+ * };
+ * ```
+ */
+export interface RunScope {
+  /** The run is named (a scope made by `runtimeCheck` learns the run's id here). */
+  runtimeInit?(ctx: RuntimeRunContext): void | Promise<void>;
+  /** The launcher of an attempt of a step carrying the plugin's decorator; see the plugin hook. */
+  launcher?(ctx: RuntimeTaskContext<Record<string, unknown>>): TaskLauncher | undefined;
+  /** Always called once for the scope: releases what it owns (pollers, clients). */
+  runtimeFinished?(ctx: RunFinishedContext): void | Promise<void>;
 }
 
 /**
@@ -296,17 +346,21 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
    * kind, a queue that must exist) throws here to refuse the run; no run id is made or printed then, and
    * no run record written. Content-addressed blobs (the code package) may already be stored.
    */
-  runtimeCheck?(ctx: RuntimeCheckContext): void | Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plugin that keeps nothing for the run returns nothing
+  runtimeCheck?(ctx: RuntimeCheckContext): void | RunScope | Promise<void | RunScope>;
   /**
    * Once per run, after it is named and before the first task. May still throw (the run is then recorded
-   * as failed with no tasks), but what can be known beforehand belongs in `runtimeCheck`.
+   * as failed with no tasks), but what can be known beforehand belongs in `runtimeCheck`. What the plugin
+   * keeps for the run is returned as a {@link RunScope}.
    */
-  runtimeInit?(ctx: RuntimeRunContext): void | Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plugin that keeps nothing for the run returns nothing
+  runtimeInit?(ctx: RuntimeRunContext): void | RunScope | Promise<void | RunScope>;
   retryCount?(ctx: { readonly options: O }): RetryCounts;
   taskEnvironment?(ctx: RuntimeTaskContext<O>): Readonly<Record<string, string>>;
   launcher?(ctx: RuntimeTaskContext<O>): TaskLauncher | undefined;
   /** How long an attempt may run; the runtime stops it after the shortest limit any decorator sets. */
   attemptTimeout?(ctx: RuntimeTaskContext<O>): AttemptTimeout | undefined;
+  /** Once per run, after `runtimeInit` was called, whatever the run's end (a `finally`). */
   runtimeFinished?(ctx: RuntimeRunContext): void | Promise<void>;
   taskPreStep?(ctx: TaskHookContext<O>): void | Promise<void>;
   /** Returns a replacement for the step's body (e.g. a fallback after a killed attempt), or nothing. */

@@ -11,6 +11,7 @@ import type { ResolvedDecorator } from './contract.js';
 import { didYouMean } from './did-you-mean.js';
 import { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './errors.js';
 import { getStepDecorator, knownStepDecorators } from './registry.js';
+import { StepHooks } from './step-hooks.js';
 
 /** A decorator spec from `--with name:opt=value,...`. */
 export interface WithSpec {
@@ -230,8 +231,5 @@ export function resolveUse(
  * ```
  */
 export function initStep(graph: FlowGraph, stepName: string, decorators: readonly ResolvedDecorator[]): void {
-  const flowName = graph.flowName;
-  for (const d of decorators) {
-    getStepDecorator(d.name)?.stepInit?.({ flowName, stepName, options: d.options, graph, decorators });
-  }
+  new StepHooks(decorators).stepInit({ flowName: graph.flowName, stepName, graph });
 }

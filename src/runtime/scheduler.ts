@@ -10,9 +10,9 @@ import { errorMessage } from '../common/errors.js';
 import type { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { AttemptDoneRecord, ForeachFrame, Transition } from '../datastore/types.js';
 import type { LaunchOutcome, ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
+import { RunHooks } from '../decorators/step-hooks.js';
 import type { FlowGraph } from '../graph/types.js';
 import { RuntimeError } from './errors.js';
-import { attemptPlan, attemptTimeoutFor, launcherFor, taskEnvironment } from './hooks.js';
 import type { Reporter, RunSummary } from './reporter.js';
 import type { Cloner } from './resume.js';
 import { captureTaskLogs } from './task-logs.js';
@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   readonly progressThreshold?: number;
   /** For resume: clones a task from the origin run instead of running it, when it can. */
   readonly cloner?: Cloner;
+  /** The run's plugins and their run scopes (default: `decorators` bound without scopes). */
+  readonly hooks?: RunHooks;
 }
 
 /** A task the scheduler will run. */
@@ -81,7 +83,11 @@ export class Scheduler {
   private finish?: (summary: RunSummary) => void;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: SchedulerOptions) {}
+  private readonly hooks: RunHooks;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.hooks = options.hooks ?? new RunHooks(options.decorators);
+  }
 
   /** Runs until every task is done, one failed for good, or {@link interrupt} was called. */
   run(): Promise<RunSummary> {
@@ -181,6 +187,7 @@ export class Scheduler {
   private runAttempt(task: ScheduledTask): void {
     const { options } = this;
     const decorators = options.decorators.get(task.step) ?? [];
+    const hooks = this.hooks.step(task.step);
     const pathspec = this.pathspec(task);
     const ctx = {
       flowName: options.flowName,
@@ -190,7 +197,7 @@ export class Scheduler {
       attempt: task.attempt,
       decorators,
     };
-    const plan = attemptPlan(decorators);
+    const plan = hooks.attemptPlan();
     const spec: TaskSpec = {
       flowName: options.flowName,
       runId: options.runId,
@@ -205,7 +212,7 @@ export class Scheduler {
       maxNumSplits: options.maxNumSplits,
       decorators,
     };
-    const launcher = launcherFor(decorators, ctx) ?? options.defaultLauncher;
+    const launcher = hooks.launcher(ctx, this.hooks.scopesOf) ?? options.defaultLauncher;
     const started = performance.now();
     this.attempts++;
     const launched = launcher.launch({
@@ -213,10 +220,10 @@ export class Scheduler {
       pathspec,
       codePackage: options.codePackage.sha,
       bundlePath: options.codePackage.bundlePath,
-      env: taskEnvironment(decorators, ctx),
+      env: hooks.environment(ctx),
     });
     this.running.set(pathspec, launched);
-    const limit = attemptTimeoutFor(decorators, ctx);
+    const limit = hooks.attemptTimeout(ctx);
     let timedOut = false;
     const timeout =
       limit &&

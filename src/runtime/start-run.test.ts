@@ -47,6 +47,23 @@ registerStepDecorator({
   },
 });
 
+registerStepDecorator({
+  name: 'probe_scoped',
+  optionNames: [],
+  parseOptions: () => ({}),
+  runtimeCheck: () => {
+    events.push('scoped check');
+    return {
+      runtimeInit: (ctx) => {
+        events.push(`scope init ${ctx.runId}`);
+      },
+      runtimeFinished: (ctx) => {
+        events.push(`scope finished ${ctx.end} ${ctx.runId ?? 'unnamed'}`);
+      },
+    };
+  },
+});
+
 let flow: LoadedFlow;
 before(async () => {
   flow = await loadFlow(path.join(FLOWS, 'linear-flow.ts'));
@@ -73,4 +90,30 @@ test('runtimeCheck runs before the run is named, runtimeInit after it, with the 
   await assert.rejects(run.start(), /stop here/);
   assert.deepEqual(events, ['accept check, run keys: 0', `accept init ${run.runId}`]);
   assert.equal(initialized?.decorators, checked?.decorators, 'one decorators map for the whole run');
+});
+
+test('the run scope a plugin returned is finished when the run fails to start, and when a check refuses it', async () => {
+  events.length = 0;
+  storage = new MemoryStorage();
+  const withSpecs = [parseWithSpec('probe_scoped'), parseWithSpec('probe_accept')];
+  const run = await prepareRun({ flow, storage, parameters: {}, withSpecs });
+  assert.equal(run.scopesOf('probe_scoped').length, 1, 'the run holds the scope');
+  await assert.rejects(run.start(), /stop here/);
+  assert.deepEqual(events, [
+    'scoped check',
+    'accept check, run keys: 0',
+    `scope init ${run.runId}`,
+    `accept init ${run.runId}`,
+    `scope finished failed ${run.runId}`,
+  ]);
+  assert.equal(run.scopesOf('probe_scoped').length, 0, 'nothing is kept after the run');
+
+  events.length = 0;
+  storage = new MemoryStorage();
+  const refused = [parseWithSpec('probe_scoped'), parseWithSpec('probe_refuse')];
+  await assert.rejects(
+    prepareRun({ flow, storage, parameters: {}, withSpecs: refused }),
+    /queue does not exist/,
+  );
+  assert.deepEqual(events, ['scoped check', 'refuse check, run keys: 0', 'scope finished refused unnamed']);
 });

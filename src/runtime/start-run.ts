@@ -9,18 +9,20 @@ import { dirname } from 'node:path';
 import { currentUser } from '../config/user.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import type { StorageBackend } from '../datastore/storage.js';
-import type { RunRecord } from '../datastore/types.js';
+import type { ArtifactRef, RunRecord } from '../datastore/types.js';
 import { checkAttemptCap } from '../decorators/attempt-cap.js';
 import type {
   LayerInfo,
   LayerRequest,
   ResolvedDecorator,
+  RunEnd,
+  RunScope,
   RuntimeCheckContext,
   RuntimeRunContext,
   TaskLauncher,
 } from '../decorators/contract.js';
-import { getStepDecorator } from '../decorators/registry.js';
 import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
+import { RunHooks } from '../decorators/step-hooks.js';
 import { buildDependencyLayer } from '../package/layer/build-layer.js';
 import { storeCodePackage } from '../package/store.js';
 import { RuntimeError } from './errors.js';
@@ -45,6 +47,11 @@ export interface RunOptions {
   readonly maxNumSplits?: number;
   readonly reporter?: Reporter;
   readonly launcher?: TaskLauncher;
+  /**
+   * Settings of this run for plugins, by plugin name (passed to their hooks as `pluginOptions`): tests and
+   * benchmarks give `@batch` a fake API or a faster poll here, e.g. `{ batch: { pollMs: 100 } }`.
+   */
+  readonly pluginOptions?: Readonly<Record<string, object>>;
 }
 
 /** A run that is named (its record exists) and ready to start. */
@@ -56,6 +63,13 @@ export interface PreparedRun {
   start(): Promise<RunSummary>;
   /** Stops the run's tasks (Ctrl-C). */
   interrupt(reason: string): Promise<void>;
+  /**
+   * The run scopes the plugin named `name` returned for this run (e.g. `@batch`'s, which holds the run's
+   * launcher and its AWS call counts); empty once the run is finished.
+   */
+  scopesOf(name: string): readonly RunScope[];
+  /** Releases what plugins keep for the run when it will not be started (`start()` does it otherwise). */
+  discard(): Promise<void>;
 }
 
 /** The user a run belongs to: `METAFLOW_USER`, else the OS user (shared with the client). */
@@ -83,7 +97,7 @@ export async function prepareRun(options: RunOptions): Promise<PreparedRun> {
   const fds = new FlowDatastore(storage, flowName);
   const user = currentUser();
   const resume = options.resume && (await checkResume(fds, flow, options.resume));
-  const plugins = new Set([...decorators.values()].flat().map((d) => getStepDecorator(d.name)));
+  const hooks = new RunHooks(decorators);
   const checkContext: RuntimeCheckContext = {
     flowName,
     graph: flow.graph,
@@ -93,33 +107,41 @@ export async function prepareRun(options: RunOptions): Promise<PreparedRun> {
     user,
     notice: (message: string) => options.reporter?.notice?.(message),
     buildLayer: (request: LayerRequest) => layerFor(flow, request),
+    ...(options.pluginOptions ? { pluginOptions: options.pluginOptions } : {}),
   };
-  for (const plugin of plugins) await plugin?.runtimeCheck?.(checkContext);
-  await storeCodePackage(storage, flowName, flow.codePackage);
+  await hooks.runtimeCheck(checkContext);
   const origin = resume?.origin;
-  const parameters = origin ? origin.parameters : await fds.saveArtifacts({ ...options.parameters });
   const startedAt = new Date().toISOString();
-  const runId = await claimRun(fds, (runId) => ({
-    flowName,
-    runId,
-    user,
-    tags: [
-      ...new Set([
-        `user:${user}`,
-        ...(origin?.tags.filter((t) => !t.startsWith('user:')) ?? []),
-        ...(options.tags ?? []),
-      ]),
-    ],
-    startedAt,
-    codePackage: flow.codePackage.sha,
-    graph: flow.graph,
-    parameters,
-    ...(origin ? { originRunId: origin.runId } : {}),
-    extra: {
-      decorators: Object.fromEntries(decorators),
-      ...(options.resume?.step ? { resumeStep: options.resume.step } : {}),
-    },
-  }));
+  let parameters: Record<string, ArtifactRef>;
+  let runId: string;
+  try {
+    await storeCodePackage(storage, flowName, flow.codePackage);
+    parameters = origin ? origin.parameters : await fds.saveArtifacts({ ...options.parameters });
+    runId = await claimRun(fds, (runId) => ({
+      flowName,
+      runId,
+      user,
+      tags: [
+        ...new Set([
+          `user:${user}`,
+          ...(origin?.tags.filter((t) => !t.startsWith('user:')) ?? []),
+          ...(options.tags ?? []),
+        ]),
+      ],
+      startedAt,
+      codePackage: flow.codePackage.sha,
+      graph: flow.graph,
+      parameters,
+      ...(origin ? { originRunId: origin.runId } : {}),
+      extra: {
+        decorators: Object.fromEntries(decorators),
+        ...(options.resume?.step ? { resumeStep: options.resume.step } : {}),
+      },
+    }));
+  } catch (err) {
+    await hooks.runtimeFinished({ ...checkContext, end: 'refused' }, err);
+    throw err;
+  }
   let scheduler: Scheduler | undefined;
   let interrupted: string | undefined;
   return {
@@ -130,55 +152,76 @@ export async function prepareRun(options: RunOptions): Promise<PreparedRun> {
       interrupted ??= reason;
       await scheduler?.interrupt(reason);
     },
+    scopesOf: (name: string) => hooks.scopesNamed(name),
+    discard: () => hooks.runtimeFinished({ ...checkContext, runId, end: 'refused' }),
     async start() {
-      const params = fds.parametersTask(runId);
-      await params.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
-      await params.writeData(0, parameters);
-      await params.writeDone(0, {
-        attempt: 0,
-        ok: true,
-        endedAt: startedAt,
-        transition: { targets: ['start'] },
-      });
-      scheduler = new Scheduler({
-        flowName,
-        runId,
-        graph: flow.graph,
-        datastore: fds,
-        storage: { kind: storage.kind, root: storage.root },
-        codePackage: { sha: flow.codePackage.sha, bundlePath: flow.bundlePath },
-        decorators,
-        maxWorkers: options.maxWorkers ?? 16,
-        maxNumSplits: options.maxNumSplits ?? 100,
-        defaultLauncher: options.launcher ?? new LocalLauncher(),
-        reporter: options.reporter ?? {},
-        cloner: resume?.clonerFor(runId),
-      });
       const runContext: RuntimeRunContext = { ...checkContext, runId };
+      let end: RunEnd = 'failed';
+      let failure: unknown;
       try {
-        for (const plugin of plugins) await plugin?.runtimeInit?.(runContext);
+        const summary = await startRun();
+        end = summary.status;
+        return summary;
       } catch (err) {
-        // Nothing was launched: record the run as failed so history does not show it running forever.
-        await fds.writeRunStatus(runId, {
-          status: 'failed',
-          endedAt: new Date().toISOString(),
-          failedTasks: [],
-        });
+        failure = err;
         throw err;
+      } finally {
+        // Always (a no-op when the run already finished them): what plugins keep for the run (launchers,
+        // pollers, clients) is released, also when the run fails to start or throws.
+        await hooks.runtimeFinished({ ...runContext, end }, failure);
       }
-      const running = scheduler.run();
-      if (interrupted) await scheduler.interrupt(interrupted);
-      const summary = await running;
-      for (const plugin of plugins) await plugin?.runtimeFinished?.(runContext);
-      await fds.writeRunStatus(runId, {
-        status: summary.status,
-        endedAt: new Date().toISOString(),
-        failedTasks: summary.failedTasks,
-      });
-      options.reporter?.runFinished?.(summary);
-      return summary;
     },
   };
+
+  async function startRun(): Promise<RunSummary> {
+    const params = fds.parametersTask(runId);
+    await params.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
+    await params.writeData(0, parameters);
+    await params.writeDone(0, {
+      attempt: 0,
+      ok: true,
+      endedAt: startedAt,
+      transition: { targets: ['start'] },
+    });
+    scheduler = new Scheduler({
+      flowName,
+      runId,
+      graph: flow.graph,
+      datastore: fds,
+      storage: { kind: storage.kind, root: storage.root },
+      codePackage: { sha: flow.codePackage.sha, bundlePath: flow.bundlePath },
+      decorators,
+      maxWorkers: options.maxWorkers ?? 16,
+      maxNumSplits: options.maxNumSplits ?? 100,
+      defaultLauncher: options.launcher ?? new LocalLauncher(),
+      reporter: options.reporter ?? {},
+      cloner: resume?.clonerFor(runId),
+      hooks,
+    });
+    const runContext: RuntimeRunContext = { ...checkContext, runId };
+    try {
+      await hooks.runtimeInit(runContext);
+    } catch (err) {
+      // Nothing was launched: record the run as failed so history does not show it running forever.
+      await fds.writeRunStatus(runId, {
+        status: 'failed',
+        endedAt: new Date().toISOString(),
+        failedTasks: [],
+      });
+      throw err;
+    }
+    const running = scheduler.run();
+    if (interrupted) await scheduler.interrupt(interrupted);
+    const summary = await running;
+    await hooks.runtimeFinished({ ...runContext, end: summary.status });
+    await fds.writeRunStatus(runId, {
+      status: summary.status,
+      endedAt: new Date().toISOString(),
+      failedTasks: summary.failedTasks,
+    });
+    options.reporter?.runFinished?.(summary);
+    return summary;
+  }
 }
 
 /** The origin of a resume (which must exist) and the cloner for the new run; reads only. */

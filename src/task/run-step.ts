@@ -5,8 +5,7 @@
  * @module
  */
 import type { Transition } from '../datastore/types.js';
-import type { ResolvedDecorator } from '../decorators/contract.js';
-import { getStepDecorator } from '../decorators/registry.js';
+import type { StepHooks } from '../decorators/step-hooks.js';
 import { TransitionError } from '../flow/errors.js';
 import type { FlowGraph } from '../graph/types.js';
 import { ForeachError, TaskError } from './errors.js';
@@ -22,14 +21,6 @@ export interface StepOutcome {
   readonly transition: Transition | undefined;
 }
 
-async function callHooks(
-  decorators: readonly ResolvedDecorator[],
-  hook: 'taskPreStep' | 'taskPostStep',
-  base: TaskHookBase,
-): Promise<void> {
-  for (const d of decorators) await getStepDecorator(d.name)?.[hook]?.({ ...base, options: d.options });
-}
-
 /**
  * Runs the step: the decorators' `taskPreStep` hooks, then the first replacement a `taskDecorate` hook
  * returns or else the user's method (a join gets its inputs), then the `taskPostStep` hooks. An error
@@ -38,7 +29,8 @@ async function callHooks(
  *
  * @example
  * ```ts
- * const { error, transition } = await runStepBody(spec, opened, setup, await hookContext(spec, opened, setup.flow));
+ * const hooks = new StepHooks(spec.decorators);
+ * const { error, transition } = await runStepBody(spec, opened, setup, await hookContext(spec, opened, setup.flow), hooks);
  * ```
  */
 export async function runStepBody(
@@ -46,16 +38,15 @@ export async function runStepBody(
   opened: OpenedAttempt,
   setup: TaskSetup,
   hookBase: TaskHookBase,
+  hooks: StepHooks,
 ): Promise<StepOutcome> {
   const { graph, gstep, inputs, pathspec } = opened;
   const { flow, proto, state, load } = setup;
   let error: unknown;
   let transition: Transition | undefined;
   try {
-    await callHooks(spec.decorators, 'taskPreStep', hookBase);
-    const replacement = spec.decorators
-      .map((d) => getStepDecorator(d.name)?.taskDecorate?.({ ...hookBase, options: d.options }))
-      .find((r) => r !== undefined);
+    await hooks.taskPreStep(hookBase);
+    const replacement = hooks.taskDecorate(hookBase);
     if (replacement) {
       await replacement.run();
       if (gstep.foreach) {
@@ -72,20 +63,12 @@ export async function runStepBody(
       await method.apply(flow, args);
       transition = transitionFor(spec, graph, state, flow);
     }
-    await callHooks(spec.decorators, 'taskPostStep', hookBase);
+    await hooks.taskPostStep(hookBase);
   } catch (err) {
     error = err;
-    for (const d of spec.decorators) {
-      const handled = await getStepDecorator(d.name)?.taskException?.({
-        ...hookBase,
-        options: d.options,
-        error: err,
-      });
-      if (handled) {
-        error = undefined;
-        transition = gstep.kind === 'end' ? undefined : { targets: [...gstep.next] };
-        break;
-      }
+    if (await hooks.taskException(hookBase, err)) {
+      error = undefined;
+      transition = gstep.kind === 'end' ? undefined : { targets: [...gstep.next] };
     }
   }
   return { error, transition };

@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { ArtifactRef, TaskErrorInfo, Transition } from '../datastore/types.js';
-import { getStepDecorator } from '../decorators/registry.js';
+import { StepHooks } from '../decorators/step-hooks.js';
 import { setCurrent } from '../flow/current.js';
 import {
   hookContext,
@@ -59,9 +59,11 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
   const opened = await openAttempt(spec);
   const setup = setUpTask(flowModule, spec, opened);
   const hookBase = await hookContext(spec, opened, setup.flow);
-  const outcome = await runStepBody(spec, opened, setup, hookBase);
+  // The step's decorators, bound to their plugins once for the attempt (all in-task hooks go through it).
+  const hooks = new StepHooks(spec.decorators);
+  const outcome = await runStepBody(spec, opened, setup, hookBase, hooks);
   const error = await persistOutputs(spec, opened, setup, outcome.error);
-  return finishAttempt(spec, opened, setup, hookBase, error, outcome.transition);
+  return finishAttempt(spec, opened, setup, { base: hookBase, hooks }, error, outcome.transition);
 }
 
 /**
@@ -99,14 +101,12 @@ async function finishAttempt(
   spec: TaskSpec,
   opened: OpenedAttempt,
   setup: TaskSetup,
-  hookBase: TaskHookBase,
+  hook: { readonly base: TaskHookBase; readonly hooks: StepHooks },
   error: unknown,
   transition: Transition | undefined,
 ): Promise<TaskResult> {
   const ok = error === undefined;
-  for (const d of spec.decorators) {
-    await getStepDecorator(d.name)?.taskFinished?.({ ...hookBase, options: d.options, ok });
-  }
+  await hook.hooks.taskFinished(hook.base, ok);
   const info = ok ? undefined : errorInfo(error);
   await opened.td.writeDone(spec.attempt, {
     attempt: spec.attempt,

@@ -5,9 +5,9 @@
  * ({@link validateForPlatform}), and the requests a launcher sends ({@link jobDefinitionFor},
  * {@link submitJobRequest}). Before the run is named, `runtimeCheck` makes and prepares the run's
  * {@link BatchLauncher} (S3 datastore required; queues, platform checks and job definitions), so a run that
- * cannot start is refused without a run id; `runtimeInit` gives it the run's id, and the
- * `launcher` hook hands it every attempt of a `@batch` step: one AWS Batch job each, followed by one
- * poller per run. See ARCHITECTURE.md.
+ * cannot start is refused without a run id; the run's scope ({@link BatchRunScope}) owns it, hands it
+ * every attempt of a `@batch` step (one AWS Batch job each, followed by one poller per run) and closes it
+ * when the run ends, however it ends. See ARCHITECTURE.md.
  *
  * @module
  */
@@ -15,15 +15,16 @@ import { type Config, loadConfig } from '../../config/index.js';
 import type {
   AttemptTimeout,
   ResolvedDecorator,
+  RunScope,
   RuntimeCheckContext,
-  RuntimeRunContext,
   RuntimeTaskContext,
   StepDecoratorPlugin,
   StepInitContext,
   StepWhere,
   TaskLauncher,
 } from '../../decorators/contract.js';
-import { defineStepDecorator, getStepDecorator } from '../../decorators/registry.js';
+import { defineStepDecorator } from '../../decorators/registry.js';
+import { StepHooks } from '../../decorators/step-hooks.js';
 import { resourcesOf } from '../resources/index.js';
 import { BatchConfigError } from './errors.js';
 import { BatchLauncher, type BatchLauncherOptions } from './jobs/launcher.js';
@@ -111,20 +112,15 @@ export interface BatchStepContext extends StepWhere {
 export function stepTimeout(
   ctx: StepWhere & { readonly decorators: readonly ResolvedDecorator[] },
 ): AttemptTimeout | undefined {
-  let best: AttemptTimeout | undefined;
-  for (const d of ctx.decorators) {
-    const limit = getStepDecorator(d.name)?.attemptTimeout?.({
-      flowName: ctx.flowName,
-      stepName: ctx.stepName,
-      options: d.options,
-      runId: '',
-      taskId: '',
-      attempt: 0,
-      decorators: ctx.decorators,
-    });
-    if (limit && (!best || limit.seconds < best.seconds)) best = limit;
-  }
-  return best;
+  const { flowName, stepName, decorators } = ctx;
+  return new StepHooks(decorators).attemptTimeout({
+    flowName,
+    stepName,
+    runId: '',
+    taskId: '',
+    attempt: 0,
+    decorators,
+  });
 }
 
 /**
@@ -148,46 +144,46 @@ export function resolveBatchStep(ctx: BatchStepContext, config: Config = loadCon
   });
 }
 
-/** The launcher of each run in this process, made by `runtimeInit`. */
-const launchers = new Map<string, BatchLauncher>();
-
-/** Extra options for the launchers this process makes (tests and the benchmark: a fake API, poll interval). */
-let launcherOverrides: Partial<Pick<BatchLauncherOptions, 'api' | 'pollMs' | 'submitRate'>> = {};
-
 /**
- * Sets options for the launchers made from now on (a fake or counted API, a faster poll); `{}` resets.
+ * What a run may set for its `@batch` launcher through `prepareRun({ pluginOptions: { batch: ... } })`
+ * (tests and benchmarks: a fake or counted API, a faster poll, a submit rate).
  *
  * @example
  * ```ts
- * setBatchLauncherOverrides({ pollMs: 100 });
+ * await prepareRun({ flow, storage, parameters: {}, pluginOptions: { batch: { pollMs: 100 } satisfies BatchRunOptions } });
  * ```
  */
-export function setBatchLauncherOverrides(
-  overrides: Partial<Pick<BatchLauncherOptions, 'api' | 'pollMs' | 'submitRate'>>,
-): void {
-  launcherOverrides = overrides;
-}
+export type BatchRunOptions = Partial<Pick<BatchLauncherOptions, 'api' | 'pollMs' | 'submitRate'>>;
 
 /**
- * The launcher of a run in this process (after `runtimeInit`), e.g. to read its AWS call counts.
+ * What `@batch` keeps for one run: the run's {@link BatchLauncher} (with its AWS clients and its poller),
+ * made and prepared by `runtimeCheck` before the run is named, handed every attempt of a `@batch` step,
+ * and closed when the run ends, however it ends.
  *
  * @example
  * ```ts
- * batchLauncherOf('HelloFlow', runId)?.calls; // { SubmitJob: 3, DescribeJobs: 4, ... }
+ * const run = await prepareRun({ flow, storage, parameters: {} });
+ * const scope = run.scopesOf('batch')[0] as BatchRunScope | undefined;
+ * scope?.batchLauncher.calls; // { SubmitJob: 3, DescribeJobs: 4, ... }
  * ```
  */
-export function batchLauncherOf(flowName: string, runId: string): BatchLauncher | undefined {
-  return launchers.get(`${flowName}/${runId}`);
-}
+export class BatchRunScope implements RunScope {
+  constructor(readonly batchLauncher: BatchLauncher) {}
 
-/** Launchers made and prepared by `runtimeCheck`, by the run's decorators map, until `runtimeInit` names them. */
-const checked = new WeakMap<object, BatchLauncher>();
+  launcher(): TaskLauncher {
+    return this.batchLauncher;
+  }
+
+  runtimeFinished(): void {
+    this.batchLauncher.close();
+  }
+}
 
 /** The run's `@batch` steps, resolved; empty when no step has `@batch`. */
 function batchSteps(ctx: RuntimeCheckContext): ResolvedBatch[] {
   const steps: ResolvedBatch[] = [];
   for (const [stepName, decorators] of ctx.decorators ?? []) {
-    const mine = decorators.find((d) => d.name === 'batch');
+    const mine = decorators.find((d) => d.name === batchPlugin.name);
     if (!mine) continue;
     steps.push(
       resolveBatchStep({
@@ -201,52 +197,29 @@ function batchSteps(ctx: RuntimeCheckContext): ResolvedBatch[] {
   return steps;
 }
 
-/** Makes the run's launcher and prepares it (S3 datastore, queues, platform checks, job definitions). */
-async function preparedLauncher(
-  ctx: RuntimeCheckContext,
-  steps: readonly ResolvedBatch[],
-): Promise<BatchLauncher> {
-  const launcher = new BatchLauncher({ run: ctx, steps, ...launcherOverrides });
+/**
+ * Before the run is named: makes the run's launcher and prepares it (S3 datastore, queues, platform checks,
+ * job definitions), so everything that can refuse the run does; the run's scope then owns it.
+ */
+async function runtimeCheck(ctx: RuntimeCheckContext): Promise<BatchRunScope | undefined> {
+  const steps = batchSteps(ctx);
+  if (steps.length === 0) return undefined;
+  const overrides = ctx.pluginOptions?.[batchPlugin.name] as BatchRunOptions | undefined;
+  const launcher = new BatchLauncher({ run: ctx, steps, ...overrides });
   try {
     await launcher.prepare();
   } catch (err) {
     launcher.close();
     throw err;
   }
-  return launcher;
+  return new BatchRunScope(launcher);
 }
 
-/** Before the run is named: everything that can refuse it (no S3 datastore, a missing queue, ...). */
-async function runtimeCheck(ctx: RuntimeCheckContext): Promise<void> {
-  const steps = batchSteps(ctx);
-  if (steps.length === 0 || !ctx.decorators) return;
-  checked.set(ctx.decorators, await preparedLauncher(ctx, steps));
-}
-
-async function runtimeInit(ctx: RuntimeRunContext): Promise<void> {
-  let launcher = ctx.decorators && checked.get(ctx.decorators);
-  if (ctx.decorators) checked.delete(ctx.decorators);
-  if (launcher) launcher.bindRun(ctx);
-  else {
-    const steps = batchSteps(ctx);
-    if (steps.length === 0) return;
-    launcher = await preparedLauncher(ctx, steps);
-  }
-  launchers.set(`${ctx.flowName}/${ctx.runId}`, launcher);
-}
-
-function runtimeFinished(ctx: RuntimeRunContext): void {
-  const key = `${ctx.flowName}/${ctx.runId}`;
-  launchers.get(key)?.close();
-  launchers.delete(key);
-}
-
+/** Reached only when the run has no `@batch` scope: `runtimeCheck` did not run for this run. */
 function launcher(ctx: RuntimeTaskContext<ParsedBatchOptions>): TaskLauncher | undefined {
-  const found = launchers.get(`${ctx.flowName}/${ctx.runId}`);
-  if (found) return found;
   throw new BatchConfigError(
     `@batch on step ${ctx.flowName}.${ctx.stepName}: no AWS Batch launcher for run ${ctx.runId} (the ` +
-      "plugin's runtimeInit did not run in this process).",
+      "plugin's runtimeCheck did not run for this run).",
     { setting: 'METAFLOW_BATCH_JOB_QUEUE', flow: ctx.flowName, step: ctx.stepName },
   );
 }
@@ -270,9 +243,9 @@ function stepInit(ctx: StepInitContext<ParsedBatchOptions>): void {
 /**
  * The `@batch` plugin: `parseOptions` checks shapes and fills defaults; `stepInit` merges `@resources`,
  * resolves settings and runs every check that does not need the platform; `runtimeCheck` prepares the
- * run's {@link BatchLauncher} (a missing queue or a local datastore refuses the run before it is named),
- * `runtimeInit` binds it to the run's id, `launcher` returns it,
- * `runtimeFinished` closes it.
+ * run's {@link BatchLauncher} (a missing queue or a local datastore refuses the run before it is named)
+ * and returns the run's {@link BatchRunScope}, which hands it every `@batch` attempt and closes it when
+ * the run ends.
  *
  * @example
  * ```ts
@@ -289,9 +262,7 @@ export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
   parseOptions: parseBatchOptions,
   stepInit,
   runtimeCheck,
-  runtimeInit,
   launcher,
-  runtimeFinished,
 };
 
 /**

@@ -1,9 +1,9 @@
 /**
- * The run's AWS Batch launcher: made once per run by the plugin's `runtimeInit`, it checks the datastore is
- * S3, prepares every `@batch` step before the first task (queue platforms, platform checks, job
- * definitions: see prepare.ts), stores the code package with the SDK bundle the container needs
- * (../package/sdk-bundle.ts), and launches each attempt as a job (batch-job.ts) followed by one poller for
- * the run.
+ * The run's AWS Batch launcher: made once per run by the plugin's `runtimeCheck` and held by the run's
+ * scope (../index.ts), it checks the datastore is S3, prepares every `@batch` step before the first task
+ * (queue platforms, platform checks, job definitions: see prepare.ts), stores the code package with the
+ * SDK bundle the container needs (../package/sdk-bundle.ts), and launches each attempt as a job
+ * (batch-job.ts) followed by one poller for the run.
  *
  * @module
  */
@@ -76,7 +76,10 @@ function passedSettings(config: Config): Record<string, string> {
  * ```
  */
 export interface BatchLauncherOptions {
-  /** The run; without its id when the launcher is made by `runtimeCheck` (see {@link BatchLauncher.bindRun}). */
+  /**
+   * The run; without its id when the launcher is made by `runtimeCheck`, before the run is named (each
+   * attempt's spec carries it).
+   */
   readonly run: RuntimeRunContext | RuntimeCheckContext;
   /** The `@batch` steps of the run, resolved. */
   readonly steps: readonly ResolvedBatch[];
@@ -129,11 +132,14 @@ export class BatchLauncher implements TaskLauncher {
   private readonly stopping: JobStopping;
   private readonly spotRetries: number;
   private prepared: Promise<Prepared> | undefined;
-  /** The run (its id set by {@link BatchLauncher.bindRun} when the launcher was made before it had one). */
-  private run: RuntimeCheckContext & { readonly runId?: string };
+  /** The run, as the launcher was made for it (its id may come later, with the first attempt). */
+  private readonly run: RuntimeCheckContext & { readonly runId?: string };
+  /** The run's id: from the run, else from the first attempt launched. */
+  private runId: string | undefined;
 
   constructor(private readonly options: BatchLauncherOptions) {
     this.run = options.run;
+    this.runId = this.run.runId;
     // The SDK is loaded on the first AWS call, after the datastore check.
     this.api =
       options.api ??
@@ -145,7 +151,7 @@ export class BatchLauncher implements TaskLauncher {
     const pollMs = options.pollMs ?? (Number(this.env.STEPFLOW_BATCH_POLL_MS) || 1000);
     this.poller = new JobPoller(this.api, pollMs, (m) => this.run.notice?.(`@batch: ${m}`), {
       deadlineMs: this.config.get('BATCH_API_DEADLINE_S') * 1000,
-      killHint: () => `stepflow batch kill <flow file> --run-id ${this.run.runId ?? '<run id>'}`,
+      killHint: () => `stepflow batch kill <flow file> --run-id ${this.runId ?? '<run id>'}`,
       ...(options.pollerClock ? { clock: options.pollerClock } : {}),
     });
     this.rate = new SubmitRate({
@@ -159,14 +165,6 @@ export class BatchLauncher implements TaskLauncher {
       ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
     };
     this.spotRetries = options.spotRetries ?? this.config.get('SPOT_RETRIES');
-  }
-
-  /**
-   * Gives the launcher the run it launches for, once the run is named (a launcher made and prepared by the
-   * plugin's `runtimeCheck`, before the run had an id).
-   */
-  bindRun(run: RuntimeRunContext): void {
-    this.run = run;
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -249,8 +247,8 @@ export class BatchLauncher implements TaskLauncher {
     layer?: ShippedLayer,
   ): BatchJob {
     const run = this.run;
-    const runId = run.runId;
-    if (runId === undefined) throw new Error('@batch: a task was launched before its run was named');
+    const runId = spec.task.runId;
+    this.runId ??= runId;
     const storage = run.storage as StorageBackend;
     const prefix = taskPrefix(run.flowName, runId, spec.task.stepName, spec.task.taskId);
     return new BatchJob(

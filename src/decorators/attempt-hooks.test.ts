@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ResolvedDecorator, StepDecoratorPlugin, TaskLauncher } from '../decorators/contract.js';
-import { registerStepDecorator } from '../decorators/registry.js';
-import { attemptPlan, attemptTimeoutFor, launcherFor, MAX_ATTEMPTS, taskEnvironment } from './hooks.js';
+import type { ResolvedDecorator, StepDecoratorPlugin, TaskLauncher } from './contract.js';
+import { registerStepDecorator } from './registry.js';
+import { MAX_ATTEMPTS_PER_TASK as MAX_ATTEMPTS, StepHooks, type StepTaskContext } from './step-hooks.js';
+
+// The attempt-level hooks of one step, as the scheduler calls them (`RunHooks.step(name)`).
+const attemptPlan = (ds: readonly ResolvedDecorator[]) => new StepHooks(ds).attemptPlan();
+const launcherFor = (ds: readonly ResolvedDecorator[], c: StepTaskContext) => new StepHooks(ds).launcher(c);
+const taskEnvironment = (ds: readonly ResolvedDecorator[], c: StepTaskContext) =>
+  new StepHooks(ds).environment(c);
+const attemptTimeoutFor = (ds: readonly ResolvedDecorator[], c: StepTaskContext) =>
+  new StepHooks(ds).attemptTimeout(c);
 
 type Opts = Record<string, unknown>;
 const base = (name: string, extra: Partial<StepDecoratorPlugin<Opts>>): StepDecoratorPlugin<Opts> => ({
