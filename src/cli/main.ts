@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { BATCH_HELP, type BatchJobsOptions, batchKillCommand, batchListCommand } from './commands/batch.js';
 import { checkCommand, showCommand } from './commands/check.js';
 import { CONFIGURE_HELP, configureShowCommand } from './commands/configure.js';
 import { DUMP_HELP, dumpCommand } from './commands/dump.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { cliExitCode, formatCliError } from './format-error.js';
+import { addPluginCommands } from './plugin-commands.js';
 import '../plugins/index.js';
 
 /**
@@ -101,28 +101,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action((opts: { json?: boolean }) => {
       code = configureShowCommand(opts);
     });
-  const batchCommand = program
-    .command('batch')
-    .description('the AWS Batch jobs of past runs: stepflow batch list|kill <flow.ts> [--run-id ID]');
-  for (const [name, fn, what] of [
-    ['list', batchListCommand, 'list the unfinished AWS Batch jobs of the latest run (or the runs selected)'],
-    ['kill', batchKillCommand, 'terminate them and wait until AWS says they ended'],
-  ] as const) {
-    const sub = batchCommand
-      .command(name)
-      .description(what)
-      .argument('<flow>', 'the flow file')
-      .option('--flow <name>', 'the flow class, when the file has several')
-      .option('--run-id <id>', 'that run (default: the latest run of the current user)')
-      .option('--user <name>', 'every run of that user')
-      .option('--my-runs', 'every run of the current user')
-      .option('--datastore <kind>', 'the datastore (default METAFLOW_DEFAULT_DATASTORE; must be s3)')
-      .option('--datastore-root <url>', 'the S3 datastore root (default METAFLOW_DATASTORE_SYSROOT_S3)');
-    if (name === 'kill') sub.option('--wait <seconds>', 'how long to wait for AWS (default 180)', seconds);
-    sub.addHelpText('after', BATCH_HELP).action(async (file: string, opts: BatchJobsOptions) => {
-      code = await fn(file, opts);
-    });
-  }
+  // Commands the plugins contribute (`stepflow batch list|kill` from @batch).
+  addPluginCommands(program, (c) => {
+    code = c;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -147,10 +129,5 @@ function packageVersion(): string {
 
 function attemptNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected an attempt number (0, 1, ...).');
-  return Number(value);
-}
-
-function seconds(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds.');
   return Number(value);
 }

@@ -18,7 +18,7 @@
 import type { Readable } from 'node:stream';
 import type { StorageBackend } from '../datastore/storage.js';
 import type { ForeachFrame, TaskErrorInfo } from '../datastore/types.js';
-import type { FlowGraph } from '../graph/types.js';
+import type { FlowGraph, GraphProblem } from '../graph/types.js';
 import type { CodePackage } from '../package/types.js';
 
 /**
@@ -316,6 +316,77 @@ export interface AttemptTimeout {
 }
 
 /**
+ * An option of a {@link PluginCommand}, in commander's notation.
+ *
+ * @example
+ * ```ts
+ * const wait: PluginCommandOption = { flags: '--wait <seconds>', description: 'how long to wait', parse: Number };
+ * ```
+ */
+export interface PluginCommandOption {
+  /** `--name <value>` (takes a value), `--flag` (a boolean). */
+  readonly flags: string;
+  readonly description: string;
+  /** Turns the value into what the action gets; throws an `Error` whose message says what is expected. */
+  readonly parse?: (value: string) => unknown;
+}
+
+/**
+ * What a {@link PluginCommand}'s action gets: its positional arguments and its options (camelCase names).
+ *
+ * @example
+ * ```ts
+ * const action = (ctx: PluginCommandContext) => { console.log(ctx.args[0], ctx.options.runId); return 0; };
+ * ```
+ */
+export interface PluginCommandContext {
+  /** The positional arguments, in the order the command declares them. */
+  readonly args: readonly string[];
+  /** The options given, by camelCase name (`--run-id` → `runId`), parsed by their `parse`. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A CLI command a plugin contributes (`stepflow batch list <flow.ts>`): the CLI adds every registered
+ * plugin's commands, so it never names a plugin. A command has an `action` or `subcommands`.
+ *
+ * @example
+ * ```ts
+ * const hello: PluginCommand = {
+ *   name: 'hello', description: 'say hello',
+ *   arguments: [{ name: 'who', description: 'whom to greet' }],
+ *   action: ({ args }) => { process.stdout.write(`hello ${args[0]}\n`); return 0; },
+ * };
+ * ```
+ */
+export interface PluginCommand {
+  readonly name: string;
+  /** One line, shown in `stepflow --help`. */
+  readonly description: string;
+  /** Required positional arguments. */
+  readonly arguments?: readonly { readonly name: string; readonly description: string }[];
+  readonly options?: readonly PluginCommandOption[];
+  /** Text shown after the options in `--help`. */
+  readonly help?: string;
+  readonly subcommands?: readonly PluginCommand[];
+  /** Runs the command; resolves to the exit code. */
+  action?(ctx: PluginCommandContext): number | Promise<number>;
+}
+
+/**
+ * Context of {@link StepDecoratorPlugin.checkGraph}: the flow's static graph, with each step's decorators
+ * as written (name, literal options, line).
+ *
+ * @example
+ * ```ts
+ * const check = ({ graph }: GraphCheckContext) => graph.order.filter((s) => graph.steps[s]?.foreach);
+ * ```
+ */
+export interface GraphCheckContext {
+  readonly graph: FlowGraph;
+}
+
+/**
  * A step decorator plugin: parses its options and implements whichever hooks it needs.
  *
  * @example
@@ -338,6 +409,16 @@ export interface StepDecoratorPlugin<O = Record<string, unknown>> {
    * phrase each; `stepflow check` lists them as not checked, e.g. `the job queue exists (needs AWS)`.
    */
   readonly checkedOnlyAtRun?: readonly string[];
+  /** CLI commands the plugin contributes (`stepflow batch ...`). */
+  readonly commands?: readonly PluginCommand[];
+  /** The rules {@link StepDecoratorPlugin.checkGraph} reports, by name, with what each refuses. */
+  readonly graphRules?: Readonly<Record<string, string>>;
+  /**
+   * Static rules on the flow's graph where the plugin's decorator is written (e.g. `@catchError` on a step
+   * that starts a foreach): `stepflow check` reports the problems with the graph's, and `run` refuses the
+   * flow with them, before anything is built or stored.
+   */
+  checkGraph?(ctx: GraphCheckContext): readonly GraphProblem[];
   /** Validates raw options; throws a `DecoratorOptionError` naming the option and the allowed values. */
   parseOptions(raw: Readonly<Record<string, unknown>>, where: StepWhere): O;
   stepInit?(ctx: StepInitContext<O>): void;

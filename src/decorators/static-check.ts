@@ -160,3 +160,31 @@ export function checkDecorators(graph: FlowGraph, withSpecs: readonly WithSpec[]
   if (dynamic.length > 0) notChecked.push(`options computed at run time: ${dynamic.join(', ')}`);
   return { problems: problems.sort((a, b) => a.line - b.line), notChecked };
 }
+
+/**
+ * The problems every registered plugin's static graph rules (`checkGraph`) find in a flow, sorted by line:
+ * `stepflow check` reports them with the graph's problems and `run` refuses the flow with them.
+ *
+ * @example
+ * ```ts
+ * const { graph, problems } = await checkFlowFile('flow.ts');
+ * const all = graph ? [...problems, ...checkPluginGraphs(graph)] : problems;
+ * ```
+ */
+export function checkPluginGraphs(graph: FlowGraph): GraphProblem[] {
+  return knownStepDecorators()
+    .flatMap((name) => [...(getStepDecorator(name)?.checkGraph?.({ graph }) ?? [])])
+    .sort((a, b) => a.line - b.line);
+}
+
+/**
+ * The rules the registered plugins' `checkGraph` hooks report, by id, with what each refuses.
+ *
+ * @example
+ * ```ts
+ * Object.keys(pluginGraphRules()); // ['catch-on-foreach']
+ * ```
+ */
+export function pluginGraphRules(): Record<string, string> {
+  return Object.assign({}, ...knownStepDecorators().map((name) => getStepDecorator(name)?.graphRules ?? {}));
+}

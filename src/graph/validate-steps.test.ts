@@ -156,13 +156,6 @@ test('reserved-name for step names, underscore names and reserved assignments', 
   assert.match(problem.message, /this\.index/);
 });
 
-test('catch-on-foreach', () => {
-  const source = flow(
-    "  @catchError({ var: 'err' })\n  @step start() { this.xs = [1]; this.next(this.a, { foreach: 'xs' }); }\n  @step a() { this.next(this.j); }\n  @step j(inputs: Inputs<F>) { this.next(this.end); }\n  @step end() {}",
-  );
-  expectRule(source, 'catch-on-foreach', '@catchError');
-});
-
 test('start-takes-inputs, end-takes-inputs and too-many-parameters', () => {
   expectRule(
     flow('  @step start(inputs: unknown) { this.next(this.end); }\n  @step end() {}'),

@@ -27,9 +27,6 @@ export const RESERVED_NAMES: readonly string[] = [
   'constructor',
 ];
 
-/** The catch decorator, refused on a step that starts a foreach. */
-const CATCH_DECORATOR = 'catchError';
-
 /**
  * What a step name may look like: ASCII letters, digits and `_`, starting with a letter (Metaflow allows
  * only lowercase; camelCase is kept for TypeScript). The name is part of pathspecs, datastore keys and
@@ -59,12 +56,7 @@ type StepRule = (input: RuleInput, name: string, step: GraphStep) => GraphProble
  * The per-step rules of {@link checkDeclarations}, in the order their problems are listed (problems on
  * one line keep this order after sorting).
  */
-const STEP_RULES: readonly StepRule[] = [
-  checkStepName,
-  checkSignature,
-  checkCatchOnForeach,
-  checkAssignments,
-];
+const STEP_RULES: readonly StepRule[] = [checkStepName, checkSignature, checkAssignments];
 
 /**
  * Rules on the flow's steps and parameters as declared: start/end, names, signatures, decorators,
@@ -235,24 +227,6 @@ function checkSignature(
     );
   }
   return problems;
-}
-
-/** `catch-on-foreach`: @catchError on a step that starts a foreach. */
-function checkCatchOnForeach({ problem, flow }: RuleInput, name: string, step: GraphStep): GraphProblem[] {
-  const self = `${flow}.${name}`;
-  if (step.foreach !== undefined && step.decorators.some((d) => d.name === CATCH_DECORATOR)) {
-    const line = step.decorators.find((d) => d.name === CATCH_DECORATOR)!.line;
-    return [
-      problem(
-        'catch-on-foreach',
-        line,
-        `step ${self} starts a foreach and has @${CATCH_DECORATOR}, which is refused`,
-        `move @${CATCH_DECORATOR} to the steps inside the foreach, or start the foreach from a separate step`,
-        name,
-      ),
-    ];
-  }
-  return [];
 }
 
 /** `reserved-name`, `parameter-assigned`: what a step may assign to `this`. */

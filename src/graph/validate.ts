@@ -27,7 +27,6 @@ export const GRAPH_RULES: Readonly<Record<string, string>> = {
   'too-many-parameters': 'a step takes more than one parameter',
   'start-takes-inputs': 'start is declared as a join',
   'end-takes-inputs': 'end is declared as a join',
-  'catch-on-foreach': '@catchError on a step that starts a foreach',
   'parameter-assigned': 'a step assigns a parameter',
   'decorator-without-step': 'a method has decorators but no @step',
   'step-not-method': '@step on something that is not a method',

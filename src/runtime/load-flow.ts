@@ -6,6 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkPluginGraphs } from '../decorators/static-check.js';
 import { type FlowSpec, isFlowClass } from '../flow/flow-spec.js';
 import { type FlowInfo, readFlowInfo } from '../flow/metadata.js';
 import { checkFlowFile } from '../graph/check.js';
@@ -38,7 +39,12 @@ export interface LoadedFlow {
  */
 export async function loadFlow(file: string, options: { flowName?: string } = {}): Promise<LoadedFlow> {
   const path = resolve(file);
-  const { graph, problems } = await checkFlowFile(path, options.flowName);
+  const checked = await checkFlowFile(path, options.flowName);
+  const graph = checked.graph;
+  // The graph's rules, then the registered plugins' static rules on it (as `stepflow check` reports them).
+  const problems = graph
+    ? [...checked.problems, ...checkPluginGraphs(graph)].sort((a, b) => a.line - b.line)
+    : checked.problems;
   if (!graph || problems.length > 0) {
     throw new GraphError(problems, { file: path });
   }

@@ -5,7 +5,7 @@
  */
 
 import { parseWithSpec } from '../../decorators/resolve.js';
-import { checkDecorators } from '../../decorators/static-check.js';
+import { checkDecorators, checkPluginGraphs } from '../../decorators/static-check.js';
 import { checkFlowFile } from '../../graph/check.js';
 import { formatGraph, formatProblems } from '../../graph/format.js';
 import type { GraphProblem } from '../../graph/types.js';
@@ -19,8 +19,8 @@ export interface CheckOptions {
 }
 
 /**
- * Validates a flow statically, as `run` would before anything runs: the graph, then every decorator's
- * options and static checks (through each plugin, `--with` ones included). Prints every problem, or
+ * Validates a flow statically, as `run` would before anything runs: the graph and each plugin's rules on
+ * it, then every decorator's options and static checks (through each plugin, `--with` ones included). Prints every problem, or
  * that there is none and what only a run can check; returns the exit code.
  *
  * @example
@@ -30,7 +30,10 @@ export interface CheckOptions {
  */
 export async function checkCommand(file: string, options: CheckOptions = {}): Promise<number> {
   const withSpecs = (options.with ?? []).map(parseWithSpec);
-  const { graph, problems } = await checkFlowFile(file, options.flow);
+  const checked = await checkFlowFile(file, options.flow);
+  const graph = checked.graph;
+  // The graph's rules, then each plugin's static rules on it (`checkGraph`).
+  const problems = graph ? [...checked.problems, ...checkPluginGraphs(graph)] : checked.problems;
   const decorators = graph ? checkDecorators(graph, withSpecs) : { problems: [], notChecked: [] };
   // A refusal the graph rules already report (e.g. @catchError on a foreach) is shown once.
   const seen = new Set(problems.map((p) => `${p.line}|${p.step ?? ''}`));

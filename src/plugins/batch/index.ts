@@ -26,6 +26,7 @@ import type {
 import { defineStepDecorator } from '../../decorators/registry.js';
 import { StepHooks } from '../../decorators/step-hooks.js';
 import { resourcesOf } from '../resources/index.js';
+import { batchCommand } from './command.js';
 import { BatchConfigError } from './errors.js';
 import { BatchLauncher, type BatchLauncherOptions } from './jobs/launcher.js';
 import { batchSettings } from './settings.js';
@@ -39,6 +40,13 @@ import {
 import { type ResolvedBatch, resolveBatch } from './spec/resolve.js';
 
 export { type BatchApi, type CallCounts, sdkBatchApi } from './aws.js';
+export {
+  BATCH_HELP,
+  type BatchJobsOptions,
+  batchCommand,
+  batchKillCommand,
+  batchListCommand,
+} from './command.js';
 export { BatchConfigError, BatchLaunchError, BatchRequestError, batchOptionError } from './errors.js';
 export { BatchJob, type BatchJobRecord } from './jobs/batch-job.js';
 export {
@@ -259,6 +267,7 @@ export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
     'the datastore is S3 (chosen when the run starts)',
     'a job queue is set and exists, and its platform (EC2 or Fargate) takes these options (needs AWS)',
   ],
+  commands: [batchCommand],
   parseOptions: parseBatchOptions,
   stepInit,
   runtimeCheck,

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import type { PreviousAttempt, TaskHookContext } from '../../decorators/contract.js';
 import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
 import { parseWithSpec, resolveDecorators } from '../../decorators/resolve.js';
+import { checkPluginGraphs } from '../../decorators/static-check.js';
 import type { StepDecoratorUse } from '../../flow/metadata.js';
-import { extractFlows } from '../../graph/extract.js';
+import { extractFlows, selectFlow } from '../../graph/extract.js';
 import { catchErrorPlugin } from './index.js';
 import type { ParsedCatchErrorOptions } from './options.js';
 
@@ -201,4 +202,20 @@ test('@catchError: the reserved attempt without a previous record still continue
   const stored = h.artifacts.failure as { type: string; message: string };
   assert.equal(stored.type, 'AttemptKilledError');
   assert.match(stored.message, /attempt 1 of task MyFlow\/7\/fetch\/3 ended without recording an error/);
+});
+
+test("catch-on-foreach: a static rule of the plugin, reported by the plugins' graph check at the decorator", () => {
+  const source =
+    "import { FlowSpec, step, parameter, retry, catchError, type Inputs } from 'stepflow';\n" +
+    'export default class F extends FlowSpec {\n' +
+    "  @catchError({ var: 'err' })\n  @step start() { this.xs = [1]; this.next(this.a, { foreach: 'xs' }); }\n  @step a() { this.next(this.j); }\n  @step j(inputs: Inputs<F>) { this.next(this.end); }\n  @step end() {}" +
+    '\n}\n';
+  const { graph: g, problems } = selectFlow('flow.ts', source);
+  assert.ok(g, JSON.stringify(problems));
+  const found = checkPluginGraphs(g).find((p) => p.rule === 'catch-on-foreach');
+  assert.ok(found, 'catch-on-foreach not reported');
+  assert.equal(found.line, source.slice(0, source.indexOf('@catchError')).split('\n').length);
+  assert.equal(found.file, 'flow.ts');
+  assert.ok(found.hint.length > 0);
+  assert.deepEqual(catchErrorPlugin.checkGraph?.({ graph }), [], 'not on a step inside a foreach');
 });

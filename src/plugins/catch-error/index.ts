@@ -1,6 +1,7 @@
-import type { StepDecoratorPlugin, StepInitContext } from '../../decorators/contract.js';
+import type { GraphCheckContext, StepDecoratorPlugin, StepInitContext } from '../../decorators/contract.js';
 import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
 import { defineStepDecorator } from '../../decorators/registry.js';
+import type { GraphProblem } from '../../graph/types.js';
 import { type CaughtError, catchErrorTaskHooks } from './hooks.js';
 import {
   CATCH_ERROR_OPTION_NAMES,
@@ -39,6 +40,28 @@ function checkStep(ctx: StepInitContext<ParsedCatchErrorOptions>): void {
   }
 }
 
+/** The static rule `@catchError` adds to `stepflow check` (and `run`), with what it refuses. */
+const GRAPH_RULES = { 'catch-on-foreach': '@catchError on a step that starts a foreach' } as const;
+
+/** `catch-on-foreach`: `@catchError` written on a step that starts a foreach, at the decorator's line. */
+function checkGraph({ graph }: GraphCheckContext): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  for (const name of graph.order) {
+    const step = graph.steps[name];
+    const written = step?.decorators.find((d) => d.name === catchErrorPlugin.name);
+    if (step?.foreach === undefined || !written) continue;
+    problems.push({
+      rule: 'catch-on-foreach',
+      message: `step ${graph.flowName}.${name} starts a foreach and has @${written.name}, which is refused`,
+      hint: `move @${written.name} to the steps inside the foreach, or start the foreach from a separate step`,
+      file: graph.file,
+      line: written.line,
+      step: name,
+    });
+  }
+  return problems;
+}
+
 /**
  * The `@catchError` plugin. It reserves one extra attempt; on the last attempt of user code it stores a
  * thrown exception in `var` and reports the task as handled. When that attempt was killed instead (a
@@ -54,6 +77,8 @@ export const catchErrorPlugin: StepDecoratorPlugin<ParsedCatchErrorOptions> = {
   name: 'catchError',
   optionNames: CATCH_ERROR_OPTION_NAMES,
   parseOptions: parseCatchErrorOptions,
+  graphRules: GRAPH_RULES,
+  checkGraph,
   stepInit: checkStep,
   retryCount: () => ({ user: 0, error: 1 }),
   ...catchErrorTaskHooks,

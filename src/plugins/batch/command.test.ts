@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FakeBatchApi } from '../../../test/support/fake-batch-api.js';
-import { BatchRunJobsError } from '../../plugins/batch/errors.js';
-import { batchListCommand } from './batch.js';
+import { batchListCommand } from './command.js';
+import { BatchRunJobsError } from './errors.js';
 
 const FLOW = join(
   fileURLToPath(new URL('../../..', import.meta.url)),

@@ -1,7 +1,8 @@
 /**
  * `stepflow batch list <flow.ts>` and `stepflow batch kill <flow.ts>`: the unfinished AWS Batch jobs of the
  * latest run (or `--run-id ID`, `--user NAME`, `--my-runs`), listed or terminated — for jobs left behind by
- * a runtime that was killed (SIGKILL) before it could end them.
+ * a runtime that was killed (SIGKILL) before it could end them. The `@batch` plugin contributes them to the
+ * CLI as {@link batchCommand} (the plugin's `commands`); the CLI adds every plugin's commands.
  *
  * @module
  */
@@ -10,18 +11,13 @@ import { loadConfig } from '../../config/resolve.js';
 import { currentUser } from '../../config/user.js';
 import { openStorage } from '../../datastore/backends.js';
 import type { StorageBackend } from '../../datastore/storage.js';
+import type { PluginCommand, PluginCommandContext } from '../../decorators/contract.js';
 import { checkFlowFile } from '../../graph/check.js';
 import { GraphError } from '../../graph/errors.js';
-import { type BatchApi, sdkBatchApi } from '../../plugins/batch/aws.js';
-import {
-  killJobs,
-  type RunJob,
-  type RunSelection,
-  runJobs,
-  selectRuns,
-} from '../../plugins/batch/cli/run-jobs.js';
-import { BatchRunJobsError } from '../../plugins/batch/errors.js';
-import { batchSettings } from '../../plugins/batch/settings.js';
+import { type BatchApi, sdkBatchApi } from './aws.js';
+import { killJobs, type RunJob, type RunSelection, runJobs, selectRuns } from './cli/run-jobs.js';
+import { BatchRunJobsError } from './errors.js';
+import { batchSettings } from './settings.js';
 
 /**
  * Options of {@link batchListCommand} and {@link batchKillCommand}.
@@ -172,3 +168,67 @@ export async function batchKillCommand(file: string, options: BatchJobsOptions =
     if (!options.api) ctx.api.close();
   }
 }
+
+/** Seconds, as `--wait` takes them. */
+function seconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error('expected a number of seconds.');
+  return Number(value);
+}
+
+/** The options both subcommands take. */
+const SELECTION_OPTIONS: PluginCommand['options'] = [
+  { flags: '--flow <name>', description: 'the flow class, when the file has several' },
+  { flags: '--run-id <id>', description: 'that run (default: the latest run of the current user)' },
+  { flags: '--user <name>', description: 'every run of that user' },
+  { flags: '--my-runs', description: 'every run of the current user' },
+  {
+    flags: '--datastore <kind>',
+    description: 'the datastore (default METAFLOW_DEFAULT_DATASTORE; must be s3)',
+  },
+  {
+    flags: '--datastore-root <url>',
+    description: 'the S3 datastore root (default METAFLOW_DATASTORE_SYSROOT_S3)',
+  },
+];
+
+const FLOW_ARGUMENT = [{ name: 'flow', description: 'the flow file' }] as const;
+
+/** The flow file and the options of a `batch list|kill` invocation. */
+function jobsArgs(ctx: PluginCommandContext): [string, BatchJobsOptions] {
+  return [ctx.args[0] ?? '', ctx.options as BatchJobsOptions];
+}
+
+/**
+ * `stepflow batch list|kill`, as the `@batch` plugin contributes it to the CLI.
+ *
+ * @example
+ * ```ts
+ * const plugin = { ...batchPlugin, commands: [batchCommand] };
+ * batchCommand.subcommands?.map((c) => c.name); // ['list', 'kill']
+ * ```
+ */
+export const batchCommand: PluginCommand = {
+  name: 'batch',
+  description: 'the AWS Batch jobs of past runs: stepflow batch list|kill <flow.ts> [--run-id ID]',
+  subcommands: [
+    {
+      name: 'list',
+      description: 'list the unfinished AWS Batch jobs of the latest run (or the runs selected)',
+      arguments: FLOW_ARGUMENT,
+      options: SELECTION_OPTIONS,
+      help: BATCH_HELP,
+      action: (ctx) => batchListCommand(...jobsArgs(ctx)),
+    },
+    {
+      name: 'kill',
+      description: 'terminate them and wait until AWS says they ended',
+      arguments: FLOW_ARGUMENT,
+      options: [
+        ...(SELECTION_OPTIONS ?? []),
+        { flags: '--wait <seconds>', description: 'how long to wait for AWS (default 180)', parse: seconds },
+      ],
+      help: BATCH_HELP,
+      action: (ctx) => batchKillCommand(...jobsArgs(ctx)),
+    },
+  ],
+};
