@@ -80,29 +80,44 @@ type MethodDecorator = <M extends (this: unknown, ...args: never[]) => unknown>(
 ) => M;
 
 /**
- * Makes the user-facing decorator of a plugin and registers the plugin. The decorator only records its
- * options on the class; the runtime applies the behaviour through the plugin's hooks.
+ * The decorator users write for the plugin named `name` (`@retry({ times: 2 })`): it only records its
+ * options on the class, so a flow's code package carries no plugin code; the runtime applies the behaviour
+ * through the registered plugin's hooks. Each built-in decorator is made once, with this, in
+ * `plugins/recorders.ts`.
  *
  * @example
  * ```ts
- * export const retry = defineStepDecorator<RetryOptions>(retryPlugin);
+ * export const retry = stepDecorator<RetryOptions>('retry');
  * // in a flow:  @retry({ times: 2 }) @step train() { ... }
  * ```
  */
-export function defineStepDecorator<Options extends object>(
-  plugin: StepDecoratorPlugin<unknown>,
-): (options?: Options) => MethodDecorator {
-  registerStepDecorator(plugin);
+export function stepDecorator<Options extends object>(name: string): (options?: Options) => MethodDecorator {
   return (options?: Options) => {
     if (typeof options === 'function') {
-      throw new TypeError(
-        `@${plugin.name} must be called: write @${plugin.name}() or @${plugin.name}({ ... }).`,
-      );
+      throw new TypeError(`@${name} must be called: write @${name}() or @${name}({ ... }).`);
     }
     const recorded = { ...(options ?? {}) } as Record<string, unknown>;
     return (method, context) => {
-      recordStepDecorator(plugin.name, recorded, context);
+      recordStepDecorator(name, recorded, context);
       return method;
     };
   };
+}
+
+/**
+ * Registers a plugin and makes its user-facing decorator ({@link stepDecorator}), for a plugin defined
+ * outside stepflow. The decorator only records its options on the class; the runtime applies the behaviour
+ * through the plugin's hooks.
+ *
+ * @example
+ * ```ts
+ * export const myRetry = defineStepDecorator<MyRetryOptions>(myRetryPlugin);
+ * // in a flow:  @myRetry({ times: 2 }) @step train() { ... }
+ * ```
+ */
+export function defineStepDecorator<Options extends object, Parsed = unknown>(
+  plugin: StepDecoratorPlugin<Parsed>,
+): (options?: Options) => MethodDecorator {
+  registerStepDecorator(plugin);
+  return stepDecorator<Options>(plugin.name);
 }

@@ -53,7 +53,7 @@ export function step<M extends AnyMethod>(method: M, context: ClassMethodDecorat
 }
 
 /**
- * Records a step decorator use on a method. Used by {@link defineStepDecorator}-made decorators.
+ * Records a step decorator use on a method. Used by the decorators `stepDecorator` makes (`decorators/registry.ts`).
  *
  * @example
  * ```ts

@@ -23,7 +23,7 @@ import type {
   StepWhere,
   TaskLauncher,
 } from '../../decorators/contract.js';
-import { defineStepDecorator } from '../../decorators/registry.js';
+import { registerStepDecorator } from '../../decorators/registry.js';
 import { StepHooks } from '../../decorators/step-hooks.js';
 import { resourcesOf } from '../resources/index.js';
 import { batchCommand } from './command.js';
@@ -274,16 +274,7 @@ export const batchPlugin: StepDecoratorPlugin<ParsedBatchOptions> = {
   launcher,
 };
 
-/**
- * Runs a step on AWS Batch (every option of Metaflow's `@batch`, in camelCase). With `@resources` on the
- * same step, the larger cpu/gpu/memory/sharedMemory wins. `--with batch` applies it to every step.
- *
- * @example
- * ```ts
- * class TrainFlow extends FlowSpec {
- *   @batch({ cpu: 2, memory: 8192, useTmpfs: true, awsBatchTags: { team: 'ml' } })
- *   @step train() { ... this.next(this.end); }
- * }
- * ```
- */
-export const batch = defineStepDecorator<BatchOptions>(batchPlugin as StepDecoratorPlugin<unknown>);
+registerStepDecorator(batchPlugin);
+
+// The decorator users write is made once, in `plugins/recorders.ts`; importing this module registers batchPlugin.
+export { batch } from '../recorders.js';

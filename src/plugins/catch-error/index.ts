@@ -1,14 +1,9 @@
 import type { GraphCheckContext, StepDecoratorPlugin, StepInitContext } from '../../decorators/contract.js';
 import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
-import { defineStepDecorator } from '../../decorators/registry.js';
+import { registerStepDecorator } from '../../decorators/registry.js';
 import type { GraphProblem } from '../../graph/types.js';
 import { type CaughtError, catchErrorTaskHooks } from './hooks.js';
-import {
-  CATCH_ERROR_OPTION_NAMES,
-  type CatchErrorOptions,
-  type ParsedCatchErrorOptions,
-  parseCatchErrorOptions,
-} from './options.js';
+import { CATCH_ERROR_OPTION_NAMES, type ParsedCatchErrorOptions, parseCatchErrorOptions } from './options.js';
 
 export type { CatchErrorOptions, ParsedCatchErrorOptions } from './options.js';
 export type { CaughtError };
@@ -84,22 +79,7 @@ export const catchErrorPlugin: StepDecoratorPlugin<ParsedCatchErrorOptions> = {
   ...catchErrorTaskHooks,
 };
 
-/**
- * Catches a step's failure once its retries are used up: the exception is stored in the artifact `var`
- * (as `{ type, message, stack }`; `null` when the step succeeded), printed unless `printException` is
- * false, and the flow continues to the step's next steps. Artifacts set before the throw are kept. A
- * timed-out last attempt is caught too. Not allowed on a step that starts a foreach.
- *
- * @example
- * ```ts
- * class FragileFlow extends FlowSpec {
- *   declare failure: CaughtError | null;
- *   @catchError({ var: 'failure' })
- *   @step fetch() { ... this.next(this.end); }
- *   @step end() { if (this.failure) console.log('fetch failed:', this.failure.message); }
- * }
- * ```
- */
-export const catchError = defineStepDecorator<CatchErrorOptions>(
-  catchErrorPlugin as StepDecoratorPlugin<unknown>,
-);
+registerStepDecorator(catchErrorPlugin);
+
+// The decorator users write is made once, in `plugins/recorders.ts`; importing this module registers catchErrorPlugin.
+export { catchError } from '../recorders.js';

@@ -8,24 +8,12 @@ import type { StepWhere } from '../../decorators/contract.js';
 import { RESERVED_NAMES } from '../../flow/flow-spec.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
-/** Options of `@catchError` as written in a flow (`print_exception` is accepted from `--with`). */
-export interface CatchErrorOptions {
-  /** The artifact that receives the caught exception (`null` when the step succeeded). */
-  readonly var?: string;
-  /** Print the caught exception to stderr (default true). */
-  readonly printException?: boolean;
-}
-
-/** Options of `@catchError` after parsing (defaults filled in). */
-export interface ParsedCatchErrorOptions {
-  readonly var?: string;
-  readonly printException: boolean;
-}
-
 const ARTIFACT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const reserved = [...RESERVED_NAMES];
 
-const schema = z.strictObject({
+/** The option schema's fields (documented here: the option types are derived from them). */
+const fields = {
+  /** The artifact that receives the caught exception (`null` when the step succeeded). */
   var: z.optional(
     z.string().check(
       z.regex(ARTIFACT_NAME),
@@ -41,8 +29,32 @@ const schema = z.strictObject({
       }),
     ),
   ),
+  /** Print the caught exception to stderr (default true). */
   printException: z._default(z.boolean(), true),
-});
+};
+
+const schema = z.strictObject(fields);
+
+/**
+ * Options of `@catchError` as written in a flow (`print_exception` is accepted from `--with`): the input
+ * type of the option schema.
+ *
+ * @example
+ * ```ts
+ * const options: CatchErrorOptions = {};
+ * ```
+ */
+export type CatchErrorOptions = Readonly<z.input<z.ZodMiniObject<typeof fields>>>;
+
+/**
+ * Options of `@catchError` after parsing (defaults filled in): the output type of the option schema.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedCatchErrorOptions = parseCatchErrorOptions({}, { flowName: 'F', stepName: 's' });
+ * ```
+ */
+export type ParsedCatchErrorOptions = Readonly<z.output<typeof schema>>;
 
 const rules: OptionRules = {
   var: 'an artifact name: letters, digits and _, starting with a letter (e.g. "failure")',

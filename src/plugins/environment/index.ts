@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import type { StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { defineStepDecorator } from '../../decorators/registry.js';
+import { registerStepDecorator } from '../../decorators/registry.js';
 import { formatValue, type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** A valid environment variable name. */
@@ -78,19 +78,7 @@ export const environmentPlugin: StepDecoratorPlugin<ParsedEnvironmentOptions> = 
   taskEnvironment: ({ options }) => options.vars,
 };
 
-/**
- * Sets environment variables for the step's task processes (`process.env.NAME` inside the step). Values
- * are strings; numbers and booleans are turned into strings, anything else is an error naming the
- * variable.
- *
- * @example
- * ```ts
- * class HelloFlow extends FlowSpec {
- *   @environment({ vars: { GREETING: 'hi', RETRIES: 3 } })
- *   @step start() { console.log(process.env.GREETING); this.next(this.end); }
- * }
- * ```
- */
-export const environment = defineStepDecorator<EnvironmentOptions>(
-  environmentPlugin as StepDecoratorPlugin<unknown>,
-);
+registerStepDecorator(environmentPlugin);
+
+// The decorator users write is made once, in `plugins/recorders.ts`; importing this module registers environmentPlugin.
+export { environment } from '../recorders.js';

@@ -7,35 +7,43 @@
  */
 import * as z from 'zod/mini';
 import type { ResolvedDecorator, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { defineStepDecorator } from '../../decorators/registry.js';
+import { registerStepDecorator } from '../../decorators/registry.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
-/** Options of `@resources` as written in a flow (`shared_memory` is accepted from `--with`). */
-export interface ResourcesOptions {
+/** The option schema's fields (documented here: the option types are derived from them). */
+const fields = {
   /** CPUs, fractions allowed (default 1). */
-  readonly cpu?: number;
-  /** Memory in MiB (default 4096). */
-  readonly memory?: number;
-  /** GPUs (default 0). */
-  readonly gpu?: number;
-  /** Shared memory (`/dev/shm`) in MiB. */
-  readonly sharedMemory?: number;
-}
-
-/** Options of `@resources` after parsing (defaults filled in). */
-export interface ParsedResourcesOptions {
-  readonly cpu: number;
-  readonly memory: number;
-  readonly gpu: number;
-  readonly sharedMemory?: number;
-}
-
-const schema = z.strictObject({
   cpu: z._default(z.number().check(z.positive()), 1),
+  /** Memory in MiB (default 4096). */
   memory: z._default(z.int().check(z.positive()), 4096),
+  /** GPUs (default 0). */
   gpu: z._default(z.int().check(z.minimum(0)), 0),
+  /** Shared memory (`/dev/shm`) in MiB. */
   sharedMemory: z.optional(z.int().check(z.positive())),
-});
+};
+
+const schema = z.strictObject(fields);
+
+/**
+ * Options of `@resources` as written in a flow (`shared_memory` is accepted from `--with`): the input type
+ * of the option schema.
+ *
+ * @example
+ * ```ts
+ * const options: ResourcesOptions = {};
+ * ```
+ */
+export type ResourcesOptions = Readonly<z.input<z.ZodMiniObject<typeof fields>>>;
+
+/**
+ * Options of `@resources` after parsing (defaults filled in): the output type of the option schema.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedResourcesOptions = resourcesPlugin.parseOptions({}, { flowName: 'F', stepName: 's' });
+ * ```
+ */
+export type ParsedResourcesOptions = Readonly<z.output<typeof schema>>;
 
 const rules: OptionRules = {
   cpu: 'a number of CPUs greater than 0 (fractions allowed)',
@@ -76,18 +84,7 @@ export function resourcesOf(decorators: readonly ResolvedDecorator[]): ParsedRes
   return found?.options as ParsedResourcesOptions | undefined;
 }
 
-/**
- * Declares what a step needs. It has no effect on a local run; compute layers (`@batch`) size the task
- * from it, taking the larger of their own value and this one.
- *
- * @example
- * ```ts
- * class TrainFlow extends FlowSpec {
- *   @resources({ cpu: 4, memory: 16_384, gpu: 1 })
- *   @step train() { ... this.next(this.end); }
- * }
- * ```
- */
-export const resources = defineStepDecorator<ResourcesOptions>(
-  resourcesPlugin as StepDecoratorPlugin<unknown>,
-);
+registerStepDecorator(resourcesPlugin);
+
+// The decorator users write is made once, in `plugins/recorders.ts`; importing this module registers resourcesPlugin.
+export { resources } from '../recorders.js';

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import type { RetryCounts, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { defineStepDecorator } from '../../decorators/registry.js';
+import { registerStepDecorator } from '../../decorators/registry.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** The most retries `@retry` allows (6 attempts in all, Metaflow's cap). */
@@ -14,27 +14,39 @@ export const MAX_RETRY_TIMES = 5;
 /** The longest wait between attempts: 24 days (longer waits overflow Node's timers). */
 export const MAX_MINUTES_BETWEEN_RETRIES = 24 * 24 * 60;
 
-/** Options of `@retry` as written in a flow (`minutes_between_retries` is accepted from `--with`). */
-export interface RetryOptions {
+/** The option schema's fields (documented here: the option types are derived from them). */
+const fields = {
   /** How many times a failed task is retried: a whole number from 0 to 5 (default 3). */
-  readonly times?: number;
-  /** Minutes to wait before each retry, fractions allowed (default 2). */
-  readonly minutesBetweenRetries?: number;
-}
-
-/** Options of `@retry` after parsing (defaults filled in). */
-export interface ParsedRetryOptions {
-  readonly times: number;
-  readonly minutesBetweenRetries: number;
-}
-
-const schema = z.strictObject({
   times: z._default(z.int().check(z.minimum(0), z.maximum(MAX_RETRY_TIMES)), 3),
+  /** Minutes to wait before each retry, fractions allowed (default 2). */
   minutesBetweenRetries: z._default(
     z.number().check(z.minimum(0), z.maximum(MAX_MINUTES_BETWEEN_RETRIES)),
     2,
   ),
-});
+};
+
+const schema = z.strictObject(fields);
+
+/**
+ * Options of `@retry` as written in a flow (`minutes_between_retries` is accepted from `--with`): the input
+ * type of the option schema.
+ *
+ * @example
+ * ```ts
+ * const options: RetryOptions = {};
+ * ```
+ */
+export type RetryOptions = Readonly<z.input<z.ZodMiniObject<typeof fields>>>;
+
+/**
+ * Options of `@retry` after parsing (defaults filled in): the output type of the option schema.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedRetryOptions = retryPlugin.parseOptions({}, { flowName: 'F', stepName: 's' });
+ * ```
+ */
+export type ParsedRetryOptions = Readonly<z.output<typeof schema>>;
 
 const rules: OptionRules = {
   times: `a whole number from 0 to ${MAX_RETRY_TIMES}`,
@@ -66,16 +78,7 @@ export const retryPlugin: StepDecoratorPlugin<ParsedRetryOptions> = {
   },
 };
 
-/**
- * Retries a failed step: each retry is a new attempt in a new process, with its own records and logs.
- * Attempts are capped at 6 per task (counting `@catchError`'s fallback attempt).
- *
- * @example
- * ```ts
- * class TrainFlow extends FlowSpec {
- *   @retry({ times: 2, minutesBetweenRetries: 0.5 })
- *   @step train() { ... this.next(this.end); }
- * }
- * ```
- */
-export const retry = defineStepDecorator<RetryOptions>(retryPlugin as StepDecoratorPlugin<unknown>);
+registerStepDecorator(retryPlugin);
+
+// The decorator users write is made once, in `plugins/recorders.ts`; importing this module registers retryPlugin.
+export { retry } from '../recorders.js';

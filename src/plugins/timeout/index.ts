@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import { isFallbackAttempt } from '../../decorators/attempt-cap.js';
 import type { AttemptTimeout, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { defineStepDecorator } from '../../decorators/registry.js';
+import { registerStepDecorator } from '../../decorators/registry.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** The longest limit: 24 days (longer ones overflow Node's timers). */
@@ -110,17 +110,7 @@ export const timeoutPlugin: StepDecoratorPlugin<ParsedTimeoutOptions> = {
   },
 };
 
-/**
- * Limits how long each attempt of a step may run: the sum of `seconds`, `minutes` and `hours`. An attempt
- * over the limit is stopped (with everything it started) and fails as timed out; `@retry` retries it and
- * `@catchError` can catch it.
- *
- * @example
- * ```ts
- * class EtlFlow extends FlowSpec {
- *   @timeout({ minutes: 10 })
- *   @step load() { ... this.next(this.end); }
- * }
- * ```
- */
-export const timeout = defineStepDecorator<TimeoutOptions>(timeoutPlugin as StepDecoratorPlugin<unknown>);
+registerStepDecorator(timeoutPlugin);
+
+// The decorator users write is made once, in `plugins/recorders.ts`; importing this module registers timeoutPlugin.
+export { timeout } from '../recorders.js';

@@ -13,97 +13,6 @@ import { batchOptionError } from '../errors.js';
 /** Where a tmpfs is mounted when `tmpfsPath` is not given. */
 export const DEFAULT_TMPFS_PATH = '/metaflow_temp';
 
-/** Options of `@batch` as written in a flow (snake_case spellings are accepted from `--with`). */
-export interface BatchOptions {
-  /** vCPUs, fractions allowed on Fargate (default 1; the larger of this and `@resources` wins). */
-  readonly cpu?: number;
-  /** GPUs (default 0; the larger of this and `@resources` wins). */
-  readonly gpu?: number;
-  /** Memory in MiB (default 4096; the larger of this and `@resources` wins). */
-  readonly memory?: number;
-  /** Container image (default `METAFLOW_BATCH_CONTAINER_IMAGE`, else `node:<major>` of the launching Node). */
-  readonly image?: string;
-  /** Job queue name or ARN (default `METAFLOW_BATCH_JOB_QUEUE`). */
-  readonly queue?: string;
-  /** Job role ARN, the role the container's code uses (default `METAFLOW_ECS_S3_ACCESS_IAM_ROLE`). */
-  readonly iamRole?: string;
-  /** Fargate task execution role ARN (default `METAFLOW_ECS_FARGATE_EXECUTION_ROLE`; required on Fargate). */
-  readonly executionRole?: string;
-  /** Size of `/dev/shm` in MiB (`--shm-size`). EC2 only. */
-  readonly sharedMemory?: number;
-  /** Swap in MiB the container may use on top of its memory (0: none). EC2 only. */
-  readonly maxSwap?: number;
-  /** How eagerly pages are swapped, 0–100; needs `maxSwap`. EC2 only. */
-  readonly swappiness?: number;
-  /** Mount a tmpfs (default false; giving `tmpfsSize` mounts one too). EC2 only. */
-  readonly useTmpfs?: boolean;
-  /** Point the task's `METAFLOW_TEMPDIR` (and `current.tempdir`) at the tmpfs (default true). */
-  readonly tmpfsTempdir?: boolean;
-  /** Size of the tmpfs in MiB (default half the memory). */
-  readonly tmpfsSize?: number;
-  /** Where the tmpfs is mounted, an absolute path (default `/metaflow_temp`). */
-  readonly tmpfsPath?: string;
-  /** Inferentia chips (default 0). */
-  readonly inferentia?: number;
-  /** Alias of `inferentia`; give one of the two. */
-  readonly trainium?: number;
-  /** Elastic Fabric Adapter devices (default 0). */
-  readonly efa?: number;
-  /** Ephemeral storage of the task in GiB, 21–200. Fargate only. */
-  readonly ephemeralStorage?: number;
-  /** Log driver of the container (`awslogs`, `splunk`, ...). */
-  readonly logDriver?: string;
-  /** Options of the log driver: `"key:value"` strings, or an object. */
-  readonly logOptions?: string | readonly string[] | Readonly<Record<string, string>>;
-  /** Host paths to mount: `"/host"` or `"/host:/container"`. EC2 only. */
-  readonly hostVolumes?: string | readonly string[];
-  /** EFS file systems to mount: `"fs-123"` (at `/mnt/fs-123`) or `"fs-123:/path"`. */
-  readonly efsVolumes?: string | readonly string[];
-  /** Run the container privileged (default false). EC2 only. */
-  readonly privileged?: boolean;
-  /** Tags of the job, over `METAFLOW_BATCH_DEFAULT_TAGS`. */
-  readonly awsBatchTags?: Readonly<Record<string, string>>;
-  /**
-   * npm packages the image provides (installed with `npm install -g` or in `/app/node_modules`): left out
-   * of the dependency layer and resolved from the image (with `STEPFLOW_BATCH_IMAGE_PACKAGES`).
-   * A list, or one comma-separated string (`--with batch:image_packages=sharp,@duckdb/node-api`).
-   */
-  readonly imagePackages?: string | readonly string[];
-}
-
-/**
- * Options of `@batch` after parsing: defaults filled in, lists normalized. `cpu`, `gpu`, `memory` and
- * `inferentia` stay unset when not given, so the merge with `@resources` and the `trainium` alias can
- * tell; `stepInit` writes the effective values back.
- */
-export interface ParsedBatchOptions {
-  readonly cpu?: number;
-  readonly gpu?: number;
-  readonly memory?: number;
-  readonly image?: string;
-  readonly queue?: string;
-  readonly iamRole?: string;
-  readonly executionRole?: string;
-  readonly sharedMemory?: number;
-  readonly maxSwap?: number;
-  readonly swappiness?: number;
-  readonly useTmpfs: boolean;
-  readonly tmpfsTempdir: boolean;
-  readonly tmpfsSize?: number;
-  readonly tmpfsPath: string;
-  readonly inferentia?: number;
-  readonly trainium?: number;
-  readonly efa: number;
-  readonly ephemeralStorage?: number;
-  readonly logDriver?: string;
-  readonly logOptions: Readonly<Record<string, string>>;
-  readonly hostVolumes: readonly string[];
-  readonly efsVolumes: readonly string[];
-  readonly privileged: boolean;
-  readonly awsBatchTags: Readonly<Record<string, string>>;
-  readonly imagePackages: readonly string[];
-}
-
 const positiveInt = z.int().check(z.positive());
 const count = z.int().check(z.minimum(0));
 const text = z.string().check(z.minLength(1));
@@ -121,33 +30,100 @@ const oneOrMany = z.union([text, z.array(text)]);
 export const NPM_NAME = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;
 const npmNames = z.union([text, z.array(z.string().check(z.regex(NPM_NAME)))]);
 
-const schema = z.strictObject({
+/** The option schema's fields (documented here: the option types are derived from them). */
+const fields = {
+  /** vCPUs, fractions allowed on Fargate (default 1; the larger of this and `@resources` wins). */
   cpu: z.optional(z.number().check(z.positive())),
+  /** GPUs (default 0; the larger of this and `@resources` wins). */
   gpu: z.optional(count),
+  /** Memory in MiB (default 4096; the larger of this and `@resources` wins). */
   memory: z.optional(positiveInt),
+  /** Container image (default `METAFLOW_BATCH_CONTAINER_IMAGE`, else `node:<major>` of the launching Node). */
   image: z.optional(text),
+  /** Job queue name or ARN (default `METAFLOW_BATCH_JOB_QUEUE`). */
   queue: z.optional(text),
+  /** Job role ARN, the role the container's code uses (default `METAFLOW_ECS_S3_ACCESS_IAM_ROLE`). */
   iamRole: z.optional(text),
+  /** Fargate task execution role ARN (default `METAFLOW_ECS_FARGATE_EXECUTION_ROLE`; required on Fargate). */
   executionRole: z.optional(text),
+  /** Size of `/dev/shm` in MiB (`--shm-size`). EC2 only. */
   sharedMemory: z.optional(positiveInt),
+  /** Swap in MiB the container may use on top of its memory (0: none). EC2 only. */
   maxSwap: z.optional(count),
+  /** How eagerly pages are swapped, 0–100; needs `maxSwap`. EC2 only. */
   swappiness: z.optional(z.int()),
+  /** Mount a tmpfs (default false; giving `tmpfsSize` mounts one too). EC2 only. */
   useTmpfs: z._default(z.boolean(), false),
+  /** Point the task's `METAFLOW_TEMPDIR` (and `current.tempdir`) at the tmpfs (default true). */
   tmpfsTempdir: z._default(z.boolean(), true),
+  /** Size of the tmpfs in MiB (default half the memory). */
   tmpfsSize: z.optional(positiveInt),
+  /** Where the tmpfs is mounted, an absolute path (default `/metaflow_temp`). */
   tmpfsPath: z._default(text, DEFAULT_TMPFS_PATH),
+  /** Inferentia chips (default 0). */
   inferentia: z.optional(count),
+  /** Alias of `inferentia`; give one of the two. */
   trainium: z.optional(count),
+  /** Elastic Fabric Adapter devices (default 0). */
   efa: z._default(count, 0),
+  /** Ephemeral storage of the task in GiB, 21–200. Fargate only. */
   ephemeralStorage: z.optional(z.int()),
+  /** Log driver of the container (`awslogs`, `splunk`, ...). */
   logDriver: z.optional(text),
+  /** Options of the log driver: `"key:value"` strings, or an object. */
   logOptions: z.optional(z.union([text, z.array(text), z.record(z.string(), z.string())])),
+  /** Host paths to mount: `"/host"` or `"/host:/container"`. EC2 only. */
   hostVolumes: z.optional(oneOrMany),
+  /** EFS file systems to mount: `"fs-123"` (at `/mnt/fs-123`) or `"fs-123:/path"`. */
   efsVolumes: z.optional(oneOrMany),
+  /** Run the container privileged (default false). EC2 only. */
   privileged: z._default(z.boolean(), false),
+  /** Tags of the job, over `METAFLOW_BATCH_DEFAULT_TAGS`. */
   awsBatchTags: z.optional(z.record(z.string(), z.string())),
+  /**
+   * npm packages the image provides (installed with `npm install -g` or in `/app/node_modules`): left out
+   * of the dependency layer and resolved from the image (with `STEPFLOW_BATCH_IMAGE_PACKAGES`).
+   * A list, or one comma-separated string (`--with batch:image_packages=sharp,@duckdb/node-api`).
+   */
   imagePackages: z.optional(npmNames),
-});
+};
+
+const schema = z.strictObject(fields);
+
+/**
+ * Options of `@batch` as written in a flow (snake_case spellings are accepted from `--with`): the input
+ * type of the option schema, so the two cannot drift apart.
+ *
+ * @example
+ * ```ts
+ * const options: BatchOptions = { cpu: 2, memory: 8192, useTmpfs: true, awsBatchTags: { team: 'ml' } };
+ * ```
+ */
+export type BatchOptions = Readonly<z.input<z.ZodMiniObject<typeof fields>>>;
+
+/** The options {@link parseBatchOptions} normalizes after the schema: lists and `logOptions` as a record. */
+interface NormalizedBatchOptions {
+  readonly logOptions: Readonly<Record<string, string>>;
+  readonly hostVolumes: readonly string[];
+  readonly efsVolumes: readonly string[];
+  readonly awsBatchTags: Readonly<Record<string, string>>;
+  readonly imagePackages: readonly string[];
+}
+
+/**
+ * Options of `@batch` after parsing: the output type of the option schema (defaults filled in), with lists
+ * and `logOptions` normalized. `cpu`, `gpu`, `memory` and `inferentia` stay unset when not given, so the
+ * merge with `@resources` and the `trainium` alias can tell; `stepInit` writes the effective values back.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedBatchOptions = parseBatchOptions({ memory: 8192 }, where);
+ * parsed.tmpfsPath; // '/metaflow_temp'
+ * ```
+ */
+export type ParsedBatchOptions = Readonly<
+  Omit<z.output<typeof schema>, keyof NormalizedBatchOptions> & NormalizedBatchOptions
+>;
 
 const rules: OptionRules = {
   cpu: 'a number of vCPUs greater than 0',
