@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DECORATOR_RULES } from '../../src/decorators/static-check.js';
+import { DECORATOR_RULES, pluginGraphRules } from '../../src/decorators/static-check.js';
 import { GRAPH_RULES } from '../../src/graph/validate.js';
 import { FLOWS, INVALID, runCli, type Workspace, workspace } from './helpers.js';
+import '../../src/plugins/index.js';
 
 const fixtures = readdirSync(INVALID).filter((f) => f.endsWith('.ts'));
 
@@ -17,7 +18,11 @@ function expected(file: string): string[] {
 describe('stepflow check: one flow per rule', () => {
   it('has a fixture for every rule', () => {
     const covered = new Set(fixtures.flatMap(expected));
-    const rules = [...Object.keys(GRAPH_RULES), ...Object.keys(DECORATOR_RULES)];
+    const rules = [
+      ...Object.keys(GRAPH_RULES),
+      ...Object.keys(DECORATOR_RULES),
+      ...Object.keys(pluginGraphRules()),
+    ];
     const missing = rules.filter((rule) => !covered.has(rule));
     assert.deepEqual(missing, []);
   });
