@@ -86,10 +86,17 @@ export {
   S3UrlError,
 } from './datatools/s3/index.js';
 export type {
+  GraphCheckContext,
   LaunchedTask,
   LaunchOutcome,
+  PluginCommand,
+  PluginCommandContext,
+  PluginCommandOption,
   ResolvedDecorator,
   RetryCounts,
+  RunEnd,
+  RunFinishedContext,
+  RunScope,
   StepDecoratorPlugin,
   TaskLauncher,
   TaskLaunchSpec,

@@ -59,7 +59,14 @@ export interface RuntimeRunContext {
   readonly pluginOptions?: Readonly<Record<string, object>>;
 }
 
-/** How a run ended, for {@link RunScope.runtimeFinished}: `refused` when it was never named or never started. */
+/**
+ * How a run ended, for {@link RunScope.runtimeFinished}: `refused` when it was never named or never started.
+ *
+ * @example
+ * ```ts
+ * const scope: RunScope = { runtimeFinished: ({ end }) => { if (end !== 'successful') console.log('keep the logs'); } };
+ * ```
+ */
 export type RunEnd = 'successful' | 'failed' | 'interrupted' | 'refused';
 
 /**

@@ -173,7 +173,13 @@ async function execute(argv: readonly string[], mode: 'run' | 'resume'): Promise
     const from = resume.step ? ` from step ${resume.step}` : '';
     process.stdout.write(`Resuming ${flowName}/${resume.originRunId}${from}\n`);
   }
-  if (args.runIdFile) await writeFile(args.runIdFile, run.runId);
+  if (args.runIdFile) {
+    // The run will not start: release what plugins keep for it (e.g. @batch's AWS clients).
+    await writeFile(args.runIdFile, run.runId).catch(async (err: unknown) => {
+      await run.discard();
+      throw err;
+    });
+  }
   let signals = 0;
   let finished = false;
   // The handlers stay installed until the process exits (removing one restores the default action, and a
