@@ -203,7 +203,7 @@ export function setUpTask(
  * @example
  * ```ts
  * const base = await hookContext(spec, opened, setup.flow);
- * await plugin.taskPreStep?.({ ...base, options });
+ * await new StepHooks(spec.decorators).taskPreStep(base);
  * ```
  */
 export async function hookContext(
