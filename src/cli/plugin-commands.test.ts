@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import type { PluginCommandContext } from '../decorators/contract.js';
 import { registerStepDecorator } from '../decorators/registry.js';
-import { addPluginCommands } from './plugin-commands.js';
+import { addPluginCommands, CLI_SERVICES } from './plugin-commands.js';
 
 const seen: PluginCommandContext[] = [];
 
@@ -57,7 +57,9 @@ test("the CLI adds a registered plugin's commands: arguments and options reach t
     from: 'user',
   });
   assert.equal(code, 3);
-  assert.deepEqual(seen, [{ args: ['flow.ts'], options: { runId: '17', myRuns: true, wait: 5 } }]);
+  assert.deepEqual(seen, [
+    { args: ['flow.ts'], options: { runId: '17', myRuns: true, wait: 5 }, cli: CLI_SERVICES },
+  ]);
 });
 
 test("a plugin option's parse error is a usage error naming what is expected", async () => {

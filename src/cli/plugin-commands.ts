@@ -5,8 +5,26 @@
  * @module
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { PluginCommand } from '../decorators/contract.js';
+import type { PluginCommand, PluginCommandServices } from '../decorators/contract.js';
 import { getStepDecorator, knownStepDecorators } from '../decorators/registry.js';
+import { checkFlowFile } from '../graph/check.js';
+import { GraphError } from '../graph/errors.js';
+
+/**
+ * The CLI's services to plugin commands: a flow file read as `run` reads it.
+ *
+ * @example
+ * ```ts
+ * await CLI_SERVICES.flowNameOf('flow.ts'); // 'TrainFlow'
+ * ```
+ */
+export const CLI_SERVICES: PluginCommandServices = {
+  async flowNameOf(file: string, flowClass?: string): Promise<string> {
+    const { graph, problems } = await checkFlowFile(file, flowClass);
+    if (!graph || problems.length > 0) throw new GraphError(problems, { file });
+    return graph.flowName;
+  },
+};
 
 /**
  * Adds every registered plugin's commands to `program`; an action's exit code goes to `setCode`.
@@ -39,7 +57,7 @@ function addCommand(parent: Command, spec: PluginCommand, setCode: (code: number
     const count = spec.arguments?.length ?? 0;
     const args = received.slice(0, count) as string[];
     const options = (received[count] ?? {}) as Record<string, unknown>;
-    setCode(await action({ args, options }));
+    setCode(await action({ args, options, cli: CLI_SERVICES }));
   });
 }
 

@@ -19,6 +19,9 @@ import type { Readable } from 'node:stream';
 import type { StorageBackend } from '../datastore/storage.js';
 import type { ForeachFrame, TaskErrorInfo } from '../datastore/types.js';
 import type { FlowGraph, GraphProblem } from '../graph/types.js';
+
+export type { FlowGraph, GraphProblem };
+
 import type { CodePackage } from '../package/types.js';
 
 /**
@@ -351,6 +354,21 @@ export interface PluginCommandContext {
   readonly args: readonly string[];
   /** The options given, by camelCase name (`--run-id` → `runId`), parsed by their `parse`. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** The CLI's services a command may use (the layers a plugin does not reach itself). */
+  readonly cli: PluginCommandServices;
+}
+
+/**
+ * What the CLI does for a plugin's command: read a flow file as `run` and `check` read it.
+ *
+ * @example
+ * ```ts
+ * const flowName = await ctx.cli.flowNameOf('flow.ts'); // 'TrainFlow'; throws the graph's problems
+ * ```
+ */
+export interface PluginCommandServices {
+  /** The name of the flow class in `file` (`flowClass` picks one of several); throws when the flow is invalid. */
+  flowNameOf(file: string, flowClass?: string): Promise<string>;
 }
 
 /**

@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { FlowGraph } from '../graph/types.js';
 import type {
   AttemptTimeout,
   ResolvedDecorator,
@@ -20,6 +19,7 @@ import type {
   RuntimeRunContext,
   RuntimeTaskContext,
   StepDecoratorPlugin,
+  StepInitContext,
   StepReplacement,
   TaskHookContext,
   TaskLauncher,
@@ -80,7 +80,7 @@ export class StepHooks {
   }
 
   /** Runs `stepInit` of each decorator (they throw a `DecoratorError` to refuse the step). */
-  stepInit(ctx: { readonly flowName: string; readonly stepName: string; readonly graph: FlowGraph }): void {
+  stepInit(ctx: Pick<StepInitContext<unknown>, 'flowName' | 'stepName' | 'graph'>): void {
     for (const { decorator, plugin } of this.bound) {
       plugin.stepInit?.({ ...ctx, options: decorator.options, decorators: this.decorators });
     }

@@ -11,9 +11,11 @@ import { loadConfig } from '../../config/resolve.js';
 import { currentUser } from '../../config/user.js';
 import { openStorage } from '../../datastore/backends.js';
 import type { StorageBackend } from '../../datastore/storage.js';
-import type { PluginCommand, PluginCommandContext } from '../../decorators/contract.js';
-import { checkFlowFile } from '../../graph/check.js';
-import { GraphError } from '../../graph/errors.js';
+import type {
+  PluginCommand,
+  PluginCommandContext,
+  PluginCommandServices,
+} from '../../decorators/contract.js';
 import { type BatchApi, sdkBatchApi } from './aws.js';
 import { killJobs, type RunJob, type RunSelection, runJobs, selectRuns } from './cli/run-jobs.js';
 import { BatchRunJobsError } from './errors.js';
@@ -64,10 +66,12 @@ interface Context {
   readonly what: string;
 }
 
-async function unfinished(file: string, options: BatchJobsOptions): Promise<Context> {
-  const { graph, problems } = await checkFlowFile(file, options.flow);
-  if (!graph || problems.length > 0) throw new GraphError(problems, { file });
-  const flowName = graph.flowName;
+async function unfinished(
+  file: string,
+  options: BatchJobsOptions,
+  cli: PluginCommandServices,
+): Promise<Context> {
+  const flowName = await cli.flowNameOf(file, options.flow);
   const config = loadConfig();
   const spec = resolveDatastoreSpec(config, {
     datastore: options.datastore,
@@ -105,11 +109,15 @@ function line(job: RunJob): string {
  *
  * @example
  * ```ts
- * process.exitCode = await batchListCommand('flow.ts', { myRuns: true });
+ * process.exitCode = await batchListCommand('flow.ts', { myRuns: true }, ctx.cli);
  * ```
  */
-export async function batchListCommand(file: string, options: BatchJobsOptions = {}): Promise<number> {
-  const ctx = await unfinished(file, options);
+export async function batchListCommand(
+  file: string,
+  options: BatchJobsOptions,
+  cli: PluginCommandServices,
+): Promise<number> {
+  const ctx = await unfinished(file, options, cli);
   try {
     if (ctx.jobs.length === 0) {
       process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}.\n`);
@@ -129,11 +137,15 @@ export async function batchListCommand(file: string, options: BatchJobsOptions =
  *
  * @example
  * ```ts
- * process.exitCode = await batchKillCommand('flow.ts', { runId: '1764081234567123' });
+ * process.exitCode = await batchKillCommand('flow.ts', { runId: '1764081234567123' }, ctx.cli);
  * ```
  */
-export async function batchKillCommand(file: string, options: BatchJobsOptions = {}): Promise<number> {
-  const ctx = await unfinished(file, options);
+export async function batchKillCommand(
+  file: string,
+  options: BatchJobsOptions,
+  cli: PluginCommandServices,
+): Promise<number> {
+  const ctx = await unfinished(file, options, cli);
   try {
     if (ctx.jobs.length === 0) {
       process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}: nothing to kill.\n`);
@@ -194,8 +206,8 @@ const SELECTION_OPTIONS: PluginCommand['options'] = [
 const FLOW_ARGUMENT = [{ name: 'flow', description: 'the flow file' }] as const;
 
 /** The flow file and the options of a `batch list|kill` invocation. */
-function jobsArgs(ctx: PluginCommandContext): [string, BatchJobsOptions] {
-  return [ctx.args[0] ?? '', ctx.options as BatchJobsOptions];
+function jobsArgs(ctx: PluginCommandContext): [string, BatchJobsOptions, PluginCommandServices] {
+  return [ctx.args[0] ?? '', ctx.options as BatchJobsOptions, ctx.cli];
 }
 
 /**

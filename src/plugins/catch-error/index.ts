@@ -1,7 +1,11 @@
-import type { GraphCheckContext, StepDecoratorPlugin, StepInitContext } from '../../decorators/contract.js';
+import type {
+  GraphCheckContext,
+  GraphProblem,
+  StepDecoratorPlugin,
+  StepInitContext,
+} from '../../decorators/contract.js';
 import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
 import { registerStepDecorator } from '../../decorators/registry.js';
-import type { GraphProblem } from '../../graph/types.js';
 import { type CaughtError, catchErrorTaskHooks } from './hooks.js';
 import { CATCH_ERROR_OPTION_NAMES, type ParsedCatchErrorOptions, parseCatchErrorOptions } from './options.js';
 
