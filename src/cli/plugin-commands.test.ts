@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import type { PluginCommandContext } from '../decorators/contract.js';
 import { registerStepDecorator } from '../decorators/registry.js';
@@ -46,29 +46,31 @@ function program(): Command {
   return new Command('stepflow').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
 }
 
-test("the CLI adds a registered plugin's commands: arguments and options reach the action, its code is kept", async () => {
-  seen.length = 0;
-  let code = 0;
-  const cli = program();
-  addPluginCommands(cli, (c) => {
-    code = c;
+describe('plugin-commands', () => {
+  it("the CLI adds a registered plugin's commands: arguments and options reach the action, its code is kept", async () => {
+    seen.length = 0;
+    let code = 0;
+    const cli = program();
+    addPluginCommands(cli, (c) => {
+      code = c;
+    });
+    await cli.parseAsync(['probe', 'show', 'flow.ts', '--run-id', '17', '--my-runs', '--wait', '5'], {
+      from: 'user',
+    });
+    assert.equal(code, 3);
+    assert.deepEqual(seen, [
+      { args: ['flow.ts'], options: { runId: '17', myRuns: true, wait: 5 }, cli: CLI_SERVICES },
+    ]);
   });
-  await cli.parseAsync(['probe', 'show', 'flow.ts', '--run-id', '17', '--my-runs', '--wait', '5'], {
-    from: 'user',
-  });
-  assert.equal(code, 3);
-  assert.deepEqual(seen, [
-    { args: ['flow.ts'], options: { runId: '17', myRuns: true, wait: 5 }, cli: CLI_SERVICES },
-  ]);
-});
 
-test("a plugin option's parse error is a usage error naming what is expected", async () => {
-  const errors: string[] = [];
-  const cli = program().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => {} });
-  addPluginCommands(cli, () => {});
-  await assert.rejects(
-    cli.parseAsync(['probe', 'show', 'flow.ts', '--wait', 'soon'], { from: 'user' }),
-    (err: unknown) => err instanceof CommanderError && err.code === 'commander.invalidArgument',
-  );
-  assert.match(errors.join(''), /expected a number of seconds/);
+  it("a plugin option's parse error is a usage error naming what is expected", async () => {
+    const errors: string[] = [];
+    const cli = program().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => {} });
+    addPluginCommands(cli, () => {});
+    await assert.rejects(
+      cli.parseAsync(['probe', 'show', 'flow.ts', '--wait', 'soon'], { from: 'user' }),
+      (err: unknown) => err instanceof CommanderError && err.code === 'commander.invalidArgument',
+    );
+    assert.match(errors.join(''), /expected a number of seconds/);
+  });
 });

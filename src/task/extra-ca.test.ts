@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { extraCertificates, installLazyExtraCa, LAZY_CA_ENV } from './extra-ca.js';
@@ -75,35 +75,36 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('extraCertificates skips certificates Node already trusts and keeps new ones', async () => {
-  const ours = readFileSync(caFile, 'utf8').trim();
-  // The same root with different line wrapping is still recognized.
-  const known = tls.rootCertificates[0].replace(/\n/g, '\r\n');
-  const bundle = path.join(dir, 'bundle.pem');
-  await writeFile(bundle, `${known}\n# comment\n${ours}\n${tls.rootCertificates[1]}\n`);
-  assert.deepEqual(extraCertificates(bundle), [ours]);
-  const onlyKnown = path.join(dir, 'known.pem');
-  await writeFile(onlyKnown, tls.rootCertificates.slice(0, 5).join('\n'));
-  assert.deepEqual(extraCertificates(onlyKnown), []);
-});
+describe('extra-ca', () => {
+  it('extraCertificates skips certificates Node already trusts and keeps new ones', async () => {
+    const ours = readFileSync(caFile, 'utf8').trim();
+    // The same root with different line wrapping is still recognized.
+    const known = tls.rootCertificates[0].replace(/\n/g, '\r\n');
+    const bundle = path.join(dir, 'bundle.pem');
+    await writeFile(bundle, `${known}\n# comment\n${ours}\n${tls.rootCertificates[1]}\n`);
+    assert.deepEqual(extraCertificates(bundle), [ours]);
+    const onlyKnown = path.join(dir, 'known.pem');
+    await writeFile(onlyKnown, tls.rootCertificates.slice(0, 5).join('\n'));
+    assert.deepEqual(extraCertificates(onlyKnown), []);
+  });
 
-test('extraCertificates warns and returns nothing for a missing file', async () => {
-  const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
-  assert.deepEqual(extraCertificates(path.join(dir, 'missing.pem')), []);
-  assert.match((await warned).message, /Ignoring extra CA certificates file .*missing\.pem/);
-});
+  it('extraCertificates warns and returns nothing for a missing file', async () => {
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    assert.deepEqual(extraCertificates(path.join(dir, 'missing.pem')), []);
+    assert.match((await warned).message, /Ignoring extra CA certificates file .*missing\.pem/);
+  });
 
-test('installLazyExtraCa does nothing without the variable (the child test below covers the rest)', () => {
-  const env: NodeJS.ProcessEnv = {};
-  const original = tls.createSecureContext;
-  installLazyExtraCa(env);
-  assert.equal(tls.createSecureContext, original);
-  assert.deepEqual(env, {});
-});
+  it('installLazyExtraCa does nothing without the variable (the child test below covers the rest)', () => {
+    const env: NodeJS.ProcessEnv = {};
+    const original = tls.createSecureContext;
+    installLazyExtraCa(env);
+    assert.equal(tls.createSecureContext, original);
+    assert.deepEqual(env, {});
+  });
 
-/** Runs `https.get` to the local server in a child process (fresh TLS state), optionally installing first. */
-function fetchInChild(install: boolean): Promise<{ code: number | null; out: string }> {
-  const script = `
+  /** Runs `https.get` to the local server in a child process (fresh TLS state), optionally installing first. */
+  function fetchInChild(install: boolean): Promise<{ code: number | null; out: string }> {
+    const script = `
     const https = await import('node:https');
     if (process.argv[1] === 'install') {
       const { installLazyExtraCa } = await import(${JSON.stringify(MODULE)});
@@ -120,23 +121,27 @@ function fetchInChild(install: boolean): Promise<{ code: number | null; out: str
       console.log('error ' + err.code);
       process.exitCode = 3;
     });`;
-  const env: NodeJS.ProcessEnv = { ...process.env, [LAZY_CA_ENV]: caFile };
-  delete env.NODE_EXTRA_CA_CERTS;
-  const args = ['--import', 'tsx', '--input-type=module', '-e', script, install ? 'install' : 'skip'];
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, out: `${stdout}${stderr}`.trim() });
+    const env: NodeJS.ProcessEnv = { ...process.env, [LAZY_CA_ENV]: caFile };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const args = ['--import', 'tsx', '--input-type=module', '-e', script, install ? 'install' : 'skip'];
+    return new Promise((resolve) => {
+      execFile(process.execPath, args, { env, timeout: 30_000 }, (err, stdout, stderr) => {
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? -1) : 0,
+          out: `${stdout}${stderr}`.trim(),
+        });
+      });
     });
-  });
-}
+  }
 
-test('end to end on loopback: the lazy CA makes a TLS request to a privately signed server succeed', async () => {
-  const [withCa, withoutCa] = await Promise.all([fetchInChild(true), fetchInChild(false)]);
-  assert.equal(withCa.out, 'ok 200 hello');
-  assert.equal(withCa.code, 0);
-  assert.match(
-    withoutCa.out,
-    /^error (UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/,
-  );
-  assert.equal(withoutCa.code, 3);
+  it('end to end on loopback: the lazy CA makes a TLS request to a privately signed server succeed', async () => {
+    const [withCa, withoutCa] = await Promise.all([fetchInChild(true), fetchInChild(false)]);
+    assert.equal(withCa.out, 'ok 200 hello');
+    assert.equal(withCa.code, 0);
+    assert.match(
+      withoutCa.out,
+      /^error (UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/,
+    );
+    assert.equal(withoutCa.code, 3);
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { mapStack } from './stack-map.js';
@@ -54,28 +54,30 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('a frame in the bundle maps to the source file, line and column', () => {
-  assert.match(stack, /bundle\.mjs:\d+:\d+/);
-  const mapped = mapStack(stack, bundlePath);
-  assert.ok(mapped.startsWith('Error: boom 42'), mapped);
-  const frame = mapped.split('\n').find((l) => l.includes('explode'));
-  assert.ok(frame, mapped);
-  assert.ok(frame.includes(`${sourceFile}:7:`), frame);
-  assert.doesNotMatch(mapped, /bundle\.mjs/);
-});
+describe('stack-map', () => {
+  it('a frame in the bundle maps to the source file, line and column', () => {
+    assert.match(stack, /bundle\.mjs:\d+:\d+/);
+    const mapped = mapStack(stack, bundlePath);
+    assert.ok(mapped.startsWith('Error: boom 42'), mapped);
+    const frame = mapped.split('\n').find((l) => l.includes('explode'));
+    assert.ok(frame, mapped);
+    assert.ok(frame.includes(`${sourceFile}:7:`), frame);
+    assert.doesNotMatch(mapped, /bundle\.mjs/);
+  });
 
-test('plain-path frames are mapped as well as file URLs', () => {
-  const line = /bundle\.mjs:(\d+):(\d+)/.exec(stack);
-  assert.ok(line);
-  const plain = `Error: x\n    at explode (${bundlePath}:${line[1]}:${line[2]})`;
-  assert.equal(mapStack(plain, bundlePath), `Error: x\n    at explode (${sourceFile}:7:9)`);
-});
+  it('plain-path frames are mapped as well as file URLs', () => {
+    const line = /bundle\.mjs:(\d+):(\d+)/.exec(stack);
+    assert.ok(line);
+    const plain = `Error: x\n    at explode (${bundlePath}:${line[1]}:${line[2]})`;
+    assert.equal(mapStack(plain, bundlePath), `Error: x\n    at explode (${sourceFile}:7:9)`);
+  });
 
-test('stacks that do not mention the bundle, or a bundle without a map, are left alone', async () => {
-  const other = 'Error: x\n    at f (/somewhere/else.js:1:1)';
-  assert.equal(mapStack(other, bundlePath), other);
-  const lonely = path.join(dir, 'out', 'lonely.mjs');
-  await writeFile(lonely, '');
-  const frame = `Error: y\n    at g (${lonely}:1:1)`;
-  assert.equal(mapStack(frame, lonely), frame);
+  it('stacks that do not mention the bundle, or a bundle without a map, are left alone', async () => {
+    const other = 'Error: x\n    at f (/somewhere/else.js:1:1)';
+    assert.equal(mapStack(other, bundlePath), other);
+    const lonely = path.join(dir, 'out', 'lonely.mjs');
+    await writeFile(lonely, '');
+    const frame = `Error: y\n    at g (${lonely}:1:1)`;
+    assert.equal(mapStack(frame, lonely), frame);
+  });
 });

@@ -3,7 +3,7 @@
  * names the flow and step (and, for option errors, the option and value) and the allowed range.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import type { AttemptTimeout } from '../../../decorators/contract.js';
 import { DecoratorOptionError } from '../../../decorators/errors.js';
 import type { ParsedResourcesOptions } from '../../resources/index.js';
@@ -504,67 +504,69 @@ function run(c: Case): unknown {
   });
 }
 
-test(`invalid @batch configurations: ${CASES.length} cases, each with its message`, () => {
-  assert.ok(CASES.length >= 30);
-  const names = new Set<string>();
-  for (const c of CASES) {
-    assert.ok(!names.has(c.name), `duplicate case name ${c.name}`);
-    names.add(c.name);
-    assert.throws(
-      () => run(c),
-      (err: unknown) => {
-        assert.ok(err instanceof Error, c.name);
-        assert.match(err.message, /^@batch on step MyFlow\.train: /, c.name);
-        assert.match(err.message, c.error, c.name);
-        const kind = c.kind ?? 'option';
-        if (kind === 'option') {
-          assert.ok(err instanceof DecoratorOptionError, `${c.name}: ${err.name}`);
-          assert.equal(err.option, c.names, c.name);
-          assert.equal(err.flow, 'MyFlow');
-          assert.equal(err.step, 'train');
-        } else if (kind === 'config') {
-          assert.ok(err instanceof BatchConfigError, `${c.name}: ${err.name}`);
-          assert.equal(err.setting, c.names, c.name);
-        } else {
-          assert.ok(err instanceof BatchRequestError, `${c.name}: ${err.name}`);
-        }
-        return true;
-      },
-      c.name,
-    );
-  }
-});
+describe('invalid', () => {
+  it(`invalid @batch configurations: ${CASES.length} cases, each with its message`, () => {
+    assert.ok(CASES.length >= 30);
+    const names = new Set<string>();
+    for (const c of CASES) {
+      assert.ok(!names.has(c.name), `duplicate case name ${c.name}`);
+      names.add(c.name);
+      assert.throws(
+        () => run(c),
+        (err: unknown) => {
+          assert.ok(err instanceof Error, c.name);
+          assert.match(err.message, /^@batch on step MyFlow\.train: /, c.name);
+          assert.match(err.message, c.error, c.name);
+          const kind = c.kind ?? 'option';
+          if (kind === 'option') {
+            assert.ok(err instanceof DecoratorOptionError, `${c.name}: ${err.name}`);
+            assert.equal(err.option, c.names, c.name);
+            assert.equal(err.flow, 'MyFlow');
+            assert.equal(err.step, 'train');
+          } else if (kind === 'config') {
+            assert.ok(err instanceof BatchConfigError, `${c.name}: ${err.name}`);
+            assert.equal(err.setting, c.names, c.name);
+          } else {
+            assert.ok(err instanceof BatchRequestError, `${c.name}: ${err.name}`);
+          }
+          return true;
+        },
+        c.name,
+      );
+    }
+  });
 
-test('the same options without the fault are valid (the table tests what it claims)', () => {
-  assert.doesNotThrow(() =>
-    run({
-      name: 'ok',
-      options: { maxSwap: 0, swappiness: 100, tmpfsSize: 4096 },
-      platform: 'EC2',
-      submit: {},
-      error: /x/,
-    }),
-  );
-  assert.doesNotThrow(() =>
-    run({
-      name: 'ok',
-      options: { awsBatchTags: tags(45) },
-      settings: { emitTags: true },
-      platform: 'EC2',
-      submit: {},
-      error: /x/,
-    }),
-  );
-  assert.doesNotThrow(() =>
-    run({
-      name: 'ok',
-      options: { ephemeralStorage: 21 },
-      settings: { executionRole: EXEC },
-      platform: 'FARGATE',
-      error: /x/,
-    }),
-  );
-  assert.doesNotThrow(() =>
-    run({ name: 'ok', timeout: { seconds: 59.5, source: '@timeout(seconds=59.5)' }, error: /x/ }),
-  );
+  it('the same options without the fault are valid (the table tests what it claims)', () => {
+    assert.doesNotThrow(() =>
+      run({
+        name: 'ok',
+        options: { maxSwap: 0, swappiness: 100, tmpfsSize: 4096 },
+        platform: 'EC2',
+        submit: {},
+        error: /x/,
+      }),
+    );
+    assert.doesNotThrow(() =>
+      run({
+        name: 'ok',
+        options: { awsBatchTags: tags(45) },
+        settings: { emitTags: true },
+        platform: 'EC2',
+        submit: {},
+        error: /x/,
+      }),
+    );
+    assert.doesNotThrow(() =>
+      run({
+        name: 'ok',
+        options: { ephemeralStorage: 21 },
+        settings: { executionRole: EXEC },
+        platform: 'FARGATE',
+        error: /x/,
+      }),
+    );
+    assert.doesNotThrow(() =>
+      run({ name: 'ok', timeout: { seconds: 59.5, source: '@timeout(seconds=59.5)' }, error: /x/ }),
+    );
+  });
 });
