@@ -101,9 +101,6 @@ const KNOWN_EXCEPTIONS = [
     'the task entry point registers the built-in plugins\' in-task hooks (@catchError)',
     'code: the bundle entry registers them (the task gets them through decorators/registry); ends the task <-> plugins cycle'),
   // --- plugins/ (may use decorators, datastore, package, aws, config)
-  x('src/plugins/catch-error/hooks.ts', 'src/task/run-task.ts',
-    'errorInfo(): a thrown value as the stored { type, message, stack }',
-    'code: errorInfo moves to common/ (or datastore/, which owns TaskErrorInfo); ends the task <-> plugins cycle'),
   x('src/plugins/catch-error/options.ts', 'src/flow/flow-spec.ts',
     'RESERVED_NAMES: refuses a `var` that is a FlowSpec member',
     'code: decorators/ re-exports RESERVED_NAMES, or table: plugins may use flow'),
@@ -168,13 +165,7 @@ const KNOWN_EXCEPTIONS = [
  * Folder cycles that exist today (folder-cycle rule), as pairs of folders; each goes away with the
  * exceptions named in `remove`.
  */
-const KNOWN_FOLDER_CYCLES = [
-  {
-    folders: ['src/task', 'src/plugins'],
-    why: 'task/entry.ts registers plugins/task-hooks.ts; plugins/catch-error/hooks.ts uses task/run-task.ts',
-    remove: 'the two KNOWN_EXCEPTIONS task/entry.ts -> plugins/task-hooks.ts and catch-error/hooks.ts -> task/run-task.ts',
-  },
-];
+const KNOWN_FOLDER_CYCLES = [];
 
 const TESTS = '\\.test\\.ts$';
 const esc = (p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -305,6 +305,8 @@ export interface TaskHookContext<O> extends StepWhere {
   readonly previousAttempt?: PreviousAttempt;
   /** Sets an artifact of this task (as `this[name] = value` would). */
   setArtifact(name: string, value: unknown): void;
+  /** A thrown value as this task records it: type, message, stack mapped to the user's sources. */
+  describeError(error: unknown): TaskErrorInfo;
 }
 
 /** Context of {@link StepDecoratorPlugin.taskException}. */

@@ -18,6 +18,7 @@ import { setCurrent } from '../flow/current.js';
 import { bindTaskState } from '../flow/task-state.js';
 import type { FlowGraph, GraphStep } from '../graph/types.js';
 import { ArtifactState } from './artifact-state.js';
+import { errorInfo } from './error-info.js';
 import { TaskError } from './errors.js';
 import { findFlowClass } from './find-flow.js';
 import type { JoinInput } from './inputs.js';
@@ -229,5 +230,6 @@ export async function hookContext(
     setArtifact: (name: string, value: unknown) => {
       flow[name] = value;
     },
+    describeError: errorInfo,
   };
 }

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import type { ArtifactRef, TaskErrorInfo, Transition } from '../datastore/types.js';
 import { StepHooks } from '../decorators/step-hooks.js';
 import { setCurrent } from '../flow/current.js';
+import { errorInfo } from './error-info.js';
 import {
   hookContext,
   type OpenedAttempt,
@@ -19,31 +20,14 @@ import {
 } from './prepare-task.js';
 import { runStepBody } from './run-step.js';
 import type { TaskSpec } from './spec.js';
-import { userStack } from './stack-map.js';
 
+export { errorInfo } from './error-info.js';
 export { foreachItem, foreachLength } from './run-step.js';
 
 /** How the attempt ended. */
 export interface TaskResult {
   readonly ok: boolean;
   readonly error?: TaskErrorInfo;
-}
-
-/**
- * Describes a thrown value for records and output, its stack mapped to the `.ts` sources and without
- * stepflow's own frames.
- *
- * @example
- * ```ts
- * errorInfo(new RangeError('too big')); // { type: 'RangeError', message: 'too big', stack: '...' }
- * ```
- */
-export function errorInfo(err: unknown): TaskErrorInfo {
-  if (err instanceof Error) {
-    const stack = err.stack === undefined ? undefined : userStack(err.stack, process.argv[1] ?? '');
-    return { type: err.name, message: err.message, stack };
-  }
-  return { type: typeof err, message: String(err) };
 }
 
 /**

@@ -6,7 +6,6 @@
  */
 import type { TaskErrorInfo } from '../../datastore/types.js';
 import type { StepReplacement, TaskExceptionContext, TaskHookContext } from '../../decorators/contract.js';
-import { errorInfo } from '../../task/run-task.js';
 import type { ParsedCatchErrorOptions } from './options.js';
 
 /** What `@catchError` stores in its `var` artifact. */
@@ -84,7 +83,7 @@ export const catchErrorTaskHooks = {
     if (ctx.retryCount < ctx.maxAttempts - 1 - ctx.errorRetries) return false;
     keep(
       ctx,
-      caught(errorInfo(ctx.error)),
+      caught(ctx.describeError(ctx.error)),
       `an exception in step ${where(ctx)} (attempt ${ctx.retryCount + 1} of ${ctx.maxAttempts})`,
     );
     return true;

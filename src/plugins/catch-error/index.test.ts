@@ -6,6 +6,7 @@ import { parseWithSpec, resolveDecorators } from '../../decorators/resolve.js';
 import { checkPluginGraphs } from '../../decorators/static-check.js';
 import type { StepDecoratorUse } from '../../flow/metadata.js';
 import { extractFlows, selectFlow } from '../../graph/extract.js';
+import { errorInfo } from '../../task/error-info.js';
 import { catchErrorPlugin } from './index.js';
 import type { ParsedCatchErrorOptions } from './options.js';
 
@@ -62,6 +63,7 @@ function harness(
     setArtifact: (name, value) => {
       artifacts[name] = value;
     },
+    describeError: errorInfo,
   };
   return { ctx, artifacts, stderr };
 }
