@@ -3,9 +3,8 @@
  * The folder-boundary check: runs dependency-cruiser with `.dependency-cruiser.cjs` over src/ and prints
  *   - every error (a layer rule broken, a folder cycle, test code or a devDependency imported by src/, ...)
  *     with the rule's explanation: exit 1;
- *   - known exceptions of the config that no longer occur (delete them from the list): exit 1;
- *   - the deep cross-folder imports (rule `deep-import`, a warning for now) as a count per imported folder
- *     (`--verbose` lists them).
+ *   - known exceptions of the config that no longer occur (delete them from the list): exit 1.
+ * A deep cross-folder import (past another folder's index.ts) is one of the errors (rule `deep-import`).
  *
  * `npm test` runs it as its `deps` step; by hand: `npm run deps:check` (or `node scripts/check-deps.mjs`).
  *
@@ -64,7 +63,6 @@ export function checkDeps(opts = {}) {
   const { summary, modules } = cruise;
   const comments = new Map(summary.ruleSetUsed.forbidden.map((r) => [r.name, r.comment]));
   const errors = summary.violations.filter((v) => v.rule.severity === 'error');
-  const deep = summary.violations.filter((v) => v.rule.name === 'deep-import');
   const stale = opts.staleCheck === false ? [] : staleExceptions(house, modules);
 
   const out = [];
@@ -87,20 +85,6 @@ export function checkDeps(opts = {}) {
       `✖ ${stale.length} known exception(s) no longer occur: delete them from .dependency-cruiser.cjs`,
     );
     for (const s of stale) out.push(`    ${s}`);
-  }
-  if (deep.length > 0) {
-    const counts = (key) =>
-      [...groupBy(deep, key)]
-        .map(([f, l]) => [f, l.length])
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .map(([f, n]) => `${f} ${n}`)
-        .join(', ');
-    out.push(
-      `deep imports (warning: import a folder through its index.ts): ${deep.length}\n` +
-        `  by imported folder: ${counts((v) => folderOf(v.to))}\n` +
-        `  by importing folder: ${counts((v) => folderOf(v.from))}`,
-    );
-    if (opts.verbose) for (const v of deep) out.push(`    ${describe(v)}`);
   }
   const code = errors.length > 0 || stale.length > 0 ? 1 : 0;
   if (code === 0) out.push('✔ no new violation of the folder boundaries');

@@ -59,8 +59,8 @@ export {
   errorMessage,
   StepflowError,
   type StepflowErrorOptions,
-} from './common/errors.js';
-export { type ArtifactSerializer, registerSerializer } from './datastore/serializers.js';
+} from './common/index.js';
+export { type ArtifactSerializer, registerSerializer } from './datastore/index.js';
 export {
   S3,
   S3AccessDeniedError,
@@ -84,7 +84,7 @@ export {
   S3RetriesExhaustedError,
   type S3RunRef,
   S3UrlError,
-} from './datatools/s3/index.js';
+} from './datatools/index.js';
 export type {
   GraphCheckContext,
   LaunchedTask,
@@ -101,21 +101,37 @@ export type {
   TaskLauncher,
   TaskLaunchSpec,
   TaskSpec,
-} from './decorators/contract.js';
-export { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './decorators/errors.js';
-export { defineStepDecorator, registerStepDecorator } from './decorators/registry.js';
-export { type CurrentInfo, current } from './flow/current.js';
-export { parameter, step } from './flow/decorate.js';
+} from './decorators/index.js';
 export {
+  DecoratorError,
+  DecoratorOptionError,
+  defineStepDecorator,
+  registerStepDecorator,
+  UnknownDecoratorError,
+} from './decorators/index.js';
+export type {
+  ForeachPosition,
+  MergeOptions,
+  NextOptions,
+  ParameterOptions,
+  ParameterType,
+} from './flow/index.js';
+export {
+  type CurrentInfo,
+  current,
   DecoratorUsageError,
   FlowError,
+  FlowSpec,
+  type Inputs,
+  type ItemOf,
+  isFlowClass,
   MergeConflictError,
+  parameter,
   ReservedNameError,
+  type StepRef,
+  step,
   TransitionError,
-} from './flow/errors.js';
-export { FlowSpec, type Inputs, type ItemOf, isFlowClass, type StepRef } from './flow/flow-spec.js';
-export type { ParameterOptions, ParameterType } from './flow/metadata.js';
-export type { ForeachPosition, MergeOptions, NextOptions } from './flow/task-state.js';
+} from './flow/index.js';
 export type {
   BatchOptions,
   CatchErrorOptions,
@@ -125,4 +141,4 @@ export type {
   RetryOptions,
   TimeoutOptions,
 } from './plugins/index.js';
-export { batch, catchError, environment, resources, retry, timeout } from './plugins/recorders.js';
+export { batch, catchError, environment, resources, retry, timeout } from './plugins/index.js';

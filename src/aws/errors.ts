@@ -5,7 +5,7 @@
  * @module
  */
 
-import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/index.js';
 
 /**
  * Base class of the errors of `src/aws/`.

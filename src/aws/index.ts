@@ -6,7 +6,7 @@
  * @module
  */
 
-export { Limiter, mapBounded } from '../common/limit.js';
+export { Limiter, mapBounded } from '../common/index.js';
 export {
   awsErrorCode,
   awsErrorCodes,

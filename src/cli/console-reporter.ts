@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Reporter, RunSummary } from '../runtime/reporter.js';
+import type { Reporter, RunSummary } from '../runtime/index.js';
 
 /** Where the reporter writes. */
 export interface ConsoleStreams {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { StepflowError } from '../common/errors.js';
-import { UsageError } from '../runtime/errors.js';
+import { StepflowError } from '../common/index.js';
+import { UsageError } from '../runtime/index.js';
 
 /** How deep the cause chain is followed (a cycle or a long chain stops there). */
 const MAX_CAUSES = 5;

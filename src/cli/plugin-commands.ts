@@ -5,8 +5,8 @@
  * @module
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { PluginCommand, PluginCommandServices } from '../decorators/contract.js';
-import { getStepDecorator, knownStepDecorators } from '../decorators/registry.js';
+import type { PluginCommand, PluginCommandServices } from '../decorators/index.js';
+import { getStepDecorator, knownStepDecorators } from '../decorators/index.js';
 import { checkFlowFile } from '../graph/check.js';
 import { GraphError } from '../graph/errors.js';
 

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { didYouMean } from '../decorators/did-you-mean.js';
-import { UsageError } from '../runtime/errors.js';
-import { coerceParameter, kebabCase, type ParameterDef } from '../runtime/parameters.js';
+import { didYouMean } from '../decorators/index.js';
+import { coerceParameter, kebabCase, type ParameterDef, UsageError } from '../runtime/index.js';
 
 /** The runtime's own options of `run`. */
 export interface RunCliOptions {

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { ArtifactRef } from '../datastore/types.js';
+import type { ArtifactRef, FlowDatastore } from '../datastore/index.js';
 
 /**
  * One artifact of a task (`Flow/run/step/task/name`). The metadata comes from the task's record;

@@ -5,12 +5,9 @@
  * @module
  */
 
-import { datastoreSpecForRoot, resolveDatastoreSpec } from '../config/datastore-spec.js';
-import { loadConfig } from '../config/resolve.js';
-import { currentUser } from '../config/user.js';
-import { openStorage } from '../datastore/backends.js';
-import { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { StorageBackend, StorageSpec } from '../datastore/storage.js';
+import { currentUser, datastoreSpecForRoot, loadConfig, resolveDatastoreSpec } from '../config/index.js';
+import type { StorageBackend, StorageSpec } from '../datastore/index.js';
+import { FlowDatastore, openStorage } from '../datastore/index.js';
 
 /**
  * Per-object settings that override the process-wide ones (see {@link setDatastore} and

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { brandErrorClass, StepflowError, type StepflowErrorOptions } from '../common/errors.js';
+import { brandErrorClass, StepflowError, type StepflowErrorOptions } from '../common/index.js';
 
 /**
  * Base class of every error thrown by the client API (`Flow`, `Run`, `getByPathspec`, ...).

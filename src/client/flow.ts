@@ -4,9 +4,8 @@
  * @module
  */
 
-import { errorMessage } from '../common/errors.js';
-import { InvalidKeyError } from '../datastore/errors.js';
-import { checkSegment } from '../datastore/keys.js';
+import { errorMessage } from '../common/index.js';
+import { checkSegment, InvalidKeyError } from '../datastore/index.js';
 import { type ClientOptions, type Scope, scopeOf } from './config.js';
 import { ClientError, NamespaceMismatchError, NotFoundError } from './errors.js';
 import { mapLimit, READ_CONCURRENCY } from './pool.js';

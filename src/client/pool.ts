@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { mapBounded } from '../common/limit.js';
+import { mapBounded } from '../common/index.js';
 
 /**
  * How many reads the client keeps in flight at once. Enough to hide the latency of a network store,

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { RunRecord, RunStatusRecord } from '../datastore/types.js';
-import type { FlowGraph } from '../graph/types.js';
+import type { FlowDatastore, RunRecord, RunStatusRecord } from '../datastore/index.js';
+import type { FlowGraph } from '../graph/index.js';
 import { DataArtifact } from './artifact.js';
 import { NotFoundError } from './errors.js';
 import { Step } from './step.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
+import type { FlowDatastore } from '../datastore/index.js';
 import { NotFoundError } from './errors.js';
 import { mapLimit, READ_CONCURRENCY } from './pool.js';
 import { Task } from './task.js';

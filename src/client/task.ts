@@ -3,14 +3,15 @@
  *
  * @module
  */
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { LogStream, TaskDatastore } from '../datastore/task-datastore.js';
 import type {
   AttemptDoneRecord,
   AttemptStartRecord,
+  FlowDatastore,
   ForeachFrame,
+  LogStream,
+  TaskDatastore,
   TaskErrorInfo,
-} from '../datastore/types.js';
+} from '../datastore/index.js';
 import { DataArtifact } from './artifact.js';
 import { NotFoundError } from './errors.js';
 import { mapLimit, READ_CONCURRENCY } from './pool.js';

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { brandErrorClass, StepflowError } from '../common/errors.js';
+import { brandErrorClass, StepflowError } from '../common/index.js';
 
 /**
  * A setting or a profile file that cannot be used: a missing `METAFLOW_PROFILE` file, a profile that is

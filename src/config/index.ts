@@ -9,7 +9,12 @@
  *
  * @module
  */
-export { type DatastoreCliOptions, type DatastoreSpec, resolveDatastoreSpec } from './datastore-spec.js';
+export {
+  type DatastoreCliOptions,
+  type DatastoreSpec,
+  datastoreSpecForRoot,
+  resolveDatastoreSpec,
+} from './datastore-spec.js';
 export { ConfigError } from './errors.js';
 export { maskSecret } from './mask.js';
 export {

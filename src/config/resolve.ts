@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../common/index.js';
 import { ConfigError } from './errors.js';
 import { defaultText, parseSettingValue } from './parse-value.js';
 import {

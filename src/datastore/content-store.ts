@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync, gzip } from 'node:zlib';
-import { mapBounded } from '../common/limit.js';
+import { mapBounded } from '../common/index.js';
 import { ArtifactNotFoundError, CorruptBlobError, DatastoreError } from './errors.js';
 import { blobKey, checkSegment, checkSha } from './keys.js';
 import type { StorageBackend } from './storage.js';

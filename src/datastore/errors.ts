@@ -10,7 +10,7 @@ import {
   type ErrorDisplay,
   StepflowError,
   type StepflowErrorOptions,
-} from '../common/errors.js';
+} from '../common/index.js';
 
 /**
  * Base class of every error thrown by the datastore layer.

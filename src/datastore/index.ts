@@ -43,6 +43,7 @@ export {
 export { FlowDatastore, type FlowDatastoreOptions } from './flow-datastore.js';
 export {
   type AttemptFileKind,
+  attemptFile,
   blobKey,
   checkSegment,
   DATA_DIR,
@@ -51,11 +52,15 @@ export {
   PARAMETERS_STEP,
   PARAMETERS_TASK,
   runIdsNewestFirst,
+  runPrefix,
   sortIds,
+  taskPrefix,
 } from './keys.js';
 export { LocalStorage } from './local-storage.js';
+export { LogSegmentSaver } from './log-segment-saver.js';
 export {
   LOG_RECORD_NAME,
+  LOG_REWRITE_BYTES,
   LOG_SEGMENT_BYTES,
   type LogRecord,
   logSegmentName,
@@ -63,6 +68,7 @@ export {
 } from './log-segments.js';
 export { LogWriter, type LogWriterOptions } from './log-writer.js';
 export { MemoryStorage } from './memory-storage.js';
+export { requireS3Sdk, resolveS3SdkPath, type S3Sdk } from './s3/sdk.js';
 export {
   type ArtifactSerializer,
   deserializeArtifact,

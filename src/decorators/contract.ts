@@ -16,13 +16,12 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import type { StorageBackend } from '../datastore/storage.js';
-import type { ForeachFrame, TaskErrorInfo } from '../datastore/types.js';
-import type { FlowGraph, GraphProblem } from '../graph/types.js';
+import type { ForeachFrame, StorageBackend, TaskErrorInfo } from '../datastore/index.js';
+import type { FlowGraph, GraphProblem } from '../graph/index.js';
 
 export type { FlowGraph, GraphProblem };
 
-import type { CodePackage } from '../package/types.js';
+import type { CodePackage } from '../package/index.js';
 
 /**
  * Context of {@link StepDecoratorPlugin.runtimeInit} and {@link StepDecoratorPlugin.runtimeFinished}: the

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { recordStepDecorator } from '../flow/decorate.js';
+import { recordStepDecorator } from '../flow/index.js';
 import type { StepDecoratorPlugin } from './contract.js';
 
 const REGISTRY_KEY = Symbol.for('stepflow.decoratorRegistry');

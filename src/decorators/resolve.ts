@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { StepDecoratorUse } from '../flow/metadata.js';
-import type { FlowGraph } from '../graph/types.js';
+import type { StepDecoratorUse } from '../flow/index.js';
+import type { FlowGraph } from '../graph/index.js';
 import type { ResolvedDecorator } from './contract.js';
 import { didYouMean } from './did-you-mean.js';
 import { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './errors.js';

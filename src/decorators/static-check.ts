@@ -7,8 +7,8 @@
  * @module
  */
 import { detailsOf } from '../graph/details.js';
+import type { FlowGraph, GraphProblem } from '../graph/index.js';
 import { closestName } from '../graph/problems.js';
-import type { FlowGraph, GraphProblem } from '../graph/types.js';
 import { checkAttemptCap } from './attempt-cap.js';
 import type { ResolvedDecorator, StepDecoratorPlugin } from './contract.js';
 import { DecoratorError } from './errors.js';

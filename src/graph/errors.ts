@@ -4,7 +4,7 @@
  * @module
  */
 
-import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/index.js';
 import { formatProblems } from './format.js';
 import type { GraphProblem } from './types.js';
 

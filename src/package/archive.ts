@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../common/index.js';
 import { PackageFormatError } from './errors.js';
 import { readTar, type TarEntry, writeTar } from './tar.js';
 import { PACKAGE_FILES, type PackageManifest } from './types.js';

@@ -9,7 +9,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BuildOptions, Message } from 'esbuild';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../common/index.js';
 import { packArchive, sha256Hex } from './archive.js';
 import { type BuildMessage, PackageBuildError } from './errors.js';
 import { type FrameworkRoot, frameworkRoot } from './framework-root.js';

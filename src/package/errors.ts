@@ -4,7 +4,7 @@
  * @module
  */
 
-import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/index.js';
 
 /**
  * Base class of every error raised while building, storing or reading a code package.

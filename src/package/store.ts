@@ -5,7 +5,7 @@
  */
 
 import { gunzipSync } from 'node:zlib';
-import type { StorageBackend } from '../datastore/storage.js';
+import type { StorageBackend } from '../datastore/index.js';
 import { sha256Hex, unpackCodePackage } from './archive.js';
 import { PackageFormatError, PackageNotFoundError } from './errors.js';
 import type { CodePackage } from './types.js';

@@ -11,7 +11,7 @@
 import { chmodSync, lstatSync, mkdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../common/index.js';
 import { PackageError, UnsafeCacheDirError, type UnsafeCacheDirProblem } from './errors.js';
 import { type CacheNotice, VerifiedCache } from './verified-cache.js';
 

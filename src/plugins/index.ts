@@ -15,7 +15,7 @@ export {
   MAX_ATTEMPTS_PER_TASK,
   type RetryBudget,
   retryBudget,
-} from '../decorators/attempt-cap.js';
+} from '../decorators/index.js';
 export {
   type BatchOptions,
   batch,

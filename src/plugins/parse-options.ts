@@ -6,9 +6,8 @@
  * @module
  */
 import type * as z from 'zod/mini';
-import type { StepWhere } from '../decorators/contract.js';
-import { didYouMean } from '../decorators/did-you-mean.js';
-import { DecoratorOptionError } from '../decorators/errors.js';
+import type { StepWhere } from '../decorators/index.js';
+import { DecoratorOptionError, didYouMean } from '../decorators/index.js';
 
 /** What each option must be, in words, e.g. `{ times: 'a whole number from 0 to 5' }`. */
 export type OptionRules = Readonly<Record<string, string>>;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { stepDecorator } from '../decorators/registry.js';
+import { stepDecorator } from '../decorators/index.js';
 import type { BatchOptions } from './batch/spec/options.js';
 import type { CatchErrorOptions } from './catch-error/options.js';
 import type { EnvironmentOptions } from './environment/index.js';

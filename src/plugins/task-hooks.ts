@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { registerTaskHooks } from '../decorators/registry.js';
+import { registerTaskHooks } from '../decorators/index.js';
 import { catchErrorTaskHooks } from './catch-error/hooks.js';
 
 registerTaskHooks('catchError', catchErrorTaskHooks);

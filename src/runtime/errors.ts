@@ -4,7 +4,7 @@
  * @module
  */
 
-import { brandErrorClass, StepflowError } from '../common/errors.js';
+import { brandErrorClass, StepflowError } from '../common/index.js';
 
 /**
  * Base class of runtime errors; carries the flow and run when known.

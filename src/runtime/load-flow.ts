@@ -6,16 +6,15 @@
  */
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkPluginGraphs } from '../decorators/static-check.js';
-import { type FlowSpec, isFlowClass } from '../flow/flow-spec.js';
-import { type FlowInfo, readFlowInfo } from '../flow/metadata.js';
+import { checkPluginGraphs } from '../decorators/index.js';
+import { type FlowInfo, type FlowSpec, isFlowClass, readFlowInfo } from '../flow/index.js';
 import { checkFlowFile } from '../graph/check.js';
 import { GraphError } from '../graph/errors.js';
-import type { FlowGraph } from '../graph/types.js';
+import type { FlowGraph } from '../graph/index.js';
 import { buildCodePackage } from '../package/build.js';
+import type { CodePackage } from '../package/index.js';
 import { hostPlatform } from '../package/layer/platform.js';
 import { materializeCodePackage } from '../package/materialize.js';
-import type { CodePackage } from '../package/types.js';
 import { RuntimeError } from './errors.js';
 
 /** A flow ready to run. */

@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { LaunchedTask, LaunchOutcome, TaskLauncher, TaskLaunchSpec } from '../decorators/contract.js';
-import { LAZY_CA_ENV } from '../task/extra-ca.js';
-import { taskCommand } from '../task/spec.js';
+import type { LaunchedTask, LaunchOutcome, TaskLauncher, TaskLaunchSpec } from '../decorators/index.js';
+import { LAZY_CA_ENV, taskCommand } from '../task/index.js';
 
 /** Grace period between SIGTERM and SIGKILL when a task is stopped. */
 const KILL_GRACE_MS = 2000;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FlowInfo, ParameterOptions, ParameterType } from '../flow/metadata.js';
+import type { FlowInfo, ParameterOptions, ParameterType } from '../flow/index.js';
 import { UsageError } from './errors.js';
 
 /** A parameter as the CLI sees it. */

@@ -8,11 +8,10 @@
  *
  * @module
  */
-import { mapBounded } from '../common/limit.js';
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { ForeachFrame, Transition } from '../datastore/types.js';
-import { didYouMean } from '../decorators/did-you-mean.js';
-import type { FlowGraph } from '../graph/types.js';
+import { mapBounded } from '../common/index.js';
+import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
+import { didYouMean } from '../decorators/index.js';
+import type { FlowGraph } from '../graph/index.js';
 import { RuntimeError } from './errors.js';
 
 /** An origin task that may be cloned. */

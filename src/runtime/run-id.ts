@@ -4,8 +4,7 @@
  * @module
  */
 import { randomInt } from 'node:crypto';
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { RunRecord } from '../datastore/types.js';
+import type { FlowDatastore, RunRecord } from '../datastore/index.js';
 import { RuntimeError } from './errors.js';
 
 let last = 0;

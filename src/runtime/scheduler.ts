@@ -6,12 +6,11 @@
  * @module
  */
 
-import { errorMessage } from '../common/errors.js';
-import type { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { AttemptDoneRecord, ForeachFrame, Transition } from '../datastore/types.js';
-import type { LaunchOutcome, ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/contract.js';
-import { RunHooks } from '../decorators/step-hooks.js';
-import type { FlowGraph } from '../graph/types.js';
+import { errorMessage } from '../common/index.js';
+import type { AttemptDoneRecord, FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
+import type { LaunchOutcome, ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/index.js';
+import { RunHooks } from '../decorators/index.js';
+import type { FlowGraph } from '../graph/index.js';
 import { RuntimeError } from './errors.js';
 import type { Reporter, RunSummary } from './reporter.js';
 import type { Cloner } from './resume.js';

@@ -6,11 +6,9 @@
  * @module
  */
 import { dirname } from 'node:path';
-import { currentUser } from '../config/user.js';
-import { FlowDatastore } from '../datastore/flow-datastore.js';
-import type { StorageBackend } from '../datastore/storage.js';
-import type { ArtifactRef, RunRecord } from '../datastore/types.js';
-import { checkAttemptCap } from '../decorators/attempt-cap.js';
+import { currentUser } from '../config/index.js';
+import type { ArtifactRef, RunRecord, StorageBackend } from '../datastore/index.js';
+import { FlowDatastore } from '../datastore/index.js';
 import type {
   LayerInfo,
   LayerRequest,
@@ -20,9 +18,8 @@ import type {
   RuntimeCheckContext,
   RuntimeRunContext,
   TaskLauncher,
-} from '../decorators/contract.js';
-import { resolveDecorators, type WithSpec } from '../decorators/resolve.js';
-import { RunHooks } from '../decorators/step-hooks.js';
+} from '../decorators/index.js';
+import { checkAttemptCap, RunHooks, resolveDecorators, type WithSpec } from '../decorators/index.js';
 import { buildDependencyLayer } from '../package/layer/build-layer.js';
 import { storeCodePackage } from '../package/store.js';
 import { RuntimeError } from './errors.js';

@@ -10,8 +10,7 @@
  */
 
 import type { Readable } from 'node:stream';
-import type { LogRecord } from '../datastore/log-segments.js';
-import type { TaskDatastore } from '../datastore/task-datastore.js';
+import type { LogRecord, TaskDatastore } from '../datastore/index.js';
 import { LineSplitter } from './line-splitter.js';
 
 /**

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { ArtifactRef } from '../datastore/types.js';
-import { ReservedNameError } from '../flow/errors.js';
-import { RESERVED_NAMES } from '../flow/flow-spec.js';
+import type { ArtifactRef } from '../datastore/index.js';
+import { RESERVED_NAMES, ReservedNameError } from '../flow/index.js';
 
 /** Loads an artifact synchronously (the step reads fields synchronously). */
 export type SyncLoader = (ref: ArtifactRef) => unknown;

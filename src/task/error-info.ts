@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { TaskErrorInfo } from '../datastore/types.js';
+import type { TaskErrorInfo } from '../datastore/index.js';
 import { userStack } from './stack-map.js';
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/errors.js';
+import { brandErrorClass, type ErrorDisplay, StepflowError } from '../common/index.js';
 
 /**
  * Base class of task errors; carries the task's pathspec.

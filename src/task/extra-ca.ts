@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../common/index.js';
 
 /** Environment variable the launcher moves `NODE_EXTRA_CA_CERTS` to. */
 export const LAZY_CA_ENV = 'STEPFLOW_EXTRA_CA_CERTS';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type FlowSpec, isFlowClass } from '../flow/flow-spec.js';
+import { type FlowSpec, isFlowClass } from '../flow/index.js';
 import { TaskError } from './errors.js';
 
 /**

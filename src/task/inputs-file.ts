@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StorageBackend } from '../datastore/storage.js';
+import type { StorageBackend } from '../datastore/index.js';
 import { TaskError } from './errors.js';
 import type { TaskSpec } from './spec.js';
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ArtifactRef } from '../datastore/types.js';
+import type { ArtifactRef } from '../datastore/index.js';
 import type { SyncLoader } from './artifact-state.js';
 
 const viewRefs = new WeakMap<object, Readonly<Record<string, ArtifactRef>>>();

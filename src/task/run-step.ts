@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Transition } from '../datastore/types.js';
-import type { StepHooks } from '../decorators/step-hooks.js';
-import { TransitionError } from '../flow/errors.js';
-import type { FlowGraph } from '../graph/types.js';
+import type { Transition } from '../datastore/index.js';
+import type { StepHooks } from '../decorators/index.js';
+import { TransitionError } from '../flow/index.js';
+import type { FlowGraph } from '../graph/index.js';
 import { ForeachError, TaskError } from './errors.js';
 import { makeInputs } from './inputs.js';
 import type { OpenedAttempt, TaskHookBase, TaskSetup } from './prepare-task.js';

@@ -6,9 +6,9 @@
  * @module
  */
 import { rmSync } from 'node:fs';
-import type { ArtifactRef, TaskErrorInfo, Transition } from '../datastore/types.js';
-import { StepHooks } from '../decorators/step-hooks.js';
-import { setCurrent } from '../flow/current.js';
+import type { ArtifactRef, TaskErrorInfo, Transition } from '../datastore/index.js';
+import { StepHooks } from '../decorators/index.js';
+import { setCurrent } from '../flow/index.js';
 import { errorInfo } from './error-info.js';
 import {
   hookContext,

@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import type { TaskSpec } from '../decorators/contract.js';
+import type { TaskSpec } from '../decorators/index.js';
 import { TaskSpecError } from './errors.js';
 
 export type { TaskSpec };

@@ -3,10 +3,9 @@
  *
  * @module
  */
-import type { ArtifactRef, ForeachFrame } from '../datastore/types.js';
-import { MergeConflictError, TransitionError } from '../flow/errors.js';
-import { RESERVED_NAMES } from '../flow/flow-spec.js';
-import type { ForeachPosition, MergeOptions, NextOptions, TaskState } from '../flow/task-state.js';
+import type { ArtifactRef, ForeachFrame } from '../datastore/index.js';
+import type { ForeachPosition, MergeOptions, NextOptions, TaskState } from '../flow/index.js';
+import { MergeConflictError, RESERVED_NAMES, TransitionError } from '../flow/index.js';
 import type { ArtifactState } from './artifact-state.js';
 import { refsOfInput } from './inputs.js';
 

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { parseWithSpec } from '../../decorators/resolve.js';
-import { checkDecorators, checkPluginGraphs } from '../../decorators/static-check.js';
+import { checkDecorators, checkPluginGraphs, parseWithSpec } from '../../decorators/index.js';
 import { checkFlowFile } from '../../graph/check.js';
 import { formatGraph, formatProblems } from '../../graph/format.js';
-import type { GraphProblem } from '../../graph/types.js';
+import type { GraphProblem } from '../../graph/index.js';
 
 /** Options of {@link checkCommand}. */
 export interface CheckOptions {

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { maskSecret } from '../../config/mask.js';
-import { loadConfig, type ProfileFile, type SettingEntry } from '../../config/resolve.js';
+import { loadConfig, maskSecret, type ProfileFile, type SettingEntry } from '../../config/index.js';
 
 /** Extra help of `configure show`. */
 export const CONFIGURE_HELP = `

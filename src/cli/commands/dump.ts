@@ -11,8 +11,8 @@ import {
   type Task,
   toTaggedJson,
 } from '../../client/index.js';
-import { ConfigError } from '../../config/errors.js';
-import { DatastoreError } from '../../datastore/errors.js';
+import { ConfigError } from '../../config/index.js';
+import { DatastoreError } from '../../datastore/index.js';
 import { readAnyRun } from './logs.js';
 
 /**

@@ -12,9 +12,8 @@ import {
   type Step,
   type Task,
 } from '../../client/index.js';
-import { datastoreSpecForRoot } from '../../config/datastore-spec.js';
-import { ConfigError } from '../../config/errors.js';
-import { DatastoreError } from '../../datastore/errors.js';
+import { ConfigError, datastoreSpecForRoot } from '../../config/index.js';
+import { DatastoreError } from '../../datastore/index.js';
 
 /**
  * Options of {@link logsCommand}.

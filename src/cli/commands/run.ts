@@ -4,16 +4,20 @@
  * @module
  */
 import { writeFile } from 'node:fs/promises';
-import { resolveDatastoreSpec } from '../../config/datastore-spec.js';
-import { loadConfig } from '../../config/resolve.js';
-import { openStorage } from '../../datastore/backends.js';
-import { FlowDatastore } from '../../datastore/flow-datastore.js';
-import { parseWithSpec } from '../../decorators/resolve.js';
-import { UsageError } from '../../runtime/errors.js';
-import { loadFlow } from '../../runtime/load-flow.js';
-import { kebabCase, type ParameterDef, parameterDefs, resolveParameters } from '../../runtime/parameters.js';
-import { latestFailedRun } from '../../runtime/resume.js';
-import { currentUser, prepareRun } from '../../runtime/start-run.js';
+import { loadConfig, resolveDatastoreSpec } from '../../config/index.js';
+import { FlowDatastore, openStorage } from '../../datastore/index.js';
+import { parseWithSpec } from '../../decorators/index.js';
+import {
+  currentUser,
+  kebabCase,
+  latestFailedRun,
+  loadFlow,
+  type ParameterDef,
+  parameterDefs,
+  prepareRun,
+  resolveParameters,
+  UsageError,
+} from '../../runtime/index.js';
 import { ConsoleReporter } from '../console-reporter.js';
 import { parseParameterArgs, RUN_OPTIONS, type RunCliOptions, splitRunArgs } from '../run-args.js';
 

@@ -6,7 +6,7 @@
  */
 
 import { awsErrorCode, awsHttpStatus } from '../../aws/index.js';
-import { brandErrorClass } from '../../common/errors.js';
+import { brandErrorClass } from '../../common/index.js';
 import { StorageError } from '../errors.js';
 
 /** Where a failed request went, for the explanation. */

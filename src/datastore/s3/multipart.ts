@@ -7,7 +7,7 @@
  */
 
 import type { CompletedPart, S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
-import { mapBounded } from '../../common/limit.js';
+import { mapBounded } from '../../common/index.js';
 import { MIN_PART_SIZE } from './s3-options.js';
 import type { S3Sdk } from './sdk.js';
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { brandErrorClass, StepflowError } from '../../common/errors.js';
+import { brandErrorClass, StepflowError } from '../../common/index.js';
 
 /**
  * What the tool was doing when an error happened.

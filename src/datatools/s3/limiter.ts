@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { Limiter, mapBounded } from '../../common/limit.js';
+export { Limiter, mapBounded } from '../../common/index.js';

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { errorMessage } from '../../common/errors.js';
+import { errorMessage } from '../../common/index.js';
 import { S3Error } from './errors.js';
 import type { S3Metadata } from './objects.js';
 

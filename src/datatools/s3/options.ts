@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type FlowSpec, isFlowClass } from '../../flow/flow-spec.js';
+import { type FlowSpec, isFlowClass } from '../../flow/index.js';
 import { S3ConfigError, S3UrlError } from './errors.js';
 import type { S3Settings } from './settings.js';
 import { isS3Url, joinKey, parseS3Url } from './url.js';

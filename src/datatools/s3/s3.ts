@@ -8,8 +8,8 @@
 
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../../common/errors.js';
-import { current } from '../../flow/current.js';
+import { errorMessage } from '../../common/index.js';
+import { current } from '../../flow/index.js';
 import { describeFailure } from './classify.js';
 import { S3ConfigError, S3UrlError } from './errors.js';
 import type { S3GetObject, S3Object, S3PutFile, S3PutObject, S3PutOptions } from './objects.js';

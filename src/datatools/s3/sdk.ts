@@ -12,8 +12,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type * as SdkModule from '@aws-sdk/client-s3';
 import { awsRegion, quietly } from '../../aws/index.js';
-import { errorMessage } from '../../common/errors.js';
-import { type S3Sdk as DatastoreS3Sdk, requireS3Sdk } from '../../datastore/s3/sdk.js';
+import { errorMessage } from '../../common/index.js';
+import { type S3Sdk as DatastoreS3Sdk, requireS3Sdk } from '../../datastore/index.js';
 import { S3ConfigError } from './errors.js';
 
 /**

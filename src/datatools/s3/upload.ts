@@ -8,7 +8,7 @@
 
 import { open, stat } from 'node:fs/promises';
 import type { CompletedPart, ServerSideEncryption } from '@aws-sdk/client-s3';
-import { errorMessage } from '../../common/errors.js';
+import { errorMessage } from '../../common/index.js';
 import { S3Error } from './errors.js';
 import { mapBounded } from './limiter.js';
 import type { Transfer } from './transfer.js';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../../config/resolve.js';
+import { loadConfig } from '../../config/index.js';
 import { userCacheDir } from '../user-cache.js';
 import { findPackageDir } from './detect.js';
 import { LayerTooLargeError, type PackageSize } from './errors.js';

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { brandErrorClass } from '../../common/errors.js';
+import { brandErrorClass } from '../../common/index.js';
 
 import { PackageError } from '../errors.js';
 

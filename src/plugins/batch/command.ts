@@ -6,16 +6,10 @@
  *
  * @module
  */
-import { resolveDatastoreSpec } from '../../config/datastore-spec.js';
-import { loadConfig } from '../../config/resolve.js';
-import { currentUser } from '../../config/user.js';
-import { openStorage } from '../../datastore/backends.js';
-import type { StorageBackend } from '../../datastore/storage.js';
-import type {
-  PluginCommand,
-  PluginCommandContext,
-  PluginCommandServices,
-} from '../../decorators/contract.js';
+import { currentUser, loadConfig, resolveDatastoreSpec } from '../../config/index.js';
+import type { StorageBackend } from '../../datastore/index.js';
+import { openStorage } from '../../datastore/index.js';
+import type { PluginCommand, PluginCommandContext, PluginCommandServices } from '../../decorators/index.js';
 import { type BatchApi, sdkBatchApi } from './aws.js';
 import { killJobs, type RunJob, type RunSelection, runJobs, selectRuns } from './cli/run-jobs.js';
 import { BatchRunJobsError } from './errors.js';

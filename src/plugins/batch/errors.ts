@@ -7,9 +7,9 @@
  * @module
  */
 
-import { brandErrorClass } from '../../common/errors.js';
-import type { StepWhere } from '../../decorators/contract.js';
-import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
+import { brandErrorClass } from '../../common/index.js';
+import type { StepWhere } from '../../decorators/index.js';
+import { DecoratorError, DecoratorOptionError } from '../../decorators/index.js';
 import { formatValue } from '../parse-options.js';
 
 /**

@@ -22,9 +22,8 @@ import type {
   StepInitContext,
   StepWhere,
   TaskLauncher,
-} from '../../decorators/contract.js';
-import { registerStepDecorator } from '../../decorators/registry.js';
-import { StepHooks } from '../../decorators/step-hooks.js';
+} from '../../decorators/index.js';
+import { registerStepDecorator, StepHooks } from '../../decorators/index.js';
 import { resourcesOf } from '../resources/index.js';
 import { batchCommand } from './command.js';
 import { BatchConfigError } from './errors.js';

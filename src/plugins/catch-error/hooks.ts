@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { TaskErrorInfo } from '../../datastore/types.js';
-import type { StepReplacement, TaskExceptionContext, TaskHookContext } from '../../decorators/contract.js';
+import type { TaskErrorInfo } from '../../datastore/index.js';
+import type { StepReplacement, TaskExceptionContext, TaskHookContext } from '../../decorators/index.js';
 import type { ParsedCatchErrorOptions } from './options.js';
 
 /** What `@catchError` stores in its `var` artifact. */

@@ -3,9 +3,8 @@ import type {
   GraphProblem,
   StepDecoratorPlugin,
   StepInitContext,
-} from '../../decorators/contract.js';
-import { DecoratorError, DecoratorOptionError } from '../../decorators/errors.js';
-import { registerStepDecorator } from '../../decorators/registry.js';
+} from '../../decorators/index.js';
+import { DecoratorError, DecoratorOptionError, registerStepDecorator } from '../../decorators/index.js';
 import { type CaughtError, catchErrorTaskHooks } from './hooks.js';
 import { CATCH_ERROR_OPTION_NAMES, type ParsedCatchErrorOptions, parseCatchErrorOptions } from './options.js';
 

@@ -4,8 +4,8 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { StepWhere } from '../../decorators/contract.js';
-import { RESERVED_NAMES } from '../../flow/flow-spec.js';
+import type { StepWhere } from '../../decorators/index.js';
+import { RESERVED_NAMES } from '../../flow/index.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 const ARTIFACT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;

@@ -4,8 +4,8 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { registerStepDecorator } from '../../decorators/registry.js';
+import type { StepDecoratorPlugin, StepWhere } from '../../decorators/index.js';
+import { registerStepDecorator } from '../../decorators/index.js';
 import { formatValue, type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** A valid environment variable name. */

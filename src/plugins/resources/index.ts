@@ -6,8 +6,8 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { ResolvedDecorator, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { registerStepDecorator } from '../../decorators/registry.js';
+import type { ResolvedDecorator, StepDecoratorPlugin, StepWhere } from '../../decorators/index.js';
+import { registerStepDecorator } from '../../decorators/index.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** The option schema's fields (documented here: the option types are derived from them). */

@@ -4,8 +4,8 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { RetryCounts, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { registerStepDecorator } from '../../decorators/registry.js';
+import type { RetryCounts, StepDecoratorPlugin, StepWhere } from '../../decorators/index.js';
+import { registerStepDecorator } from '../../decorators/index.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** The most retries `@retry` allows (6 attempts in all, Metaflow's cap). */

@@ -5,9 +5,8 @@
  * @module
  */
 import * as z from 'zod/mini';
-import { isFallbackAttempt } from '../../decorators/attempt-cap.js';
-import type { AttemptTimeout, StepDecoratorPlugin, StepWhere } from '../../decorators/contract.js';
-import { registerStepDecorator } from '../../decorators/registry.js';
+import type { AttemptTimeout, StepDecoratorPlugin, StepWhere } from '../../decorators/index.js';
+import { isFallbackAttempt, registerStepDecorator } from '../../decorators/index.js';
 import { type OptionRules, parseDecoratorOptions } from '../parse-options.js';
 
 /** The longest limit: 24 days (longer ones overflow Node's timers). */

@@ -8,11 +8,9 @@
  * @module
  */
 import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
-import { errorMessage } from '../../../common/errors.js';
-import { FlowDatastore } from '../../../datastore/flow-datastore.js';
-import { isRunId, runPrefix } from '../../../datastore/keys.js';
-import type { StorageBackend } from '../../../datastore/storage.js';
-import type { RunRecord } from '../../../datastore/types.js';
+import { errorMessage } from '../../../common/index.js';
+import type { RunRecord, StorageBackend } from '../../../datastore/index.js';
+import { FlowDatastore, isRunId, runPrefix } from '../../../datastore/index.js';
 import type { BatchApi } from '../aws.js';
 import { BatchRunJobsError } from '../errors.js';
 import type { BatchJobRecord } from '../jobs/batch-job.js';

@@ -7,9 +7,9 @@
  * @module
  */
 import type { JobDetail, JobStatus, SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import { errorMessage } from '../../../common/errors.js';
-import type { StorageBackend } from '../../../datastore/storage.js';
-import type { LaunchedTask, LaunchOutcome } from '../../../decorators/contract.js';
+import { errorMessage } from '../../../common/index.js';
+import type { StorageBackend } from '../../../datastore/index.js';
+import type { LaunchedTask, LaunchOutcome } from '../../../decorators/index.js';
 import type { BatchApi } from '../aws.js';
 import { BatchLaunchError } from '../errors.js';
 import { finishLogs } from '../logs/cloudwatch-fallback.js';

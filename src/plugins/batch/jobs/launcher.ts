@@ -10,16 +10,16 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { regionEnvironment } from '../../../aws/index.js';
-import { errorMessage } from '../../../common/errors.js';
+import { errorMessage } from '../../../common/index.js';
 import { type Config, loadConfig } from '../../../config/index.js';
-import { attemptFile, taskPrefix } from '../../../datastore/keys.js';
-import type { StorageBackend } from '../../../datastore/storage.js';
+import type { StorageBackend } from '../../../datastore/index.js';
+import { attemptFile, taskPrefix } from '../../../datastore/index.js';
 import type {
   RuntimeCheckContext,
   RuntimeRunContext,
   TaskLauncher,
   TaskLaunchSpec,
-} from '../../../decorators/contract.js';
+} from '../../../decorators/index.js';
 import { type BatchApi, type CallCounts, sdkBatchApi } from '../aws.js';
 import { LOGS_MIN_MS_ENV } from '../bootstrap/log-saver.js';
 import { BOOTSTRAP_ENV } from '../bootstrap/main.js';

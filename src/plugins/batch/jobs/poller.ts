@@ -14,7 +14,7 @@
  */
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { backoffDelay, describeAwsFailure, isPermissionDenied } from '../../../aws/index.js';
-import { errorMessage } from '../../../common/errors.js';
+import { errorMessage } from '../../../common/index.js';
 import type { BatchApi } from '../aws.js';
 import { type Clock, realClock } from './submit-rate.js';
 

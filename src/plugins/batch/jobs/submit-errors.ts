@@ -8,7 +8,7 @@
  */
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { isPermissionDenied } from '../../../aws/index.js';
-import { errorMessage } from '../../../common/errors.js';
+import { errorMessage } from '../../../common/index.js';
 import { BatchLaunchError } from '../errors.js';
 import type { ResolvedBatch } from '../spec/resolve.js';
 import { SYSTEM_TAG_KEYS } from '../spec/tags.js';

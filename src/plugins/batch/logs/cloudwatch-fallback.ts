@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { LogWriter } from '../../../datastore/log-writer.js';
-import type { StorageBackend } from '../../../datastore/storage.js';
+
+import type { StorageBackend } from '../../../datastore/index.js';
+import { LogWriter } from '../../../datastore/index.js';
 import type { BatchApi } from '../aws.js';
 import { LogFollower } from './cloudwatch-reader.js';
 import type { TaskLogTail } from './task-log-tail.js';

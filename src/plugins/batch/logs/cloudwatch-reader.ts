@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorMessage } from '../../../common/errors.js';
+import { errorMessage } from '../../../common/index.js';
 import type { BatchApi } from '../aws.js';
 
 /**

@@ -11,10 +11,9 @@
  * @module
  */
 
-import { errorMessage } from '../../../common/errors.js';
-import { LOG_REWRITE_BYTES, logSegmentName } from '../../../datastore/log-segments.js';
-import type { RangedRead, StorageBackend } from '../../../datastore/storage.js';
-import type { LogStream } from '../../../datastore/task-datastore.js';
+import { errorMessage } from '../../../common/index.js';
+import type { LogStream, RangedRead, StorageBackend } from '../../../datastore/index.js';
+import { LOG_REWRITE_BYTES, logSegmentName } from '../../../datastore/index.js';
 import type { LogMarker } from '../bootstrap/log-saver.js';
 
 const STREAMS = ['stdout', 'stderr'] as const;

@@ -12,11 +12,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { resolveS3SdkPath } from '../../../datastore/s3/sdk.js';
-import type { StorageBackend } from '../../../datastore/storage.js';
+import type { StorageBackend } from '../../../datastore/index.js';
+import { resolveS3SdkPath } from '../../../datastore/index.js';
 import { packArchive, sha256Hex } from '../../../package/archive.js';
+import type { CodePackage } from '../../../package/index.js';
 import { codePackageKey, storeCodePackage } from '../../../package/store.js';
-import type { CodePackage } from '../../../package/types.js';
 import { type UserCacheOptions, userCache } from '../../../package/user-cache.js';
 import { SDK_BUNDLE_FILE } from '../bootstrap/main.js';
 

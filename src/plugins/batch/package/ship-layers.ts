@@ -10,8 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { StorageBackend } from '../../../datastore/storage.js';
-import type { LayerInfo, LayerRequest } from '../../../decorators/contract.js';
+import type { StorageBackend } from '../../../datastore/index.js';
+import type { LayerInfo, LayerRequest } from '../../../decorators/index.js';
 import { codePackageKey } from '../../../package/store.js';
 import { BatchLaunchError } from '../errors.js';
 import type { JobPlatform } from '../spec/job-cpu.js';

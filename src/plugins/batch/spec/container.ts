@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StepWhere } from '../../../decorators/contract.js';
+import type { StepWhere } from '../../../decorators/index.js';
 import { batchOptionError } from '../errors.js';
 
 /** A device mapped into the container (`linuxParameters.devices`). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StepWhere } from '../../../decorators/contract.js';
+import type { StepWhere } from '../../../decorators/index.js';
 import { batchOptionError } from '../errors.js';
 import { FARGATE_LOG_DRIVERS } from './limits.js';
 import type { ResolvedBatch } from './resolve.js';

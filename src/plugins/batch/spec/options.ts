@@ -6,7 +6,7 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { StepWhere } from '../../../decorators/contract.js';
+import type { StepWhere } from '../../../decorators/index.js';
 import { type OptionRules, parseDecoratorOptions } from '../../parse-options.js';
 import { batchOptionError } from '../errors.js';
 

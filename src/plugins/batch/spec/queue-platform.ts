@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StepWhere } from '../../../decorators/contract.js';
+import type { StepWhere } from '../../../decorators/index.js';
 import { BatchConfigError, batchOptionError } from '../errors.js';
 import { checkFargateOptions, fargateSize } from './fargate.js';
 import type { ResolvedBatch } from './resolve.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StepWhere } from '../../../decorators/contract.js';
+import type { StepWhere } from '../../../decorators/index.js';
 import { BatchRequestError } from '../errors.js';
 import { BATCH_LIMITS } from './limits.js';
 

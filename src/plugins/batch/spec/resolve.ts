@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AttemptTimeout, StepWhere } from '../../../decorators/contract.js';
+import type { AttemptTimeout, StepWhere } from '../../../decorators/index.js';
 import type { ParsedResourcesOptions } from '../../resources/index.js';
 import { type BatchSettings, defaultNodeImage, withRegistry } from '../settings.js';
 import {

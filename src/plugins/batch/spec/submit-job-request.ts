@@ -6,7 +6,7 @@
  * @module
  */
 import type { KeyValuePair, ResourceRequirement, SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import type { AttemptTimeout, StepWhere } from '../../../decorators/contract.js';
+import type { AttemptTimeout, StepWhere } from '../../../decorators/index.js';
 import { BatchRequestError } from '../errors.js';
 import { jobDefinitionFor } from './job-definition.js';
 import { jobNameFor } from './names.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StepWhere } from '../../../decorators/contract.js';
+import type { StepWhere } from '../../../decorators/index.js';
 import { batchOptionError } from '../errors.js';
 import { BATCH_LIMITS, TAG_CHARACTERS, TAG_FORBIDDEN_CHARACTER } from './limits.js';
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { AttemptTimeout, StepWhere } from '../../../decorators/contract.js';
+import type { AttemptTimeout, StepWhere } from '../../../decorators/index.js';
 import { BatchConfigError, batchOptionError } from '../errors.js';
 import { isMountPath } from './container.js';
 import { BATCH_LIMITS, LOG_DRIVERS } from './limits.js';
