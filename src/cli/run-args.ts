@@ -6,7 +6,7 @@
  * @module
  */
 
-import { didYouMean } from '../decorators/index.js';
+import { didYouMean } from '../common/did-you-mean.js';
 import { coerceParameter, kebabCase, type ParameterDef, UsageError } from '../runtime/index.js';
 
 /** The runtime's own options of `run`. */

@@ -47,7 +47,6 @@ export type {
   TaskLaunchSpec,
   TaskSpec,
 } from './contract.js';
-export { didYouMean } from './did-you-mean.js';
 export { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './errors.js';
 export {
   defineStepDecorator,

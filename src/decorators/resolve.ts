@@ -5,10 +5,11 @@
  *
  * @module
  */
+
+import { didYouMean } from '../common/did-you-mean.js';
 import type { StepDecoratorUse } from '../flow/index.js';
 import type { FlowGraph } from '../graph/index.js';
 import type { ResolvedDecorator } from './contract.js';
-import { didYouMean } from './did-you-mean.js';
 import { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './errors.js';
 import { getStepDecorator, knownStepDecorators } from './registry.js';
 import { StepHooks } from './step-hooks.js';

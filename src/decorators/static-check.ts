@@ -6,12 +6,13 @@
  *
  * @module
  */
+
+import { closestName } from '../common/did-you-mean.js';
 import { detailsOf } from '../graph/details.js';
 import type { FlowGraph, GraphProblem } from '../graph/index.js';
-import { closestName } from '../graph/problems.js';
 import { checkAttemptCap } from './attempt-cap.js';
 import type { ResolvedDecorator, StepDecoratorPlugin } from './contract.js';
-import { DecoratorError } from './errors.js';
+import { DecoratorError, DecoratorOptionError, UnknownDecoratorError } from './errors.js';
 import { getStepDecorator, knownStepDecorators } from './registry.js';
 import { type DecoratorUseOnStep, initStep, resolveUse, unknownDecorator, type WithSpec } from './resolve.js';
 
@@ -38,13 +39,13 @@ export interface DecoratorCheck {
 }
 
 function ruleOf(error: DecoratorError): string {
-  if (error.name === 'UnknownDecoratorError') return 'unknown-decorator';
-  if (error.name === 'DecoratorOptionError') return 'decorator-option';
+  if (error instanceof UnknownDecoratorError) return 'unknown-decorator';
+  if (error instanceof DecoratorOptionError) return 'decorator-option';
   return 'decorator-conflict';
 }
 
 function hintOf(error: DecoratorError, plugin: StepDecoratorPlugin<unknown> | undefined): string {
-  if (error.name === 'UnknownDecoratorError') {
+  if (error instanceof UnknownDecoratorError) {
     const guess = closestName(error.decorator, knownStepDecorators());
     return guess !== undefined ? `did you mean ${guess}?` : 'use one of the known decorators, or remove it';
   }
@@ -55,7 +56,7 @@ function hintOf(error: DecoratorError, plugin: StepDecoratorPlugin<unknown> | un
       ? `did you mean ${guess}?`
       : `the options of @${plugin.name}: ${plugin.optionNames.join(', ')}`;
   }
-  return error.name === 'DecoratorOptionError'
+  return error instanceof DecoratorOptionError
     ? `change @${error.decorator}'s options: \`stepflow run\` refuses the flow with the same message`
     : '`stepflow run` refuses the flow with the same message: change what it names';
 }

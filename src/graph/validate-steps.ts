@@ -3,8 +3,10 @@
  *
  * @module
  */
+
+import { closestName } from '../common/did-you-mean.js';
 import type { FlowDetails, StepSource } from './details.js';
-import { closestName, listNames, type ProblemBuilder } from './problems.js';
+import { listNames, type ProblemBuilder } from './problems.js';
 import type { FlowGraph, GraphProblem, GraphStep } from './types.js';
 
 /**

@@ -6,8 +6,9 @@
  * @module
  */
 import type * as z from 'zod/mini';
+import { didYouMean } from '../common/did-you-mean.js';
 import type { StepWhere } from '../decorators/index.js';
-import { DecoratorOptionError, didYouMean } from '../decorators/index.js';
+import { DecoratorOptionError } from '../decorators/index.js';
 
 /** What each option must be, in words, e.g. `{ times: 'a whole number from 0 to 5' }`. */
 export type OptionRules = Readonly<Record<string, string>>;

@@ -8,9 +8,10 @@
  *
  * @module
  */
+
+import { didYouMean } from '../common/did-you-mean.js';
 import { mapBounded } from '../common/index.js';
 import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
-import { didYouMean } from '../decorators/index.js';
 import type { FlowGraph } from '../graph/index.js';
 import { RuntimeError } from './errors.js';
 

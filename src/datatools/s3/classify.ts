@@ -5,6 +5,7 @@
  */
 
 import { awsErrorCode, awsHttpStatus, describeAwsFailure, isTransientAwsError } from '../../aws/index.js';
+import { brandErrorClass, StepflowError } from '../../common/errors.js';
 import {
   S3AccessDeniedError,
   S3Error,
@@ -70,8 +71,12 @@ export function isTransient(err: unknown): boolean {
  * throw new TransientDataError('expected 1048576 bytes, got 65536');
  * ```
  */
-export class TransientDataError extends Error {
-  override readonly name = 'TransientDataError';
+export class TransientDataError extends StepflowError {
+  static {
+    brandErrorClass(TransientDataError, 'TransientDataError');
+  }
+
+  override readonly name: string = 'TransientDataError';
 }
 
 /**
