@@ -58,4 +58,4 @@ export {
 } from './registry.js';
 export { parseWithSpec, resolveDecorators, type WithSpec } from './resolve.js';
 export { checkDecorators, checkPluginGraphs } from './static-check.js';
-export { RunHooks, StepHooks } from './step-hooks.js';
+export { type AttemptPlan, RunHooks, StepHooks } from './step-hooks.js';

@@ -7,10 +7,18 @@
  */
 
 import { errorMessage } from '../common/index.js';
-import type { AttemptDoneRecord, FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
-import type { LaunchOutcome, ResolvedDecorator, TaskLauncher, TaskSpec } from '../decorators/index.js';
+import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
+import type {
+  AttemptPlan,
+  LaunchedTask,
+  ResolvedDecorator,
+  StepHooks,
+  TaskLauncher,
+  TaskSpec,
+} from '../decorators/index.js';
 import { RunHooks } from '../decorators/index.js';
 import type { FlowGraph } from '../graph/index.js';
+import { type AttemptEnd, failureReason, formatSeconds, recordStoppedAttempt } from './attempt-end.js';
 import { RuntimeError } from './errors.js';
 import type { Reporter, RunSummary } from './reporter.js';
 import type { Cloner } from './resume.js';
@@ -183,11 +191,59 @@ export class Scheduler {
       .finally(() => this.pump());
   }
 
+  /** Launches one attempt of `task` and settles it when it ends (then the queue moves on). */
   private runAttempt(task: ScheduledTask): void {
+    const hooks = this.hooks.step(task.step);
+    const plan = hooks.attemptPlan();
+    const pathspec = this.pathspec(task);
+    const started = performance.now();
+    const attempt = this.launchAttempt(task, hooks, plan, pathspec);
+    // Logs are saved while the task runs (every few seconds), so `stepflow logs` shows a running task's output.
+    const td = this.options.datastore.task(this.options.runId, task.step, task.taskId);
+    const logs = captureTaskLogs({
+      streams: attempt.launched,
+      td,
+      attempt: task.attempt,
+      storesOwnLogs: attempt.launched.storesOwnLogs,
+      line: (stream, line) => this.options.reporter.taskOutput?.({ pathspec, stream, line }),
+    });
+    attempt.launched.done
+      .then(async (outcome) => {
+        attempt.clearTimer();
+        await logs.finish();
+        const done = await td.readDone(task.attempt);
+        const ok = outcome.exitCode === 0 && done?.ok === true;
+        const reason = failureReason(ok, outcome, done);
+        if (!ok && (outcome.killedReason !== undefined || !done)) {
+          await recordStoppedAttempt(td, task.attempt, reason, attempt.timedOut(), outcome);
+        }
+        this.settleAttempt(task, plan, {
+          pathspec,
+          ok,
+          outcome,
+          done,
+          reason,
+          elapsedMs: performance.now() - started,
+        });
+      })
+      .catch((err: unknown) => {
+        this.running.delete(pathspec);
+        this.failedTasks.push(pathspec);
+        this.stopping = true;
+        this.options.reporter.notice?.(`Could not finish ${pathspec}: ${errorMessage(err)}`);
+      })
+      .finally(() => this.pump());
+  }
+
+  /** The attempt's spec, launched by the step's launcher, its time limit armed and its start reported. */
+  private launchAttempt(
+    task: ScheduledTask,
+    hooks: StepHooks,
+    plan: AttemptPlan,
+    pathspec: string,
+  ): { launched: LaunchedTask; clearTimer: () => void; timedOut: () => boolean } {
     const { options } = this;
     const decorators = options.decorators.get(task.step) ?? [];
-    const hooks = this.hooks.step(task.step);
-    const pathspec = this.pathspec(task);
     const ctx = {
       flowName: options.flowName,
       stepName: task.step,
@@ -196,7 +252,6 @@ export class Scheduler {
       attempt: task.attempt,
       decorators,
     };
-    const plan = hooks.attemptPlan();
     const spec: TaskSpec = {
       flowName: options.flowName,
       runId: options.runId,
@@ -212,7 +267,6 @@ export class Scheduler {
       decorators,
     };
     const launcher = hooks.launcher(ctx, this.hooks.scopesOf) ?? options.defaultLauncher;
-    const started = performance.now();
     this.attempts++;
     const launched = launcher.launch({
       task: spec,
@@ -224,7 +278,7 @@ export class Scheduler {
     this.running.set(pathspec, launched);
     const limit = hooks.attemptTimeout(ctx);
     let timedOut = false;
-    const timeout =
+    const timer =
       limit &&
       setTimeout(() => {
         timedOut = true;
@@ -239,70 +293,39 @@ export class Scheduler {
       maxAttempts: plan.maxAttempts,
       launcher: launcher.name,
     });
-    // Logs are saved while the task runs (every few seconds), so `stepflow logs` shows a running task's output.
-    const td = options.datastore.task(options.runId, task.step, task.taskId);
-    const logs = captureTaskLogs({
-      streams: launched,
-      td,
+    return { launched, clearTimer: () => timer && clearTimeout(timer), timedOut: () => timedOut };
+  }
+
+  /** After an attempt ended: report it, then follow its transition, retry it, or stop the run. */
+  private settleAttempt(task: ScheduledTask, plan: AttemptPlan, end: AttemptEnd): void {
+    const { pathspec, ok, outcome, done, reason } = end;
+    const willRetry = !ok && !this.stopping && task.attempt + 1 < plan.maxAttempts;
+    // The attempts reserved for error handling (after the user's retries) start at once.
+    const retryInMs = task.attempt + 1 > plan.userRetries ? 0 : plan.retryDelayMs;
+    this.running.delete(pathspec);
+    this.progress(task.step, ok || !willRetry ? 1 : 0, -1);
+    this.options.reporter.taskFinished?.({
+      pathspec,
       attempt: task.attempt,
-      storesOwnLogs: launched.storesOwnLogs,
-      line: (stream, line) => options.reporter.taskOutput?.({ pathspec, stream, line }),
+      maxAttempts: plan.maxAttempts,
+      ok,
+      elapsedMs: end.elapsedMs,
+      willRetry,
+      ...(willRetry ? { retryInMs } : {}),
+      ...(willRetry && retryInMs > 0 && plan.retryDelayFrom ? { retryDelayFrom: plan.retryDelayFrom } : {}),
+      error: outcome.killedReason ? undefined : done?.error,
+      reason,
     });
-    launched.done
-      .then(async (outcome) => {
-        if (timeout) clearTimeout(timeout);
-        await logs.finish();
-        const done = await td.readDone(task.attempt);
-        const ok = outcome.exitCode === 0 && done?.ok === true;
-        const reason = failureReason(ok, outcome, done);
-        if (!ok && (outcome.killedReason !== undefined || !done)) {
-          // Stopped or died without a result of its own: record what happened, for history and the next attempt.
-          const type = timedOut ? 'TimeoutError' : outcome.killedReason ? 'TaskKilledError' : 'TaskDiedError';
-          await td.writeDone(task.attempt, {
-            attempt: task.attempt,
-            ok: false,
-            endedAt: new Date().toISOString(),
-            killed: true,
-            error: { type, message: reason ?? 'the attempt was stopped' },
-          });
-        }
-        const willRetry = !ok && !this.stopping && task.attempt + 1 < plan.maxAttempts;
-        // The attempts reserved for error handling (after the user's retries) start at once.
-        const retryInMs = task.attempt + 1 > plan.userRetries ? 0 : plan.retryDelayMs;
-        this.running.delete(pathspec);
-        this.progress(task.step, ok || !willRetry ? 1 : 0, -1);
-        options.reporter.taskFinished?.({
-          pathspec,
-          attempt: task.attempt,
-          maxAttempts: plan.maxAttempts,
-          ok,
-          elapsedMs: performance.now() - started,
-          willRetry,
-          ...(willRetry ? { retryInMs } : {}),
-          ...(willRetry && retryInMs > 0 && plan.retryDelayFrom
-            ? { retryDelayFrom: plan.retryDelayFrom }
-            : {}),
-          error: outcome.killedReason ? undefined : done?.error,
-          reason,
-        });
-        if (ok) {
-          this.succeeded++;
-          this.successors(task, done?.transition);
-        } else if (willRetry) {
-          this.retryLater(task, retryInMs);
-        } else if (!this.interrupted) {
-          this.failedTasks.push(pathspec);
-          this.stopping = true;
-          this.queue.length = 0;
-        }
-      })
-      .catch((err: unknown) => {
-        this.running.delete(pathspec);
-        this.failedTasks.push(pathspec);
-        this.stopping = true;
-        options.reporter.notice?.(`Could not finish ${pathspec}: ${errorMessage(err)}`);
-      })
-      .finally(() => this.pump());
+    if (ok) {
+      this.succeeded++;
+      this.successors(task, done?.transition);
+    } else if (willRetry) {
+      this.retryLater(task, retryInMs);
+    } else if (!this.interrupted) {
+      this.failedTasks.push(pathspec);
+      this.stopping = true;
+      this.queue.length = 0;
+    }
   }
 
   private retryLater(task: ScheduledTask, delayMs: number): void {
@@ -397,20 +420,3 @@ export class Scheduler {
  * was stopped (interrupt, time limit), else — when it left no done record — how its process ended.
  * Undefined when the attempt succeeded, or failed with an error it recorded itself.
  */
-function failureReason(
-  ok: boolean,
-  outcome: LaunchOutcome,
-  done: AttemptDoneRecord | undefined,
-): string | undefined {
-  if (ok) return undefined;
-  if (outcome.killedReason !== undefined) return outcome.killedReason;
-  if (done) return undefined;
-  if (outcome.failure !== undefined) return outcome.failure;
-  return `the task process ended (${outcome.signal ?? `exit code ${outcome.exitCode}`}) without recording a result`;
-}
-
-function formatSeconds(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
