@@ -8,7 +8,8 @@ import { detailsOf, type FlowDetails } from './details.js';
 import { problemBuilder } from './problems.js';
 import type { FlowGraph, GraphProblem } from './types.js';
 import { checkStructure } from './validate-splits.js';
-import { checkDeclarations, checkTransitions, detailsFromGraph } from './validate-steps.js';
+import { checkDeclarations } from './validate-steps.js';
+import { checkTransitions, detailsFromGraph } from './validate-transitions.js';
 
 /**
  * The rule ids `validateGraph` can report, with what each means.
