@@ -10,6 +10,7 @@ import { CONFIGURE_HELP, configureShowCommand } from './commands/configure.js';
 import { DUMP_HELP, dumpCommand } from './commands/dump.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { resumeCommand, runCommand } from './commands/run.js';
+import { portNumber, UI_HELP, uiCommand } from './commands/ui.js';
 import { cliExitCode, formatCliError } from './format-error.js';
 import { addPluginCommands } from './plugin-commands.js';
 import '../plugins/index.js';
@@ -100,6 +101,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', CONFIGURE_HELP)
     .action((opts: { json?: boolean }) => {
       code = configureShowCommand(opts);
+    });
+  program
+    .command('ui')
+    .description('browse flows, runs, graphs, tasks and logs in a browser: stepflow ui [--port N] [--host H]')
+    .option('--port <n>', 'the port (default: a free one)', portNumber)
+    .option('--host <address>', 'the address to listen on (default 127.0.0.1; others need the printed token)')
+    .option('--datastore-root <dir|s3-url>', 'the datastore to read: a folder or s3://bucket/prefix')
+    .addHelpText('after', UI_HELP)
+    .action(async (opts: { port?: number; host?: string; datastoreRoot?: string }) => {
+      code = await uiCommand(opts);
     });
   // Commands the plugins contribute (`stepflow batch list|kill` from @batch).
   addPluginCommands(program, (c) => {

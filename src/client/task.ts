@@ -52,6 +52,8 @@ export interface AttemptInfo {
   readonly clonedFrom?: string;
   /** Timing and volume figures (artifact bytes and milliseconds). */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** What a compute layer or decorator kept with the attempt's start record (resources, job id, ...). */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 const ATTEMPT_FILE = /^(\d+)\.(attempt|done)\.json$/;
@@ -327,6 +329,7 @@ function attemptInfo(
     host: start?.host,
     clonedFrom: done?.clonedFrom,
     metrics: done?.metrics,
+    extra: start?.extra,
   };
   return Object.fromEntries(
     Object.entries(info).filter(([, v]) => v !== undefined),
