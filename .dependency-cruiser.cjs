@@ -39,6 +39,10 @@ const LAYERS = {
   datastore: { owns: 'artifacts, task records, logs; storage backends', may: [] },
   package: { owns: 'the code package and its dependency layer', may: [] },
   client: { owns: 'the read API over the datastore', may: ['datastore'] },
+  ui: {
+    owns: '`stepflow ui`: the read-only web server, its JSON API and the page',
+    may: ['client', 'datastore', 'graph', 'config'],
+  },
   config: { owns: 'resolving METAFLOW_* settings', may: [] },
   aws: { owns: 'shared AWS plumbing: SDK loading, region, error reading, retries', may: ['config'] },
   datatools: { owns: 'the S3 data tool steps use', may: ['aws', 'config', 'flow'] },

@@ -19,6 +19,8 @@
  *     the job credentials endpoint, a job queue and bucket on that moto) only when a selected test file
  *     needs it (under test/e2e/batch/ or named *.batch.test.ts): STEPFLOW_TEST_BATCH_QUEUE/_IMAGE/_BUCKET.
  *     Under CI=true a missing docker.io is apt-installed; locally those tests skip without it.
+ *   - Debian's chromium for the browser tests (test/e2e/ui*.test.ts, scripts/lib/chromium.mjs):
+ *     STEPFLOW_TEST_CHROMIUM. Apt-installed when missing under CI=true or STEPFLOW_INSTALL_BROWSER=1.
  *
  * The CI rule: with CI=true, a test that would skip because a service it needs is missing must fail
  * instead (tests read `process.env.CI`, or use `needService` from scripts/ci-rules.mjs). The same
@@ -36,6 +38,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needsLocalAws } from './aws-local.mjs';
 import { isCI } from './ci-rules.mjs';
+import { ensureChromium, needsBrowser } from './lib/chromium.mjs';
 import { which } from './lib/docker.mjs';
 import { reexecOnHostNode } from './lib/host-node.mjs';
 import { motoAvailable, startMoto } from './lib/moto.mjs';
@@ -270,7 +273,11 @@ async function serviceEnv(files) {
     );
   }
   if (moto && !localAwsTried && needsLocalAws(files)) await startBatchStandIn();
+  const chromium = needsBrowser(files)
+    ? await ensureChromium({ logDir: LOG_DIR, install: ci || process.env.STEPFLOW_INSTALL_BROWSER === '1' })
+    : undefined;
   return {
+    ...(chromium ? { STEPFLOW_TEST_CHROMIUM: chromium } : {}),
     ...(moto ? { STEPFLOW_TEST_AWS_ENDPOINT: moto.url } : {}),
     ...(localAws
       ? {

@@ -1,0 +1,255 @@
+/**
+ * `stepflow ui` in a real browser (Debian's chromium driven by playwright-core): real runs made with the
+ * CLI (a foreach, a failing flow, a flow whose artifact holds `<script>`), the server started with
+ * `stepflow ui` on a free port, every page opened and read from the screen, a running task watched
+ * turning done without reload, and the same pages on the S3 datastore (moto). A screenshot of each page
+ * is saved under the test's output folder (printed at the end).
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { needService } from '../../scripts/ci-rules.mjs';
+import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../support/aws.js';
+import { until } from '../support/wait.js';
+import { FLOWS, runCli, runFlow, startCli, type Workspace, workspace } from './helpers.js';
+
+const CHROMIUM = process.env.STEPFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const browserMissing =
+  'chromium (Debian package; `node scripts/test.mjs` installs it under CI or STEPFLOW_INSTALL_BROWSER=1)';
+
+let ws: Workspace;
+let shots: string;
+let browser: Browser | undefined;
+const servers: ChildProcess[] = [];
+const runs: Record<string, string> = {};
+
+/** Waits until `get()` returns a value, and returns it. */
+async function waitFor<T>(get: () => T | undefined, what: string): Promise<T> {
+  let value: T | undefined;
+  await until(() => (value = get()) !== undefined, what, { everyMs: 50, timeoutMs: 60_000 });
+  return value as T;
+}
+
+/** Starts `stepflow ui` and resolves with its URL once it printed it. */
+async function startUi(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { child, result } = startCli(['ui', ...args], { cwd: ws.dir, env });
+  servers.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const url = await Promise.race([
+    waitFor(() => /stepflow ui: (http:\/\/\S+)/.exec(out)?.[1], 'the ui URL'),
+    result.then((r) => {
+      throw new Error(`stepflow ui exited ${r.code}: ${r.stderr}`);
+    }),
+  ]);
+  return url.replace(/\/$/, '');
+}
+
+async function open(path: string, base: string, shot: string): Promise<Page> {
+  assert.ok(browser);
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  (page as unknown as { dialogs: string[] }).dialogs = dialogs;
+  await page.goto(`${base}${path}`);
+  await page.waitForSelector('main#app > section, main#app > p');
+  await page.screenshot({ path: join(shots, `${shot}.png`), fullPage: true });
+  return page;
+}
+
+function hasBrowser(t: { skip(message?: string): void }): boolean {
+  return needService(t, browser !== undefined, browserMissing);
+}
+
+before(async () => {
+  ws = await workspace();
+  shots = await mkdtemp(join(tmpdir(), 'stepflow-ui-screens-'));
+  if (existsSync(CHROMIUM)) {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }
+});
+
+after(async () => {
+  for (const s of servers) if (s.exitCode === null) s.kill('SIGTERM');
+  await browser?.close();
+  await ws.cleanup();
+  console.log(`screenshots: ${shots}`);
+});
+
+describe('stepflow ui on a local datastore', () => {
+  let base: string;
+  before(async () => {
+    if (!browser) return;
+    for (const [file, args] of [
+      ['foreach-flow.ts', ['--width', '5']],
+      ['failing-flow.ts', []],
+      ['ui-flow.ts', []],
+    ] as const) {
+      const r = await runFlow(ws, file, args);
+      runs[r.flowName] = r.runId;
+    }
+    base = await startUi(['--datastore-root', ws.root]);
+  });
+
+  it('lists the flows, and the runs of a flow with status and a status filter', async (t) => {
+    if (!hasBrowser(t)) return;
+    const flows = await open('/', base, 'flows');
+    assert.deepEqual(await flows.locator('ul.flows a').allTextContents(), [
+      'FailingFlow',
+      'ForeachFlow',
+      'UiFlow',
+    ]);
+    const list = await open('/FailingFlow', base, 'runs');
+    assert.equal(await list.locator('tbody tr').count(), 1);
+    assert.equal(await list.locator('tbody tr .badge').textContent(), 'failed');
+    const none = await open('/FailingFlow?status=successful', base, 'runs-filtered');
+    assert.equal(await none.locator('tbody tr').count(), 0);
+    assert.match((await none.locator('p.muted').textContent()) ?? '', /0 of 1 runs/);
+  });
+
+  it('draws a foreach run: the steps, their states and the foreach width, and a timeline', async (t) => {
+    if (!hasBrowser(t)) return;
+    const page = await open(`/ForeachFlow/${runs.ForeachFlow}`, base, 'run-foreach');
+    const steps = page.locator('svg.dag a.step');
+    assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-step'))), [
+      'start',
+      'work',
+      'join',
+      'end',
+    ]);
+    const work = page.locator('svg.dag a.step[data-step="work"]');
+    assert.equal(await work.getAttribute('data-state'), 'successful');
+    assert.match((await work.textContent()) ?? '', /successful ×5/);
+    assert.equal(await page.locator('.timeline .bar').count(), 8, 'one bar per attempt');
+    assert.match((await page.locator('table').first().textContent()) ?? '', /width\s*5/);
+  });
+
+  it('says why a run failed and colours the failed step', async (t) => {
+    if (!hasBrowser(t)) return;
+    const page = await open(`/FailingFlow/${runs.FailingFlow}`, base, 'run-failed');
+    assert.match(
+      (await page.locator('.failure').textContent()) ?? '',
+      /RangeError: the bad step failed on purpose/,
+    );
+    assert.equal(await page.locator('svg.dag a.step[data-step="bad"]').getAttribute('data-state'), 'failed');
+    assert.equal(
+      await page.locator('svg.dag a.step[data-step="join"]').getAttribute('data-state'),
+      'pending',
+    );
+    const task = await open(`/FailingFlow/${runs.FailingFlow}/bad/3`, base, 'task-failed');
+    assert.match((await task.locator('pre.error').textContent()) ?? '', /RangeError[\s\S]*throwDeep/);
+  });
+
+  it('pages a step and filters its tasks by state', async (t) => {
+    if (!hasBrowser(t)) return;
+    const page = await open(`/ForeachFlow/${runs.ForeachFlow}/work`, base, 'step');
+    assert.equal(await page.locator('tbody tr').count(), 5);
+    assert.deepEqual(await page.locator('tbody tr td:nth-child(3)').allTextContents(), [
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+    ]);
+    const failed = await open(`/ForeachFlow/${runs.ForeachFlow}/work?state=failed`, base, 'step-filtered');
+    assert.equal(await failed.locator('tbody tr').count(), 0);
+  });
+
+  it('shows a task: artifacts as text (no script runs), a tagged preview, and its log', async (t) => {
+    if (!hasBrowser(t)) return;
+    const page = await open(`/UiFlow/${runs.UiFlow}/start/1`, base, 'task');
+    const rows = page.locator('table tbody tr');
+    const markup = rows.filter({ hasText: 'markup' });
+    assert.equal(
+      await markup.locator('pre.json').textContent(),
+      '"<script>alert(1)</script><img src=x onerror=alert(2)>"',
+    );
+    assert.equal(await page.locator('main script, main img').count(), 0, 'the markup is not parsed');
+    assert.deepEqual((page as unknown as { dialogs: string[] }).dialogs, [], 'no script ran');
+    assert.match((await rows.filter({ hasText: 'table' }).textContent()) ?? '', /"\$type": "BigInt"/);
+    assert.match((await page.locator('#stdout').textContent()) ?? '', /ui-flow says hello from start/);
+    const href = await markup.locator('a').getAttribute('href');
+    const res = await fetch(`${base}${href}`);
+    assert.equal(await res.text(), '<script>alert(1)</script><img src=x onerror=alert(2)>');
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment/);
+  });
+
+  it('turns a running task done without a reload', async (t) => {
+    if (!hasBrowser(t)) return;
+    const gate = join(ws.dir, 'gate');
+    const run = startCli(['run', join(FLOWS, 'ui-flow.ts'), '--datastore-root', ws.root], {
+      cwd: ws.dir,
+      env: { UI_FLOW_GATE: gate },
+    });
+    let out = '';
+    run.child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const runId = await waitFor(() => /^UiFlow\/(\d+)/m.exec(out)?.[1], 'the run id');
+    await waitFor(
+      () => existsSync(join(ws.root, 'UiFlow', runId, 'wait', '2', '0.attempt.json')) || undefined,
+      'the wait task to start',
+    );
+    const task = await open(`/UiFlow/${runId}/wait/2`, base, 'task-running');
+    const runPage = await open(`/UiFlow/${runId}`, base, 'run-running');
+    assert.equal(await task.locator('h1 .badge').textContent(), 'running');
+    assert.equal(
+      await runPage.locator('svg.dag a.step[data-step="wait"]').getAttribute('data-state'),
+      'running',
+    );
+    await task.evaluate(() => {
+      (globalThis as unknown as { marker: number }).marker = 1;
+    });
+    await writeFile(gate, '');
+    await task.waitForSelector('h1 .badge[data-state="successful"]', { timeout: 30_000 });
+    await runPage.waitForSelector('svg.dag a.step[data-step="wait"][data-state="successful"]', {
+      timeout: 30_000,
+    });
+    await runPage.waitForSelector('h1 .badge[data-state="successful"]', { timeout: 30_000 });
+    assert.equal(
+      await task.evaluate(() => (globalThis as unknown as { marker?: number }).marker),
+      1,
+      'no reload',
+    );
+    assert.match((await task.locator('#stdout').textContent()) ?? '', /waiting for/);
+    await task.screenshot({ path: join(shots, 'task-done.png'), fullPage: true });
+    await runPage.screenshot({ path: join(shots, 'run-done.png'), fullPage: true });
+    assert.equal((await run.result).code, 0);
+  });
+});
+
+describe('stepflow ui on the S3 datastore (moto)', () => {
+  it('shows a run and a task stored in S3', async (t) => {
+    if (!hasBrowser(t)) return;
+    const endpoint = awsEndpoint(t);
+    if (!endpoint) return;
+    const root = `s3://${await createTestBucket(endpoint, 'stepflow-ui')}/runs`;
+    const env = { ...TEST_AWS_ENV, METAFLOW_S3_ENDPOINT_URL: endpoint };
+    const r = await runCli(
+      ['run', join(FLOWS, 'ui-flow.ts'), '--datastore', 's3', '--datastore-root', root],
+      {
+        cwd: ws.dir,
+        env,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const runId = /^UiFlow\/(\d+)/m.exec(r.stdout)?.[1];
+    const base = await startUi(['--datastore-root', root], env);
+    const runPage = await open(`/UiFlow/${runId}`, base, 's3-run');
+    assert.equal(await runPage.locator('h1 .badge').textContent(), 'successful');
+    assert.equal(await runPage.locator('svg.dag a.step').count(), 3);
+    const task = await open(`/UiFlow/${runId}/start/1`, base, 's3-task');
+    assert.match((await task.locator('table').first().textContent()) ?? '', /<script>alert\(1\)<\/script>/);
+    assert.match((await task.locator('#stdout').textContent()) ?? '', /ui-flow says hello from start/);
+  });
+});
