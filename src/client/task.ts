@@ -12,6 +12,7 @@ import type {
   TaskDatastore,
   TaskErrorInfo,
 } from '../datastore/index.js';
+import { readJsonRecord } from '../datastore/index.js';
 import { DataArtifact } from './artifact.js';
 import { NotFoundError } from './errors.js';
 import { mapLimit, READ_CONCURRENCY } from './pool.js';
@@ -57,6 +58,10 @@ export interface AttemptInfo {
 }
 
 const ATTEMPT_FILE = /^(\d+)\.(attempt|done)\.json$/;
+/** `<attempt>.<name>.json` records a compute layer or decorator keeps beside the attempt's own. */
+const SIDE_RECORD = /^(\d+)\.([a-z][a-z0-9-]*)\.json$/;
+/** The attempt's own records (and the log record), which are not side records. */
+const OWN_RECORDS = new Set(['attempt', 'done', 'data', 'logs']);
 
 /** The records a {@link Task} is built from. */
 interface TaskRecords {
@@ -201,6 +206,27 @@ export class Task {
       const [start, done] = await Promise.all([this.td.readAttemptStart(attempt), this.td.readDone(attempt)]);
       return attemptInfo(attempt, start, done);
     });
+  }
+
+  /**
+   * The records a compute layer or decorator kept beside an attempt's own (`<attempt>.<name>.json`, e.g.
+   * `batch`: the AWS Batch job id, queue, status reason, log stream), by name. Empty when there are none.
+   *
+   * @example
+   * ```ts
+   * const { batch } = await task.attemptRecords(0);
+   * ```
+   */
+  async attemptRecords(attempt: number = this.currentAttempt): Promise<Record<string, unknown>> {
+    const names: string[] = [];
+    for (const entry of await this.td.storage.list(this.td.prefix)) {
+      const match = entry.isPrefix ? null : SIDE_RECORD.exec(entry.key.slice(this.td.prefix.length));
+      if (match && Number(match[1]) === attempt && !OWN_RECORDS.has(match[2])) names.push(match[2]);
+    }
+    const values = await mapLimit(names.sort(), READ_CONCURRENCY, (name) =>
+      readJsonRecord<unknown>(this.td.storage, `${this.td.prefix}${attempt}.${name}.json`),
+    );
+    return Object.fromEntries(names.map((name, i) => [name, values[i]]).filter(([, v]) => v !== undefined));
   }
 
   /** The artifacts of the latest finished attempt, in the order the task stored them. */

@@ -186,8 +186,13 @@ export interface AttemptDetail {
   readonly endedAt?: string;
   readonly host?: string;
   readonly error?: { readonly type: string; readonly message: string; readonly stack?: string };
-  /** What a compute layer kept with the attempt (an AWS Batch job id, queue, status reason, ...). */
+  /** What the attempt's start record keeps besides its own fields (the decorators, ...). */
   readonly extra?: Readonly<Record<string, UiJson>>;
+  /**
+   * Records a compute layer or decorator kept beside the attempt, by name (`batch`: the AWS Batch job
+   * id, queue, status, status reason, failure classification, log group and stream).
+   */
+  readonly records?: Readonly<Record<string, UiJson>>;
 }
 
 /**

@@ -156,6 +156,17 @@ before(async () => {
       },
     },
   });
+  await fds.storage.put(
+    `${fds.task('1700000000000000', 'join', '300').prefix}0.batch.json`,
+    Buffer.from(
+      JSON.stringify({
+        jobId: 'j-9',
+        queue: 'q1',
+        statusReason: 'Essential container exited',
+        failure: 'user-code',
+      }),
+    ),
+  );
   await writeRun('1700000000000001', {
     user: 'bob',
     tags: ['team:ml'],
@@ -266,6 +277,10 @@ describe('ui API', () => {
     const failed = await json<TaskResponse>('/api/task/WideFlow/1700000000000000/join/300');
     assert.equal(failed.state, 'failed');
     assert.match(failed.attempts[0].error?.stack ?? '', /at join \(f\.ts:9:3\)/);
+    assert.deepEqual(failed.attempts[0].records, {
+      batch: { jobId: 'j-9', queue: 'q1', statusReason: 'Essential container exited', failure: 'user-code' },
+    });
+    assert.equal(task.attempts[0].records, undefined);
   });
 
   it('downloads raw values: text as text, bytes as bytes, others as tagged JSON', async () => {

@@ -150,6 +150,7 @@ export class ReadModel {
   async task(flowName: string, runId: string, stepName: string, taskId: string): Promise<TaskResponse> {
     const { run, task } = await this.loadTask(flowName, runId, stepName, taskId);
     const attempts = await task.attempts();
+    const records = await mapBounded(attempts, 8, (a) => task.attemptRecords(a.attempt));
     const artifacts = await mapBounded(await task.artifacts(), 8, artifactDetail);
     const hasAttempt = task.attemptNumbers.length > 0;
     const [stdout, stderr] = hasAttempt ? await Promise.all([task.stdout(), task.stderr()]) : ['', ''];
@@ -160,7 +161,7 @@ export class ReadModel {
       step: stepName,
       id: taskId,
       state: taskState(task, run.status),
-      attempts: attempts.map((a) => attemptDetail(a, run.status)),
+      attempts: attempts.map((a, i) => withRecords(attemptDetail(a, run.status), records[i])),
       artifacts,
       ...(task.artifactsAttempt === undefined ? {} : { artifactsAttempt: task.artifactsAttempt }),
       stdout: stdout.slice(-LOG_TAIL_BYTES),
@@ -289,6 +290,11 @@ function attemptDetail(a: AttemptInfo, runStatus: UiState): AttemptDetail {
     ...(a.error ? { error: { type: a.error.type, message: a.error.message, stack: a.error.stack } } : {}),
     ...(a.extra ? { extra: toTaggedJson(a.extra) as Record<string, UiJson> } : {}),
   };
+}
+
+function withRecords(detail: AttemptDetail, records: Record<string, unknown>): AttemptDetail {
+  if (Object.keys(records).length === 0) return detail;
+  return { ...detail, records: toTaggedJson(records) as Record<string, UiJson> };
 }
 
 async function parametersOf(run: Run): Promise<Record<string, UiJson>> {

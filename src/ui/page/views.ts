@@ -234,6 +234,7 @@ export function taskView(body: TaskResponse): HTMLElement {
       a.error
         ? el('pre', { class: 'error' }, `${a.error.type}: ${a.error.message}\n${a.error.stack ?? ''}`)
         : null,
+      ...Object.entries(a.records ?? {}).map(([name, record]) => recordTable(name, record)),
       a.extra ? el('details', {}, el('summary', {}, 'details'), jsonBlock(a.extra)) : null,
     ),
   );
@@ -269,6 +270,19 @@ export function taskView(body: TaskResponse): HTMLElement {
     body.logTruncated
       ? el('p', { class: 'muted' }, 'logs cut to their last 256 KiB: see `stepflow logs`')
       : null,
+  );
+}
+
+/** A record kept beside an attempt (e.g. `batch`): its top-level fields, scalars as text. */
+function recordTable(name: string, record: UiJson): HTMLElement {
+  const fields =
+    record !== null && typeof record === 'object' && !Array.isArray(record) ? Object.entries(record) : [];
+  const rows = fields.map(([k, v]) => [k, typeof v === 'object' && v !== null ? jsonBlock(v) : String(v)]);
+  return el(
+    'div',
+    { class: 'record', 'data-record': name },
+    el('h4', {}, `${name} record`),
+    table(['field', 'value'], rows),
   );
 }
 
