@@ -17,6 +17,7 @@ import {
   NotFoundError,
   namespace,
   setDatastore,
+  type Task,
 } from './index.js';
 
 interface AttemptFixture {
@@ -295,6 +296,20 @@ describe('Step and Task', () => {
     assert.deepEqual(tasks[1].inputs, ['TrainFlow/1000/start/1']);
     assert.equal(tasks[1].foreachStack[0].field, 'items');
     await assert.rejects(step.task('99'), /Task TrainFlow\/1000\/train\/99 does not exist.*2, 3, 10/);
+  });
+
+  it('reads the records a compute layer keeps beside an attempt, and the start record extra', async () => {
+    const storage = new LocalStorage(root);
+    const prefix = new FlowDatastore(storage, 'TrainFlow').task('1000', 'train', '2').prefix;
+    await storage.put(`${prefix}1.batch.json`, Buffer.from('{"jobId":"j-1","queue":"q"}'));
+    const task = (await getByPathspec('TrainFlow/1000/train/2', { namespace: null })) as Task;
+    assert.deepEqual(await task.attemptRecords(), { batch: { jobId: 'j-1', queue: 'q' } });
+    assert.deepEqual(
+      await task.attemptRecords(0),
+      {},
+      'data, done, attempt and logs records are not side records',
+    );
+    await storage.delete(`${prefix}1.batch.json`);
   });
 
   it('reports the exception of a failed task, keeps its artifacts, and shows killed and unfinished ones', async () => {
