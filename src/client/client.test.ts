@@ -298,6 +298,27 @@ describe('Step and Task', () => {
     await assert.rejects(step.task('99'), /Task TrainFlow\/1000\/train\/99 does not exist.*2, 3, 10/);
   });
 
+  it('reads the task states of a wide step from one listing, and loads a page of tasks by id', async () => {
+    const ok = await (await new Flow('TrainFlow').run('1000')).step('train');
+    assert.deepEqual(await ok.taskStates(), [
+      { id: '2', attempt: 1, status: 'successful' },
+      { id: '3', attempt: 0, status: 'successful' },
+      { id: '10', attempt: 0, status: 'successful' },
+    ]);
+    const bad = await (await new Flow('TrainFlow').run('2000')).step('train');
+    assert.deepEqual(
+      (await bad.taskStates()).map((t) => t.status),
+      (await bad.tasks()).map((t) => t.exitStatus),
+    );
+    assert.deepEqual(
+      (await ok.tasksOf(['10', '2'])).map((t) => [t.id, t.currentAttempt]),
+      [
+        ['10', 0],
+        ['2', 1],
+      ],
+    );
+  });
+
   it('reads the records a compute layer keeps beside an attempt, and the start record extra', async () => {
     const storage = new LocalStorage(root);
     const prefix = new FlowDatastore(storage, 'TrainFlow').task('1000', 'train', '2').prefix;

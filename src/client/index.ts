@@ -26,6 +26,6 @@ export { ClientError, NamespaceMismatchError, NotFoundError, type ObjectKind } f
 export { Flow } from './flow.js';
 export { type ClientObject, getByPathspec, type PathspecParts, parsePathspec } from './pathspec.js';
 export { Run, type RunStatus } from './run.js';
-export { Step } from './step.js';
+export { Step, type TaskState } from './step.js';
 export { fromTaggedJson, type JsonValue, toTaggedJson } from './tagged-json.js';
 export { type AttemptInfo, type AttemptStatus, Task } from './task.js';

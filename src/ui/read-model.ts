@@ -6,6 +6,7 @@
  */
 import {
   type AttemptInfo,
+  type AttemptStatus,
   type ClientOptions,
   type DataArtifact,
   Flow,
@@ -88,19 +89,29 @@ export class ReadModel {
   /** A run: its graph with states, parameters, failure and timeline. */
   async run(flowName: string, runId: string): Promise<RunResponse> {
     const run = await new Flow(flowName, this.options).run(runId);
-    const steps = await run.steps();
-    const tasksByStep = new Map<string, Task[]>();
-    for (const step of steps) tasksByStep.set(step.name, await step.tasks());
     const summary = runSummary(run);
-    const stepRows = stepSummaries(run, tasksByStep, summary.status);
-    const allTasks = [...tasksByStep.values()].flat();
-    const timeline = await timelineOf(allTasks, summary.status);
-    const failed = allTasks.filter((t) => t.exitStatus === 'failed' || t.exitStatus === 'killed');
+    const steps = await run.steps();
+    const states = new Map<string, UiState[]>();
+    const failedTasks: Task[] = [];
+    const timelineTasks: Task[] = [];
+    for (const step of steps) {
+      const rows = await step.taskStates();
+      states.set(
+        step.name,
+        rows.map((r) => uiState(r.status, summary.status)),
+      );
+      const failed = rows.filter((r) => r.status === 'failed' || r.status === 'killed').map((r) => r.id);
+      failedTasks.push(...(await step.tasksOf(failed.slice(0, Math.max(0, 20 - failedTasks.length)))));
+      const room = TIMELINE_MAX - timelineTasks.length;
+      if (room > 0) timelineTasks.push(...(await step.tasksOf(rows.slice(0, room).map((r) => r.id))));
+    }
+    const total = [...states.values()].reduce((n, s) => n + s.length, 0);
+    const timeline = await timelineOf(timelineTasks, summary.status);
     const failure =
-      summary.status === 'failed' || failed.length > 0
+      summary.status === 'failed' || failedTasks.length > 0
         ? {
-            tasks: run.failedTasks.length > 0 ? run.failedTasks : failed.map((t) => t.pathspec),
-            errors: failed.slice(0, 20).map((t) => ({
+            tasks: run.failedTasks.length > 0 ? run.failedTasks : failedTasks.map((t) => t.pathspec),
+            errors: failedTasks.map((t) => ({
               task: `${t.stepName}/${t.id}`,
               type: t.exception?.type ?? 'Error',
               message: t.exception?.message ?? '',
@@ -110,11 +121,12 @@ export class ReadModel {
     return {
       flow: flowName,
       run: summary,
-      steps: stepRows,
+      steps: stepSummaries(run, states),
       parameters: await parametersOf(run),
       ...(failure ? { failure } : {}),
       timeline: timeline.slice(0, TIMELINE_MAX),
-      timelineOmitted: Math.max(0, timeline.length - TIMELINE_MAX),
+      timelineOmitted:
+        Math.max(0, total - timelineTasks.length) + Math.max(0, timeline.length - TIMELINE_MAX),
     };
   }
 
@@ -128,21 +140,20 @@ export class ReadModel {
   ): Promise<StepResponse> {
     const run = await new Flow(flowName, this.options).run(runId);
     const step = await run.step(stepName);
-    const tasks = await step.tasks();
-    const rows = tasks.map((t) => taskSummary(t, run.status));
-    const counts = countStates(rows.map((r) => r.state));
+    const rows = (await step.taskStates()).map((r) => ({ id: r.id, state: uiState(r.status, run.status) }));
     const matching = state ? rows.filter((r) => r.state === state) : rows;
     const first = Math.max(0, page) * TASK_PAGE_SIZE;
+    const tasks = await step.tasksOf(matching.slice(first, first + TASK_PAGE_SIZE).map((r) => r.id));
     return {
       flow: flowName,
       runId,
       step: stepName,
-      tasks: matching.slice(first, first + TASK_PAGE_SIZE),
+      tasks: tasks.map((t) => taskSummary(t, run.status)),
       total: rows.length,
       matching: matching.length,
       page: Math.max(0, page),
       pageSize: TASK_PAGE_SIZE,
-      counts,
+      counts: countStates(rows.map((r) => r.state)),
     };
   }
 
@@ -203,11 +214,14 @@ function matches(run: RunSummary, filter: RunFilter): boolean {
   return true;
 }
 
-/** A task's state: unfinished tasks of an ended run were stopped with it. */
-function taskState(task: Task, runStatus: UiState): UiState {
-  const status = task.exitStatus;
+/** A task's or attempt's state: unfinished ones of an ended run were stopped with it. */
+function uiState(status: AttemptStatus, runStatus: UiState): UiState {
   if (status !== 'unfinished') return status;
   return runStatus === 'running' ? 'running' : 'interrupted';
+}
+
+function taskState(task: Task, runStatus: UiState): UiState {
+  return uiState(task.exitStatus, runStatus);
 }
 
 function taskSummary(task: Task, runStatus: UiState): TaskSummary {
@@ -234,14 +248,14 @@ function stepState(counts: Partial<Record<UiState, number>>, tasks: number): UiS
   return 'successful';
 }
 
-function stepSummaries(run: Run, tasksByStep: Map<string, Task[]>, runStatus: UiState): StepSummary[] {
+function stepSummaries(run: Run, states: Map<string, UiState[]>): StepSummary[] {
   const graph = run.graph;
   const names = graph ? [...graph.order] : [];
-  for (const name of tasksByStep.keys()) if (!names.includes(name)) names.push(name);
+  for (const name of states.keys()) if (!names.includes(name)) names.push(name);
   return names.map((name) => {
     const node = graph?.steps[name];
-    const tasks = tasksByStep.get(name) ?? [];
-    const counts = countStates(tasks.map((t) => taskState(t, runStatus)));
+    const tasks = states.get(name) ?? [];
+    const counts = countStates(tasks);
     return {
       name,
       kind: node?.kind ?? 'linear',
@@ -279,8 +293,7 @@ async function timelineOf(tasks: readonly Task[], runStatus: UiState): Promise<T
 }
 
 function attemptDetail(a: AttemptInfo, runStatus: UiState): AttemptDetail {
-  const state: UiState =
-    a.status === 'unfinished' ? (runStatus === 'running' ? 'running' : 'interrupted') : a.status;
+  const state = uiState(a.status, runStatus);
   return {
     attempt: a.attempt,
     state,

@@ -154,7 +154,7 @@ function timeline(body: RunResponse): HTMLElement {
     { class: 'timeline' },
     ...rows,
     body.timelineOmitted > 0
-      ? el('p', { class: 'muted' }, `${body.timelineOmitted} more attempts not shown`)
+      ? el('p', { class: 'muted' }, `${body.timelineOmitted} more tasks or attempts not shown`)
       : null,
   );
 }
