@@ -14,7 +14,7 @@ import path from 'node:path';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /**
- * Whether any of `files` drives a browser (the ui e2e tests).
+ * Whether any of `files` drives a browser (the ui e2e tests: files named ui*.test.ts under test/e2e).
  *
  * @example
  * ```js
@@ -22,7 +22,7 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
  * ```
  */
 export function needsBrowser(files) {
-  return files.some((f) => /(^|\/)test\/e2e\/ui[^/]*\.test\.[cm]?ts$/.test(f));
+  return files.some((f) => /(^|\/)test\/e2e\/(.*\/)?ui[^/]*\.test\.[cm]?ts$/.test(f));
 }
 
 function run(cmd, args, log) {

@@ -7,6 +7,7 @@ describe('chromium', () => {
   it('is needed by the ui e2e tests only', () => {
     assert.equal(needsBrowser(['test/e2e/ui.test.ts']), true);
     assert.equal(needsBrowser(['/repo/test/e2e/ui-live.test.ts']), true);
+    assert.equal(needsBrowser(['test/e2e/batch/ui.batch.test.ts']), true);
     assert.equal(needsBrowser(['test/e2e/logs.test.ts', 'src/ui/app.test.ts']), false);
   });
 

@@ -12,15 +12,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { needService } from '../../scripts/ci-rules.mjs';
+import type { Browser } from 'playwright-core';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../support/aws.js';
-import { until } from '../support/wait.js';
+import {
+  hasBrowser as browserThere,
+  launchBrowser,
+  openPage,
+  startUi as startUiServer,
+  waitFor,
+} from '../support/browser.js';
 import { FLOWS, runCli, runFlow, startCli, type Workspace, workspace } from './helpers.js';
-
-const CHROMIUM = process.env.STEPFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const browserMissing =
-  'chromium (Debian package; `node scripts/test.mjs` installs it under CI or STEPFLOW_INSTALL_BROWSER=1)';
 
 let ws: Workspace;
 let shots: string;
@@ -28,55 +29,16 @@ let browser: Browser | undefined;
 const servers: ChildProcess[] = [];
 const runs: Record<string, string> = {};
 
-/** Waits until `get()` returns a value, and returns it. */
-async function waitFor<T>(get: () => T | undefined, what: string): Promise<T> {
-  let value: T | undefined;
-  await until(() => (value = get()) !== undefined, what, { everyMs: 50, timeoutMs: 60_000 });
-  return value as T;
-}
-
-/** Starts `stepflow ui` and resolves with its URL once it printed it. */
-async function startUi(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { child, result } = startCli(['ui', ...args], { cwd: ws.dir, env });
-  servers.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const url = await Promise.race([
-    waitFor(() => /stepflow ui: (http:\/\/\S+)/.exec(out)?.[1], 'the ui URL'),
-    result.then((r) => {
-      throw new Error(`stepflow ui exited ${r.code}: ${r.stderr}`);
-    }),
-  ]);
-  return url.replace(/\/$/, '');
-}
-
-async function open(path: string, base: string, shot: string): Promise<Page> {
-  assert.ok(browser);
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  (page as unknown as { dialogs: string[] }).dialogs = dialogs;
-  await page.goto(`${base}${path}`);
-  await page.waitForSelector('main#app > section, main#app > p');
-  await page.screenshot({ path: join(shots, `${shot}.png`), fullPage: true });
-  return page;
-}
-
-function hasBrowser(t: { skip(message?: string): void }): boolean {
-  return needService(t, browser !== undefined, browserMissing);
-}
+const startUi = (args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
+  startUiServer(ws.dir, args, env, servers);
+const open = (path: string, base: string, shot: string) =>
+  openPage(browser as Browser, base, path, shots, shot);
+const hasBrowser = (t: { skip(message?: string): void }) => browserThere(t, browser);
 
 before(async () => {
   ws = await workspace();
   shots = await mkdtemp(join(tmpdir(), 'stepflow-ui-screens-'));
-  if (existsSync(CHROMIUM)) {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  }
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -175,7 +137,7 @@ describe('stepflow ui on a local datastore', () => {
       '"<script>alert(1)</script><img src=x onerror=alert(2)>"',
     );
     assert.equal(await page.locator('main script, main img').count(), 0, 'the markup is not parsed');
-    assert.deepEqual((page as unknown as { dialogs: string[] }).dialogs, [], 'no script ran');
+    assert.deepEqual(page.dialogs, [], 'no script ran');
     assert.match((await rows.filter({ hasText: 'table' }).textContent()) ?? '', /"\$type": "BigInt"/);
     assert.match((await page.locator('#stdout').textContent()) ?? '', /ui-flow says hello from start/);
     const href = await markup.locator('a').getAttribute('href');

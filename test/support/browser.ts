@@ -1,0 +1,117 @@
+/**
+ * The browser side of the `stepflow ui` tests: Debian's chromium driven by playwright-core, the
+ * `stepflow ui` server started as a child process, and pages opened with a screenshot each. Without the
+ * browser a test skips, except under CI (CI=true or CI=1), where it fails.
+ *
+ * @module
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { needService } from '../../scripts/ci-rules.mjs';
+import { startCli } from '../e2e/helpers.js';
+import { until } from './wait.js';
+
+const CHROMIUM = process.env.STEPFLOW_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const MISSING =
+  'chromium (Debian package; `node scripts/test.mjs` installs it under CI or with STEPFLOW_INSTALL_BROWSER=1)';
+
+/**
+ * Launches chromium, or returns undefined when it is not installed.
+ *
+ * @example
+ * ```ts
+ * const browser = await launchBrowser();
+ * ```
+ */
+export async function launchBrowser(): Promise<Browser | undefined> {
+  if (!existsSync(CHROMIUM)) return undefined;
+  return await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/**
+ * True when the browser is there; skips the test otherwise (fails it under CI).
+ *
+ * @example
+ * ```ts
+ * if (!hasBrowser(t, browser)) return;
+ * ```
+ */
+export function hasBrowser(t: { skip(message?: string): void }, browser: Browser | undefined): boolean {
+  return needService(t, browser !== undefined, MISSING);
+}
+
+/**
+ * Waits until `get()` returns a value, and returns it.
+ *
+ * @example
+ * ```ts
+ * const id = await waitFor(() => /run (\d+)/.exec(out)?.[1], 'the run id');
+ * ```
+ */
+export async function waitFor<T>(get: () => T | undefined, what: string): Promise<T> {
+  let value: T | undefined;
+  await until(() => (value = get()) !== undefined, what, { everyMs: 50, timeoutMs: 60_000 });
+  return value as T;
+}
+
+/**
+ * Starts `stepflow ui` in `cwd` and resolves with its base URL (no trailing slash) once it printed it.
+ * The child is pushed on `children` so the caller can stop it.
+ *
+ * @example
+ * ```ts
+ * const base = await startUi(ws.dir, ['--datastore-root', ws.root], {}, servers);
+ * ```
+ */
+export async function startUi(
+  cwd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  children: ChildProcess[],
+): Promise<string> {
+  const { child, result } = startCli(['ui', ...args], { cwd, env });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const url = await Promise.race([
+    waitFor(() => /stepflow ui: (http:\/\/\S+)/.exec(out)?.[1], 'the ui URL'),
+    result.then((r) => {
+      throw new Error(`stepflow ui exited ${r.code}: ${r.stderr}`);
+    }),
+  ]);
+  return url.replace(/\/$/, '');
+}
+
+/** A page that records the dialogs (alert, ...) it was asked to show. */
+export type WatchedPage = Page & { readonly dialogs: string[] };
+
+/**
+ * Opens `base + path` in a new page, waits for the content, saves `<shots>/<name>.png`.
+ *
+ * @example
+ * ```ts
+ * const page = await openPage(browser, base, '/HelloFlow', shots, 'runs');
+ * ```
+ */
+export async function openPage(
+  browser: Browser,
+  base: string,
+  path: string,
+  shots: string,
+  name: string,
+): Promise<WatchedPage> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(`${base}${path}`);
+  await page.waitForSelector('main#app > section, main#app > p');
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  return Object.assign(page, { dialogs });
+}
