@@ -1,0 +1,171 @@
+/**
+ * ui: the JSON behind the pages of `stepflow ui` (built, from dist/; hono's `app.request()`, no socket)
+ * over a local datastore holding 1,000 run records and one run whose foreach step has 10,000 finished
+ * tasks, all written through `FlowDatastore`: the runs page of the flow, the step page (first 100 of
+ * 10,000 tasks, with the state counts of all) and the run page of the wide run. Baselines: plain fs
+ * reading the same records (`readdir` + `readFileSync`/`JSON.parse` of 1,000 `status.json`, and of the
+ * 10,000 `0.done.json`).
+ *
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { median, repeat } from './lib/measure.mjs';
+
+/** The benchmark's name (`npm run bench -- ui`). */
+export const name = 'ui';
+
+/** Where it comes in a full run. */
+export const order = 45;
+
+/** One line on what it measures. */
+export const description =
+  'stepflow ui API: runs page of 1,000 runs, step and run pages of a 10,000-task step';
+
+const FLOW = 'UiBenchFlow';
+const RUNS = 1000;
+const TASKS = 10_000;
+const WIDE_RUN = '2000000000000000';
+const TIMES = 3;
+
+/**
+ * Write the records, then time the three pages against the fs baselines (medians of 3 after a warm-up).
+ *
+ * @example
+ * ```js
+ * const rows = await run(ctx);
+ * ```
+ */
+export async function run(ctx) {
+  ctx.checkCli();
+  const dist = (file) => import(pathToFileURL(path.join(ctx.root, 'dist', file)).href);
+  const { FlowDatastore, LocalStorage } = await dist('datastore/index.js');
+  const { createUiApp } = await dist('ui/app.js');
+  const { ReadModel } = await dist('ui/read-model.js');
+
+  const root = ctx.tempDir();
+  const fds = new FlowDatastore(new LocalStorage(root), FLOW);
+  const writeStarted = performance.now();
+  await writeRecords(fds);
+  ctx.log(`wrote ${RUNS + 1} runs and ${TASKS} tasks in ${(performance.now() - writeStarted).toFixed(0)} ms`);
+
+  const app = createUiApp({ model: new ReadModel({ datastore: root }), assets: { script: '', style: '' } });
+  const get = async (url, check) => {
+    const res = await app.request(url);
+    if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+    check(await res.json());
+  };
+  const runsPage = () =>
+    get(`/api/runs/${FLOW}`, (b) => {
+      if (b.runs.length !== RUNS + 1) throw new Error(`the runs page lists ${b.runs.length} runs`);
+    });
+  const stepPage = () =>
+    get(`/api/step/${FLOW}/${WIDE_RUN}/work`, (b) => {
+      if (b.total !== TASKS || b.tasks.length !== 100)
+        throw new Error(`step page: ${b.total}, ${b.tasks.length}`);
+    });
+  const runPage = () =>
+    get(`/api/run/${FLOW}/${WIDE_RUN}`, (b) => {
+      if (b.steps.find((s) => s.name === 'work')?.tasks !== TASKS) throw new Error('run page: wrong width');
+    });
+  await Promise.all([runsPage(), stepPage(), runPage()]); // warm-up, and a check
+  const runs = await timeMs(runsPage);
+  const step = await timeMs(stepPage);
+  const wide = await timeMs(runPage);
+  const runsBase = await timeMs(async () =>
+    readAll(path.join(root, FLOW), (id) => path.join(id, '_meta', 'status.json')),
+  );
+  const tasksBase = await timeMs(async () =>
+    readAll(path.join(root, FLOW, WIDE_RUN, 'work'), (id) => path.join(id, '0.done.json')),
+  );
+  const runsBaseline = { label: `readdir + ${RUNS} × readFileSync(status.json)`, value: runsBase };
+  const tasksBaseline = { label: `readdir + ${TASKS} × readFileSync(0.done.json)`, value: tasksBase };
+  return [
+    {
+      metric: `runs page, ${RUNS + 1} runs`,
+      value: runs,
+      unit: 'ms',
+      baseline: runsBaseline,
+      target: { max: 1000 },
+      lowerIsBetter: true,
+    },
+    {
+      metric: `step page, ${TASKS} tasks`,
+      value: step,
+      unit: 'ms',
+      baseline: tasksBaseline,
+      target: { max: 2000 },
+      lowerIsBetter: true,
+    },
+    {
+      metric: `run page, a ${TASKS}-task step`,
+      value: wide,
+      unit: 'ms',
+      baseline: tasksBaseline,
+      lowerIsBetter: true,
+    },
+  ];
+}
+
+/** 1,000 finished runs, then one run (the newest) with start → work (10,000 tasks) → end. */
+async function writeRecords(fds) {
+  const steps = {
+    start: { name: 'start', kind: 'foreach', next: ['work'], foreach: 'items', decorators: [] },
+    work: { name: 'work', kind: 'linear', next: ['end'], decorators: [] },
+    end: { name: 'end', kind: 'end', next: [], decorators: [] },
+  };
+  const graph = { flowName: FLOW, file: 'f.ts', line: 1, steps, order: Object.keys(steps), parameters: [] };
+  const record = (runId) => ({
+    flowName: FLOW,
+    runId,
+    user: 'bench',
+    tags: ['user:bench'],
+    startedAt: new Date(Number(runId) / 1000).toISOString(),
+    graph,
+    parameters: {},
+  });
+  const ids = Array.from({ length: RUNS }, (_, i) => String(1_000_000_000_000_000 + i));
+  await pool(ids, async (runId) => {
+    await fds.writeRun(record(runId));
+    await fds.writeRunStatus(runId, { status: 'successful', endedAt: new Date().toISOString() });
+  });
+  await fds.writeRun(record(WIDE_RUN));
+  const at = new Date().toISOString();
+  const tasks = Array.from({ length: TASKS }, (_, i) => i);
+  await pool(tasks, async (i) => {
+    const td = fds.task(WIDE_RUN, 'work', String(i + 2));
+    const foreachStack = [{ step: 'start', taskId: '1', field: 'items', index: i, count: TASKS }];
+    await td.writeAttemptStart({ attempt: 0, startedAt: at, inputs: ['start/1'], foreachStack });
+    await td.writeData(0, {});
+    await td.writeDone(0, { attempt: 0, ok: true, endedAt: at });
+  });
+}
+
+async function pool(items, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/** Every entry of `dir` with a record at `file(entry)`, parsed with sync fs. */
+function readAll(dir, file) {
+  let n = 0;
+  for (const id of fs.readdirSync(dir)) {
+    const f = path.join(dir, file(id));
+    if (fs.existsSync(f)) n += JSON.parse(fs.readFileSync(f, 'utf8')) ? 1 : 0;
+  }
+  return n;
+}
+
+/** Median wall time in ms of `fn` over TIMES runs. */
+async function timeMs(fn) {
+  const times = await repeat(TIMES, async () => {
+    const started = performance.now();
+    await fn();
+    return performance.now() - started;
+  });
+  return median(times);
+}
