@@ -41,8 +41,7 @@ export async function run(ctx) {
   ctx.checkCli();
   const dist = (file) => import(pathToFileURL(path.join(ctx.root, 'dist', file)).href);
   const { FlowDatastore, LocalStorage } = await dist('datastore/index.js');
-  const { createUiApp } = await dist('ui/app.js');
-  const { ReadModel } = await dist('ui/read-model.js');
+  const { createUiApp, ReadModel } = await dist('ui/index.js');
 
   const root = ctx.tempDir();
   const fds = new FlowDatastore(new LocalStorage(root), FLOW);

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { ClientError, NotFoundError, toTaggedJson } from '../client/index.js';
-import { DatastoreError } from '../datastore/errors.js';
+import { DatastoreError } from '../datastore/index.js';
 import type { ApiError } from './api-types.js';
 import type { PageAssets } from './assets.js';
 import type { ReadModel } from './read-model.js';

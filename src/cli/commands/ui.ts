@@ -6,10 +6,9 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { ClientError } from '../../client/index.js';
-import { ConfigError } from '../../config/errors.js';
-import { DatastoreError } from '../../datastore/errors.js';
-import { UiError } from '../../ui/errors.js';
-import { startUiServer } from '../../ui/server.js';
+import { ConfigError } from '../../config/index.js';
+import { DatastoreError } from '../../datastore/index.js';
+import { startUiServer, UiError } from '../../ui/index.js';
 import { readAnyRun } from './logs.js';
 
 /**
