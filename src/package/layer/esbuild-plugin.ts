@@ -36,8 +36,9 @@ export interface LayerPluginState {
 }
 
 /**
- * Packages that are never bundled: esbuild's JS API refuses to run from a bundle (it needs its own
- * binary). It can only be reached through a dynamic import that the task path never takes.
+ * Packages that are never bundled nor shipped: esbuild's JS API refuses to run from a bundle (it needs its
+ * own binary). It can only be reached through a dynamic import that the task path never takes (the
+ * launcher's SDK bundle, built on the launching machine), so a flow's layer does not carry it either.
  */
 const ALWAYS_EXTERNAL = new Set(['esbuild']);
 
@@ -90,7 +91,9 @@ export function layerPlugin(state: LayerPluginState, baseDir: string): Plugin {
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         if (isBuiltin(args.path) || path.isAbsolute(args.path) || args.resolveDir === '') return undefined;
         const name = packageName(args.path);
-        if (ALWAYS_EXTERNAL.has(name) || state.forced.has(name)) {
+        // Left out of the bundle and of the layer: the task path never loads it (see ALWAYS_EXTERNAL).
+        if (ALWAYS_EXTERNAL.has(name)) return { path: args.path, external: true };
+        if (state.forced.has(name)) {
           state.externals.add(name);
           return { path: args.path, external: true };
         }
