@@ -8,7 +8,6 @@ import { InvalidArgumentError } from 'commander';
 import { ClientError } from '../../client/index.js';
 import { ConfigError } from '../../config/index.js';
 import { DatastoreError } from '../../datastore/index.js';
-import { startUiServer, UiError } from '../../ui/index.js';
 import { readAnyRun } from './logs.js';
 
 /**
@@ -53,6 +52,8 @@ Examples:
  * ```
  */
 export async function uiCommand(options: UiOptions): Promise<number> {
+  // The server (hono, the page) loads only for this command: other commands start without it.
+  const { startUiServer, UiError } = await import('../../ui/index.js');
   try {
     const server = await startUiServer({
       port: options.port,
