@@ -1,13 +1,20 @@
 /**
  * What the launcher's unit tests share beside the fake Batch API (fake-batch-api.ts): an in-memory
- * storage that says it is S3 (the launcher requires an S3 datastore), a task launch spec, and reading a
- * launched task's output to its end.
+ * storage that says it is S3 (the launcher requires an S3 datastore), a resolved `@batch` step, a
+ * launcher on the fake API, a task launch spec, and reading a launched task's output to its end.
  *
  * @module
  */
 import type { Readable } from 'node:stream';
 import { MemoryStorage } from '../../src/datastore/memory-storage.js';
-import type { TaskLaunchSpec } from '../../src/decorators/contract.js';
+import type { RuntimeRunContext, TaskLaunchSpec } from '../../src/decorators/contract.js';
+import type { CodePackage } from '../../src/package/types.js';
+import type { BatchApi } from '../../src/plugins/batch/aws.js';
+import { BatchLauncher, type BatchLauncherOptions } from '../../src/plugins/batch/jobs/launcher.js';
+import type { BatchSettings } from '../../src/plugins/batch/settings.js';
+import { parseBatchOptions } from '../../src/plugins/batch/spec/options.js';
+import { type ResolvedBatch, resolveBatch } from '../../src/plugins/batch/spec/resolve.js';
+import { FakeBatchApi } from './fake-batch-api.js';
 
 /**
  * In-memory storage rooted at `s3://bucket/runs` that passes the launcher's S3 check.
@@ -77,4 +84,80 @@ export function collect(stream: Readable): Promise<string> {
     });
     stream.on('end', () => resolve(text));
   });
+}
+
+/**
+ * A resolved `@batch` step `<flowName>.<stepName>` (flow `F` by default) on queue `q`, with the default
+ * runtime limit, no tags and Node 20.19.0 as the launching version; `options` are the decorator's,
+ * `settings` override the configuration's.
+ *
+ * @example
+ * ```ts
+ * const step = batchStep('train', { options: { cpu: 2 }, settings: { queue: 'gpu' } });
+ * ```
+ */
+export function batchStep(
+  stepName: string,
+  {
+    flowName = 'F',
+    options = {},
+    settings = {},
+  }: { flowName?: string; options?: Record<string, unknown>; settings?: Partial<BatchSettings> } = {},
+): ResolvedBatch {
+  const where = { flowName, stepName };
+  return resolveBatch({
+    where,
+    options: parseBatchOptions(options, where),
+    settings: { queue: 'q', runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false, ...settings },
+    nodeVersion: '20.19.0',
+  });
+}
+
+/** What {@link testLauncher} takes: the launcher's options, each with a test default. */
+export interface TestLauncherInput<A extends BatchApi>
+  extends Partial<Omit<BatchLauncherOptions, 'run' | 'api'>> {
+  /** Default: a new {@link FakeBatchApi}. */
+  readonly api?: A;
+  /** Default: a new {@link S3Memory}. */
+  readonly storage?: MemoryStorage;
+  /** Added to (or overriding) the run context of flow `F`, run `1`, user `jane`. */
+  readonly run?: Partial<RuntimeRunContext>;
+}
+
+/**
+ * A {@link BatchLauncher} of run `F/1` (user `jane`, code package `aaa…`) on a fake Batch API and an
+ * in-memory S3, polling every 5 ms, with no launching environment and a package store that stores
+ * nothing; `input` overrides any of these. Also returns the parts, the notices printed, and the options
+ * (`new BatchLauncher(options)` makes a second launcher of the same run).
+ *
+ * @example
+ * ```ts
+ * const { api, launcher, notices } = testLauncher({ steps: [batchStep('train')] });
+ * await launcher.prepare();
+ * ```
+ */
+export function testLauncher<A extends BatchApi = FakeBatchApi>(input: TestLauncherInput<A> = {}) {
+  const { api: given, storage: givenStorage, run: runExtra, ...rest } = input;
+  const api = (given ?? new FakeBatchApi()) as A;
+  const storage = givenStorage ?? new S3Memory();
+  const notices: string[] = [];
+  const run: RuntimeRunContext = {
+    flowName: 'F',
+    runId: '1',
+    storage,
+    user: 'jane',
+    codePackage: { sha: 'a'.repeat(64) } as CodePackage,
+    notice: (m) => notices.push(m),
+    ...runExtra,
+  };
+  const options: BatchLauncherOptions = {
+    steps: [batchStep('train')],
+    pollMs: 5,
+    env: {},
+    storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
+    ...rest,
+    run,
+    api,
+  };
+  return { api, storage, notices, run, options, launcher: new BatchLauncher(options) };
 }

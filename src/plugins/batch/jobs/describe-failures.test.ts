@@ -6,42 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from '../../../../test/support/fake-launch.js';
-import type { RuntimeRunContext } from '../../../decorators/contract.js';
-import type { CodePackage } from '../../../package/types.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
-import { BatchLauncher } from './launcher.js';
-
-function resolved(stepName: string) {
-  const where = { flowName: 'F', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions({}, where),
-    settings: { queue: 'q', runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-    nodeVersion: '20.19.0',
-  });
-}
+import { collect, fakeLaunchSpec, testLauncher } from '../../../../test/support/fake-launch.js';
 
 function launcher(api: FakeBatchApi, env: Record<string, string>) {
-  const notices: string[] = [];
-  const run: RuntimeRunContext = {
-    flowName: 'F',
-    runId: '1',
-    storage: new S3Memory(),
-    user: 'jane',
-    codePackage: { sha: 'a'.repeat(64) } as CodePackage,
-    notice: (m) => notices.push(m),
-  };
-  const made = new BatchLauncher({
-    run,
-    steps: [resolved('train')],
-    api,
-    pollMs: 5,
-    env: { METAFLOW_DATASTORE_SYSROOT_S3: 's3://bucket/runs', ...env },
-    storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
-  });
-  return { launcher: made, notices };
+  return testLauncher({ api, env: { METAFLOW_DATASTORE_SYSROOT_S3: 's3://bucket/runs', ...env } });
 }
 
 function awsError(name: string, status: number, message = name): Error {

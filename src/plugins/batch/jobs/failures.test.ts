@@ -5,14 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import { FakeBatchApi, type FakeJobPlan } from '../../../../test/support/fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from '../../../../test/support/fake-launch.js';
+import type { FakeJobPlan } from '../../../../test/support/fake-batch-api.js';
+import { batchStep, collect, fakeLaunchSpec, testLauncher } from '../../../../test/support/fake-launch.js';
 import type { MemoryStorage } from '../../../datastore/memory-storage.js';
-import type { RuntimeRunContext, TaskLaunchSpec } from '../../../decorators/contract.js';
-import type { CodePackage } from '../../../package/types.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
-import { BatchLauncher } from './launcher.js';
+import type { TaskLaunchSpec } from '../../../decorators/contract.js';
+import type { BatchLauncher } from './launcher.js';
 
 const OOM: FakeJobPlan = {
   status: 'FAILED',
@@ -29,38 +26,8 @@ function setup(
     spotRetries?: number;
   } = {},
 ) {
-  const api = new FakeBatchApi();
-  const storage = new S3Memory();
-  const where = { flowName: 'F', stepName: 'train' };
-  const resolved = resolveBatch({
-    where,
-    options: parseBatchOptions(options.batch ?? {}, where),
-    settings: {
-      queue: 'q',
-      runtimeLimitSeconds: 432000,
-      defaultTags: options.settings?.defaultTags ?? {},
-      emitTags: options.settings?.emitTags ?? false,
-    },
-    nodeVersion: '20.19.0',
-  });
-  const run: RuntimeRunContext = {
-    flowName: 'F',
-    runId: '1',
-    storage,
-    user: 'jane',
-    codePackage: { sha: 'a'.repeat(64) } as CodePackage,
-    notice: () => {},
-  };
-  const launcher = new BatchLauncher({
-    run,
-    steps: [resolved],
-    api,
-    pollMs: 2,
-    env: {},
-    spotRetries: options.spotRetries ?? 3,
-    storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
-  });
-  return { api, storage, launcher };
+  const step = batchStep('train', { options: options.batch, settings: options.settings });
+  return testLauncher({ steps: [step], pollMs: 2, spotRetries: options.spotRetries ?? 3 });
 }
 
 const SPEC: TaskLaunchSpec = fakeLaunchSpec('train');

@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from '../../../../test/support/fake-launch.js';
+import { batchStep, collect, fakeLaunchSpec, testLauncher } from '../../../../test/support/fake-launch.js';
 import { MemoryStorage } from '../../../datastore/memory-storage.js';
-import type { RuntimeRunContext, TaskLaunchSpec } from '../../../decorators/contract.js';
-import type { CodePackage } from '../../../package/types.js';
+import type { TaskLaunchSpec } from '../../../decorators/contract.js';
 import { BatchConfigError } from '../errors.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
 import { BatchLauncher } from './launcher.js';
 
 const SECRET = 'local-secret-access-key-value';
@@ -19,40 +16,25 @@ const LOCAL_ENV = {
   METAFLOW_DATASTORE_SYSROOT_S3: 's3://bucket/runs',
 };
 
-function resolved(stepName: string, options: Record<string, unknown> = {}, queue = 'q') {
-  const where = { flowName: 'F', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions(options, where),
-    settings: { queue, runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-    nodeVersion: '20.19.0',
-  });
+function resolved(stepName: string, options: Record<string, unknown> = {}) {
+  return batchStep(stepName, { options });
 }
 
 function setup(
   options: { platforms?: string[]; steps?: ReturnType<typeof resolved>[]; storage?: MemoryStorage } = {},
 ) {
-  const api = new FakeBatchApi({ platforms: options.platforms });
-  const storage = options.storage ?? new S3Memory();
-  const notices: string[] = [];
-  const run: RuntimeRunContext = {
-    flowName: 'F',
-    runId: '1',
+  const {
+    api,
     storage,
-    user: 'jane',
-    codePackage: { sha: 'a'.repeat(64) } as CodePackage,
-    notice: (m) => notices.push(m),
-  };
-  const make = () =>
-    new BatchLauncher({
-      run,
-      steps: options.steps ?? [resolved('train'), resolved('score')],
-      api,
-      pollMs: 5,
-      env: LOCAL_ENV,
-      storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
-    });
-  return { api, storage, notices, make };
+    notices,
+    options: made,
+  } = testLauncher({
+    api: new FakeBatchApi({ platforms: options.platforms }),
+    storage: options.storage,
+    steps: options.steps ?? [resolved('train'), resolved('score')],
+    env: LOCAL_ENV,
+  });
+  return { api, storage, notices, make: () => new BatchLauncher(made) };
 }
 
 function spec(stepName: string, attempt = 0): TaskLaunchSpec {

@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from '../../../../test/support/fake-launch.js';
+import { collect, fakeLaunchSpec, testLauncher } from '../../../../test/support/fake-launch.js';
 import { until } from '../../../../test/support/wait.js';
-import type { RuntimeRunContext, TaskLaunchSpec } from '../../../decorators/contract.js';
-import type { CodePackage } from '../../../package/types.js';
+import type { TaskLaunchSpec } from '../../../decorators/contract.js';
 import type { BatchApi } from '../aws.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
-import { BatchLauncher } from './launcher.js';
 import { KillProgress, terminateWithRetry } from './terminate.js';
 
 /** A fake whose SubmitJob waits for `release()`, whose TerminateJob fails `failTerminate` times, and
@@ -57,37 +53,8 @@ class ScriptedApi extends FakeBatchApi {
   }
 }
 
-function resolved(stepName: string) {
-  const where = { flowName: 'F', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions({}, where),
-    settings: { queue: 'q', runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-    nodeVersion: '20.19.0',
-  });
-}
-
 function setup(env: Record<string, string> = {}) {
-  const api = new ScriptedApi();
-  const notices: string[] = [];
-  const run: RuntimeRunContext = {
-    flowName: 'F',
-    runId: '1',
-    storage: new S3Memory(),
-    user: 'jane',
-    codePackage: { sha: 'a'.repeat(64) } as CodePackage,
-    notice: (m) => notices.push(m),
-  };
-  const launcher = new BatchLauncher({
-    run,
-    steps: [resolved('train')],
-    api,
-    pollMs: 5,
-    env,
-    terminateRetry: { attempts: 3, delayMs: 1 },
-    storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
-  });
-  return { api, notices, launcher };
+  return testLauncher({ api: new ScriptedApi(), env, terminateRetry: { attempts: 3, delayMs: 1 } });
 }
 
 function spec(taskId: string): TaskLaunchSpec {

@@ -5,30 +5,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from '../../../../test/support/fake-launch.js';
+import { batchStep, collect, fakeLaunchSpec, testLauncher } from '../../../../test/support/fake-launch.js';
 import type { LayerInfo, LayerRequest, RuntimeRunContext } from '../../../decorators/contract.js';
-import type { CodePackage } from '../../../package/types.js';
 import { BatchConfigError } from '../errors.js';
-import { BatchLauncher } from '../jobs/launcher.js';
 import { imagePackagesSetting } from '../settings.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
 
 function resolved(stepName: string, options: Record<string, unknown> = {}, settings: object = {}) {
-  const where = { flowName: 'F', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions(options, where),
-    settings: {
-      queue: 'q',
-      runtimeLimitSeconds: 432000,
-      defaultTags: {},
-      emitTags: false,
-      imageNodePath: ['/app/node_modules'],
-      ...settings,
-    },
-    nodeVersion: '20.19.0',
-  });
+  return batchStep(stepName, { options, settings: { imageNodePath: ['/app/node_modules'], ...settings } });
 }
 
 describe('imagePackages', () => {
@@ -59,27 +42,12 @@ describe('imagePackages', () => {
 
 describe('BatchLauncher: dependency layers before the first SubmitJob', () => {
   async function setup(steps: ReturnType<typeof resolved>[], buildLayer: RuntimeRunContext['buildLayer']) {
-    const api = new FakeBatchApi({ instanceTypes: [['m7g']] });
-    const storage = new S3Memory();
-    const notices: string[] = [];
-    const run: RuntimeRunContext = {
-      flowName: 'F',
-      runId: '1',
-      storage,
-      user: 'jane',
-      codePackage: { sha: 'a'.repeat(64) } as CodePackage,
-      notice: (m) => notices.push(m),
-      ...(buildLayer ? { buildLayer } : {}),
-    };
-    const launcher = new BatchLauncher({
-      run,
+    return testLauncher({
+      api: new FakeBatchApi({ instanceTypes: [['m7g']] }),
+      run: buildLayer ? { buildLayer } : {},
       steps,
-      api,
-      pollMs: 5,
       env: { METAFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:9' },
-      storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
     });
-    return { api, storage, notices, launcher };
   }
 
   it('builds one layer per platform and image packages, stores it once by sha, and passes it to the job', async (t) => {

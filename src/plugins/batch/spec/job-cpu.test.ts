@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
+import { batchStep } from '../../../../test/support/fake-launch.js';
 import { BatchConfigError } from '../errors.js';
 import { BatchPreparation } from '../jobs/prepare.js';
 import { cpuOfInstanceType, cpuOfInstanceTypes, jobPlatformFor, parseJobPlatform } from './job-cpu.js';
 import { jobDefinitionFor } from './job-definition.js';
-import { parseBatchOptions } from './options.js';
-import { resolveBatch } from './resolve.js';
 
 function resolved(stepName: string, options: Record<string, unknown> = {}, settings: object = {}) {
-  const where = { flowName: 'F', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions(options, where),
-    settings: {
-      queue: 'q',
-      runtimeLimitSeconds: 432000,
-      defaultTags: {},
-      emitTags: false,
-      imageNodePath: ['/app/node_modules'],
-      ...settings,
-    },
-    nodeVersion: '20.19.0',
-  });
+  return batchStep(stepName, { options, settings: { imageNodePath: ['/app/node_modules'], ...settings } });
 }
 
 describe('job platform from the queue', () => {
