@@ -6,67 +6,25 @@
  * this file's own.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FaultProxy, startFaultProxy } from '../../../../scripts/lib/batch-fault-proxy.mjs';
+import { describe, it } from 'node:test';
+import type { FaultProxy } from '../../../../scripts/lib/batch-fault-proxy.mjs';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { type SimpleMoto, skipWithoutMoto, startSimpleMoto } from '../../../../test/support/simple-moto.js';
+import { skipWithoutMoto, testJobDefinition, useSimpleMoto } from '../../../../test/support/simple-moto.js';
 import { type BatchApi, sdkBatchApi } from '../aws.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
 import { JobPoller } from './poller.js';
-import { BatchPreparation } from './prepare.js';
 import { SubmitRate } from './submit-rate.js';
 import { submitThrottled } from './throttle-retries.js';
 
-const REPO = path.resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
 const QUEUE = 'faults-queue';
-const saved = { ...process.env };
-let moto: SimpleMoto | undefined;
-let proxy: FaultProxy | undefined;
-
-async function jobDefinition(api: BatchApi): Promise<string> {
-  const where = { flowName: 'FaultFlow', stepName: 'work' };
-  const resolved = resolveBatch({
-    where,
-    options: parseBatchOptions({ image: 'node:20' }, where),
-    settings: { queue: QUEUE, runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-  });
-  const { steps } = await new BatchPreparation(api).prepareSteps([resolved]);
-  return steps.get('work')?.jobDefinition as string;
-}
+const jobDefinition = (api: BatchApi) =>
+  testJobDefinition(api, { queue: QUEUE, flowName: 'FaultFlow', stepName: 'work' });
 
 describe('failing Batch API calls against moto (simple mode) behind a fault-injecting proxy', () => {
-  before(async () => {
-    moto = await startSimpleMoto({
-      bucket: 'faults-bucket',
-      queue: QUEUE,
-      computeEnvironment: 'faults-ce',
-      role: 'faults-role',
-    });
-    if (!moto) return;
-    const lib = (await import(
-      pathToFileURL(path.join(REPO, 'scripts', 'lib', 'batch-fault-proxy.mjs')).href
-    )) as { startFaultProxy: typeof startFaultProxy };
-    proxy = await lib.startFaultProxy({ target: moto.url });
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: proxy.url,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
-    });
-  });
-
-  after(async () => {
-    process.env = saved;
-    await proxy?.close();
-    await moto?.stop();
-  });
+  const suite = useSimpleMoto('faults', { faultProxy: true });
 
   it('gives the jobs up after one DescribeJobs refused with AccessDeniedException, naming batch:DescribeJobs', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
-    const p = proxy as FaultProxy;
+    if (skipWithoutMoto(suite.moto, t)) return;
+    const p = suite.proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
       const definition = await jobDefinition(api);
@@ -100,8 +58,8 @@ describe('failing Batch API calls against moto (simple mode) behind a fault-inje
   });
 
   it('gives the jobs up once DescribeJobs has answered 503 for longer than the (shortened) deadline', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
-    const p = proxy as FaultProxy;
+    if (skipWithoutMoto(suite.moto, t)) return;
+    const p = suite.proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
       const definition = await jobDefinition(api);
@@ -141,8 +99,8 @@ describe('failing Batch API calls against moto (simple mode) behind a fault-inje
   });
 
   it("after SubmitJob answered 503, adopts only this submission's job, never an older one of the same name", async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
-    const p = proxy as FaultProxy;
+    if (skipWithoutMoto(suite.moto, t)) return;
+    const p = suite.proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
       const definition = await jobDefinition(api);

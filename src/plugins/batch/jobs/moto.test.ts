@@ -3,52 +3,25 @@
  * server of this file's own (the shared one may run real containers for other tests).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type SimpleMoto, skipWithoutMoto, startSimpleMoto } from '../../../../test/support/simple-moto.js';
+import { describe, it } from 'node:test';
+import { batchStep } from '../../../../test/support/fake-launch.js';
+import { skipWithoutMoto, useSimpleMoto } from '../../../../test/support/simple-moto.js';
 import { type CallCounts, sdkBatchApi } from '../aws.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
 import { JobPoller } from './poller.js';
 import { BatchPreparation } from './prepare.js';
 
-let moto: SimpleMoto | undefined;
-const saved = { ...process.env };
 const QUEUE = 'simple-queue';
 
 function step(stepName: string, options: Record<string, unknown> = {}) {
-  const where = { flowName: 'SimpleFlow', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions({ image: 'node:20', ...options }, where),
-    settings: { queue: QUEUE, runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-  });
+  const settings = { queue: QUEUE };
+  return batchStep(stepName, { flowName: 'SimpleFlow', options: { image: 'node:20', ...options }, settings });
 }
 
 describe('@batch against moto (simple mode)', () => {
-  // Hooks inside the suite: a file-level before() is not awaited before a suite's tests on Node 20.
-  before(async () => {
-    moto = await startSimpleMoto({
-      bucket: 'simple-bucket',
-      queue: QUEUE,
-      computeEnvironment: 'simple-ce',
-      role: 'simple-role',
-    });
-    if (!moto) return;
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
-    });
-  });
-
-  after(async () => {
-    process.env = saved;
-    await moto?.stop();
-  });
+  const suite = useSimpleMoto('simple');
 
   it('resolves an unmanaged queue as EC2, once per queue', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
+    if (skipWithoutMoto(suite.moto, t)) return;
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
     try {
@@ -66,7 +39,7 @@ describe('@batch against moto (simple mode)', () => {
   });
 
   it('registers a job definition once; a second run finds it ACTIVE and registers nothing', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
+    if (skipWithoutMoto(suite.moto, t)) return;
     const steps = [step('a'), step('b'), step('c', { image: 'node:22' })];
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
@@ -87,7 +60,7 @@ describe('@batch against moto (simple mode)', () => {
   });
 
   it('describes 250 concurrent jobs with at most 3 DescribeJobs per poll cycle', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
+    if (skipWithoutMoto(suite.moto, t)) return;
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
     try {

@@ -4,38 +4,17 @@
  * AWS's 429). On a moto server of this file's own.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FaultProxy, startFaultProxy } from '../../../../scripts/lib/batch-fault-proxy.mjs';
-import { type SimpleMoto, skipWithoutMoto, startSimpleMoto } from '../../../../test/support/simple-moto.js';
+import { describe, it } from 'node:test';
+import type { FaultProxy } from '../../../../scripts/lib/batch-fault-proxy.mjs';
+import { skipWithoutMoto, testJobDefinition, useSimpleMoto } from '../../../../test/support/simple-moto.js';
 import { type BatchApi, type CallCounts, sdkBatchApi } from '../aws.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
 import { JobPoller } from './poller.js';
-import { BatchPreparation } from './prepare.js';
 import { SubmitRate } from './submit-rate.js';
 import { type RetryKind, submitThrottled } from './throttle-retries.js';
 
-const REPO = path.resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
-const scripts = async <T>(file: string): Promise<T> =>
-  (await import(pathToFileURL(path.join(REPO, 'scripts', file)).href)) as T;
-
 const QUEUE = 'throttle-queue';
-const saved = { ...process.env };
-let moto: SimpleMoto | undefined;
-let proxy: FaultProxy | undefined;
-
-async function jobDefinition(api: BatchApi): Promise<string> {
-  const where = { flowName: 'ThrottleFlow', stepName: 'wide' };
-  const resolved = resolveBatch({
-    where,
-    options: parseBatchOptions({ image: 'node:20' }, where),
-    settings: { queue: QUEUE, runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-  });
-  const { steps } = await new BatchPreparation(api).prepareSteps([resolved]);
-  return steps.get('wide')?.jobDefinition as string;
-}
+const jobDefinition = (api: BatchApi) =>
+  testJobDefinition(api, { queue: QUEUE, flowName: 'ThrottleFlow', stepName: 'wide' });
 
 /** Every job of the queue whose name starts with `prefix` (all statuses: a JOB_NAME filter ignores status). */
 async function jobsNamed(api: BatchApi, prefix: string): Promise<string[]> {
@@ -54,33 +33,11 @@ async function jobsNamed(api: BatchApi, prefix: string): Promise<string[]> {
 }
 
 describe('throttled SubmitJob against moto (simple mode) behind a fault-injecting proxy', () => {
-  before(async () => {
-    moto = await startSimpleMoto({
-      bucket: 'throttle-bucket',
-      queue: QUEUE,
-      computeEnvironment: 'throttle-ce',
-      role: 'throttle-role',
-    });
-    if (!moto) return;
-    const lib = await scripts<{ startFaultProxy: typeof startFaultProxy }>('lib/batch-fault-proxy.mjs');
-    proxy = await lib.startFaultProxy({ target: moto.url });
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: proxy.url,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
-    });
-  });
-
-  after(async () => {
-    process.env = saved;
-    await proxy?.close();
-    await moto?.stop();
-  });
+  const suite = useSimpleMoto('throttle', { faultProxy: true });
 
   it('submits 60 jobs exactly once with 30% of SubmitJob calls answered 429: none fails, the retries are counted', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
-    const p = proxy as FaultProxy;
+    if (skipWithoutMoto(suite.moto, t)) return;
+    const p = suite.proxy as FaultProxy;
     const counts: CallCounts = {};
     const api = sdkBatchApi(counts);
     try {
@@ -122,8 +79,8 @@ describe('throttled SubmitJob against moto (simple mode) behind a fault-injectin
   });
 
   it('keeps polling on time while every SubmitJob is throttled', async (t) => {
-    if (skipWithoutMoto(moto, t)) return;
-    const p = proxy as FaultProxy;
+    if (skipWithoutMoto(suite.moto, t)) return;
+    const p = suite.proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
       const definition = await jobDefinition(api);
