@@ -19,6 +19,27 @@ const QUEUE = 'faults-queue';
 const jobDefinition = (api: BatchApi) =>
   testJobDefinition(api, { queue: QUEUE, flowName: 'FaultFlow', stepName: 'work' });
 
+/** Submits one job of the test definition; returns its id. */
+async function submitOne(api: BatchApi, jobName: string): Promise<string> {
+  const { jobId } = await api.submitJob({
+    jobName,
+    jobQueue: QUEUE,
+    jobDefinition: await jobDefinition(api),
+  });
+  return jobId as string;
+}
+
+/** Watches a job that never ends; returns the messages of its being given up. */
+function watchLost(poller: JobPoller, jobId: string): string[] {
+  const lost: string[] = [];
+  poller.watch(
+    jobId,
+    () => false,
+    (m) => lost.push(m),
+  );
+  return lost;
+}
+
 describe('failing Batch API calls against moto (simple mode) behind a fault-injecting proxy', () => {
   const suite = useSimpleMoto('faults', { faultProxy: true });
 
@@ -27,24 +48,14 @@ describe('failing Batch API calls against moto (simple mode) behind a fault-inje
     const p = suite.proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
-      const definition = await jobDefinition(api);
-      const { jobId } = await api.submitJob({
-        jobName: 'denied-0',
-        jobQueue: QUEUE,
-        jobDefinition: definition,
-      });
+      const jobId = await submitOne(api, 'denied-0');
       p.setActionFault('DescribeJobs', {
         status: 403,
         type: 'AccessDeniedException',
         message: 'User: arn:aws:iam::123456789012:user/jane is not authorized to perform: batch:DescribeJobs',
       });
       const poller = new JobPoller(api, 60_000);
-      const lost: string[] = [];
-      poller.watch(
-        jobId as string,
-        () => false,
-        (m) => lost.push(m),
-      );
+      const lost = watchLost(poller, jobId);
       await poller.cycle();
       p.setActionFault('DescribeJobs', undefined);
       poller.stop();
@@ -62,12 +73,7 @@ describe('failing Batch API calls against moto (simple mode) behind a fault-inje
     const p = suite.proxy as FaultProxy;
     const api = sdkBatchApi();
     try {
-      const definition = await jobDefinition(api);
-      const { jobId } = await api.submitJob({
-        jobName: 'failing-0',
-        jobQueue: QUEUE,
-        jobDefinition: definition,
-      });
+      const jobId = await submitOne(api, 'failing-0');
       p.setActionFault('DescribeJobs', {
         status: 503,
         type: 'ServerException',
@@ -76,12 +82,7 @@ describe('failing Batch API calls against moto (simple mode) behind a fault-inje
       const clock = new FakeClock();
       const notices: string[] = [];
       const poller = new JobPoller(api, 60_000, (m) => notices.push(m), { deadlineMs: 2000, clock });
-      const lost: string[] = [];
-      poller.watch(
-        jobId as string,
-        () => false,
-        (m) => lost.push(m),
-      );
+      const lost = watchLost(poller, jobId);
       await poller.cycle();
       assert.equal(lost.length, 0, 'retried within the deadline');
       clock.t = 2500;
