@@ -1,10 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import PDFDocument from 'pdfkit';
-import sharp from 'sharp';
 import { current, FlowSpec, step } from 'stepflow';
-import { get_encoding } from 'tiktoken';
+import { northTotal, pdfSize, resizedWidth, tokenCount } from '../../../fixtures/deps/deps-steps.mjs';
 
 /** Milliseconds since the job's `node` started (the bootstrap sets the start), or -1 outside a job. */
 function sinceStart(): number {
@@ -14,7 +9,8 @@ function sinceStart(): number {
 
 /**
  * One step per kind of package that cannot be bundled, run with `--with batch`: native (DuckDB, sharp),
- * WASM (tiktoken), data files read next to the module (pdfkit's fonts). Each step's first line says how
+ * WASM (tiktoken), data files read next to the module (pdfkit's fonts); the step bodies are the deps
+ * fixture project's (test/fixtures/deps/deps-steps.mts). Each step's first line says how
  * long after the container's start its body began, and `image` says where sharp was loaded from.
  */
 export default class DepsBatchFlow extends FlowSpec {
@@ -26,46 +22,25 @@ export default class DepsBatchFlow extends FlowSpec {
 
   @step async start() {
     console.log(`step body start: ${sinceStart()} ms after container start`);
-    const csv = path.join(current.tempdir, 'sales.csv');
-    writeFileSync(csv, 'region,amount\nnorth,10\nsouth,20\nnorth,12\n');
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
-    const reader = await conn.runAndReadAll(
-      `SELECT sum(amount)::INTEGER AS total FROM read_csv_auto('${csv}') WHERE region = 'north'`,
-    );
-    this.total = Number(reader.getRowObjects()[0]?.total);
-    conn.closeSync();
+    this.total = await northTotal(current.tempdir);
     this.next(this.image);
   }
 
   @step async image() {
     console.log(`step body start: ${sinceStart()} ms after container start`);
     this.sharpFrom = import.meta.resolve('sharp');
-    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } })
-      .png()
-      .toBuffer();
-    const meta = await sharp(await sharp(png).resize(16).toBuffer()).metadata();
-    this.width = meta.width ?? 0;
+    this.width = await resizedWidth();
     console.log(`sharp from ${this.sharpFrom}`);
     this.next(this.tokenize);
   }
 
   @step tokenize() {
-    const enc = get_encoding('cl100k_base');
-    this.tokens = enc.encode('hello world, stepflow ships WASM').length;
-    enc.free();
+    this.tokens = tokenCount();
     this.next(this.pdf);
   }
 
   @step async pdf() {
-    const doc = new PDFDocument();
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
-    doc.font('Helvetica').text('stepflow');
-    doc.end();
-    await done;
-    this.pdfBytes = Buffer.concat(chunks).length;
+    this.pdfBytes = await pdfSize();
     this.next(this.end);
   }
 
