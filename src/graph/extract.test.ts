@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { lineWith } from '../../test/support/graph-source.js';
 import { extractFlows, selectFlow } from './extract.js';
 import type { FlowGraph } from './types.js';
 
 const IMPORTS =
   "import { FlowSpec, step, parameter, retry, batch, catchError, type Inputs } from 'stepflow';\n";
-
-function lineWith(source: string, marker: string): number {
-  const index = source.indexOf(marker);
-  assert.ok(index >= 0, `marker ${marker} not in source`);
-  return source.slice(0, index).split('\n').length;
-}
 
 function only(source: string): FlowGraph {
   const { graph, problems } = selectFlow('flow.ts', source);

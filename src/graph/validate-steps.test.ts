@@ -1,37 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { expectRule, flowSource as flow, lineWith, problemsOf } from '../../test/support/graph-source.js';
 import { selectFlow } from './extract.js';
-import type { GraphProblem } from './types.js';
 import { validateGraph } from './validate.js';
-
-const HEAD = "import { FlowSpec, step, parameter, retry, catchError, type Inputs } from 'stepflow';\n";
-
-function flow(body: string): string {
-  return `${HEAD}export default class F extends FlowSpec {\n${body}\n}\n`;
-}
-
-function problemsOf(source: string): GraphProblem[] {
-  const { graph, problems } = selectFlow('flow.ts', source);
-  assert.ok(graph, JSON.stringify(problems));
-  return validateGraph(graph);
-}
-
-function lineWith(source: string, marker: string): number {
-  const index = source.indexOf(marker);
-  assert.ok(index >= 0, `marker ${marker} not in source`);
-  return source.slice(0, index).split('\n').length;
-}
-
-/** Asserts that `rule` is reported at the line of `marker`, and returns that problem. */
-function expectRule(source: string, rule: string, marker: string): GraphProblem {
-  const problems = problemsOf(source);
-  const found = problems.find((p) => p.rule === rule);
-  assert.ok(found, `${rule} not reported; got ${problems.map((p) => p.rule).join(', ') || 'nothing'}`);
-  assert.equal(found.line, lineWith(source, marker));
-  assert.equal(found.file, 'flow.ts');
-  assert.ok(found.hint.length > 0);
-  return found;
-}
 
 const LINEAR = `  @step start() { this.next(this.end); }
   @step end() {}`;
