@@ -11,9 +11,7 @@ import {
   type Task,
   toTaggedJson,
 } from '../../client/index.js';
-import { ConfigError } from '../../config/index.js';
-import { DatastoreError } from '../../datastore/index.js';
-import { readAnyRun } from './logs.js';
+import { readAnyRun, readErrorExit } from './logs.js';
 
 /**
  * Options of {@link dumpCommand}.
@@ -96,11 +94,7 @@ export async function dumpCommand(pathspec: string, options: DumpOptions = {}): 
     }
     return 0;
   } catch (err) {
-    if (err instanceof ClientError || err instanceof DatastoreError || err instanceof ConfigError) {
-      process.stderr.write(`stepflow: error: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return readErrorExit(err);
   }
 }
 

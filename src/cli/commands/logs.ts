@@ -78,11 +78,7 @@ export async function logsCommand(pathspec: string, options: LogsOptions = {}): 
     await printStep(target, stream, options.attempt);
     return 0;
   } catch (err) {
-    if (err instanceof ClientError || err instanceof DatastoreError || err instanceof ConfigError) {
-      process.stderr.write(`stepflow: error: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return readErrorExit(err);
   }
 }
 
@@ -133,4 +129,22 @@ export function readAnyRun(datastoreRoot: string | undefined): ClientOptions {
   return datastoreRoot
     ? { namespace: null, datastore: datastoreSpecForRoot(datastoreRoot) }
     : { namespace: null };
+}
+
+/**
+ * The exit code of the `logs` and `dump` commands stopped by `err`: an error of reading past runs (a bad
+ * pathspec, a missing run, an unreadable datastore or setting) is printed as one line and gives 1;
+ * anything else is rethrown (a fault, printed with its stack).
+ *
+ * @example
+ * ```ts
+ * try { ... } catch (err) { return readErrorExit(err); }
+ * ```
+ */
+export function readErrorExit(err: unknown): number {
+  if (err instanceof ClientError || err instanceof DatastoreError || err instanceof ConfigError) {
+    process.stderr.write(`stepflow: error: ${err.message}\n`);
+    return 1;
+  }
+  throw err;
 }

@@ -94,6 +94,29 @@ async function unfinished(
   return { flowName, storage, api, jobs, what };
 }
 
+/**
+ * Runs `act` on the unfinished jobs of the selected runs, or prints that there are none (`none` follows
+ * the selection in that line) and gives 0; closes the SDK client it made either way.
+ */
+async function withUnfinished(
+  file: string,
+  options: BatchJobsOptions,
+  cli: PluginCommandServices,
+  none: string,
+  act: (ctx: Context) => Promise<number>,
+): Promise<number> {
+  const ctx = await unfinished(file, options, cli);
+  try {
+    if (ctx.jobs.length === 0) {
+      process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}${none}.\n`);
+      return 0;
+    }
+    return await act(ctx);
+  } finally {
+    if (!options.api) ctx.api.close();
+  }
+}
+
 function line(job: RunJob): string {
   return `${job.pathspec} attempt ${job.attempt + 1}: job ${job.jobId} ${job.status} (queue ${job.queue})`;
 }
@@ -111,18 +134,11 @@ export async function batchListCommand(
   options: BatchJobsOptions,
   cli: PluginCommandServices,
 ): Promise<number> {
-  const ctx = await unfinished(file, options, cli);
-  try {
-    if (ctx.jobs.length === 0) {
-      process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}.\n`);
-      return 0;
-    }
+  return withUnfinished(file, options, cli, '', async (ctx) => {
     process.stdout.write(`${ctx.jobs.length} unfinished AWS Batch job(s) for ${ctx.what}:\n`);
     for (const job of ctx.jobs) process.stdout.write(`${line(job)}\n`);
     return 0;
-  } finally {
-    if (!options.api) ctx.api.close();
-  }
+  });
 }
 
 /**
@@ -139,12 +155,7 @@ export async function batchKillCommand(
   options: BatchJobsOptions,
   cli: PluginCommandServices,
 ): Promise<number> {
-  const ctx = await unfinished(file, options, cli);
-  try {
-    if (ctx.jobs.length === 0) {
-      process.stdout.write(`No unfinished AWS Batch jobs for ${ctx.what}: nothing to kill.\n`);
-      return 0;
-    }
+  return withUnfinished(file, options, cli, ': nothing to kill', async (ctx) => {
     const waitS = options.wait ?? 180;
     const result = await killJobs(ctx.api, ctx.jobs, {
       reason: `stepflow batch kill (${ctx.what})`,
@@ -170,9 +181,7 @@ export async function batchKillCommand(
         : `${result.ended.length} of ${ctx.jobs.length} job(s) of ${ctx.what} ended; ${bad} not (see above).\n`,
     );
     return bad === 0 ? 0 : 1;
-  } finally {
-    if (!options.api) ctx.api.close();
-  }
+  });
 }
 
 /** Seconds, as `--wait` takes them. */
