@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ResolvedDecorator, StepDecoratorPlugin, TaskLauncher } from './contract.js';
+import { fakePlugin as base, fakeLauncher } from '../../test/support/fake-plugin.js';
+import type { ResolvedDecorator } from './contract.js';
 import { registerStepDecorator } from './registry.js';
 import { MAX_ATTEMPTS_PER_TASK as MAX_ATTEMPTS, StepHooks, type StepTaskContext } from './step-hooks.js';
 
@@ -13,18 +14,6 @@ const attemptTimeoutFor = (ds: readonly ResolvedDecorator[], c: StepTaskContext)
   new StepHooks(ds).attemptTimeout(c);
 
 type Opts = Record<string, unknown>;
-const base = (name: string, extra: Partial<StepDecoratorPlugin<Opts>>): StepDecoratorPlugin<Opts> => ({
-  name,
-  optionNames: [],
-  parseOptions: (raw) => ({ ...raw }),
-  ...extra,
-});
-const fakeLauncher = (name: string): TaskLauncher => ({
-  name,
-  launch: () => {
-    throw new Error('not used');
-  },
-});
 const launcherA = fakeLauncher('a');
 const launcherB = fakeLauncher('b');
 const seen: unknown[] = [];

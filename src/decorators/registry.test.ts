@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fakePlugin as plugin } from '../../test/support/fake-plugin.js';
 import { step } from '../flow/decorate.js';
 import { DecoratorUsageError } from '../flow/errors.js';
 import { FlowSpec } from '../flow/flow-spec.js';
 import { readFlowInfo } from '../flow/metadata.js';
-import type { StepDecoratorPlugin } from './contract.js';
 import {
   defineStepDecorator,
   getStepDecorator,
   knownStepDecorators,
   registerStepDecorator,
 } from './registry.js';
-
-function plugin(name: string, extra: Partial<StepDecoratorPlugin> = {}): StepDecoratorPlugin {
-  return { name, optionNames: [], parseOptions: (raw) => ({ ...raw }), ...extra };
-}
 
 describe('registry', () => {
   it('registerStepDecorator / getStepDecorator / knownStepDecorators', () => {

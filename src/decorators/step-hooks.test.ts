@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ResolvedDecorator, RunFinishedContext, StepDecoratorPlugin, TaskLauncher } from './contract.js';
+import { fakeLauncher, fakePlugin as plugin } from '../../test/support/fake-plugin.js';
+import type { ResolvedDecorator, RunFinishedContext } from './contract.js';
 import { registerStepDecorator } from './registry.js';
 import { RunHooks, StepHooks } from './step-hooks.js';
 
 type Opts = Record<string, unknown>;
-const plugin = (name: string, extra: Partial<StepDecoratorPlugin<Opts>>): StepDecoratorPlugin<Opts> => ({
-  name,
-  optionNames: [],
-  parseOptions: (raw) => ({ ...raw }),
-  ...extra,
-});
-const fakeLauncher = (name: string): TaskLauncher => ({
-  name,
-  launch: () => {
-    throw new Error('not used');
-  },
-});
 const d = (name: string, options: Opts = {}): ResolvedDecorator => ({ name, options, source: 'static' });
 const taskCtx = { flowName: 'F', stepName: 's', runId: '1', taskId: '2', attempt: 0, decorators: [] };
 const events: string[] = [];
