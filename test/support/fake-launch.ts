@@ -161,3 +161,26 @@ export function testLauncher<A extends BatchApi = FakeBatchApi>(input: TestLaunc
   };
   return { api, storage, notices, run, options, launcher: new BatchLauncher(options) };
 }
+
+/** The job role of {@link SPEC_SETTINGS}. */
+export const JOB_ROLE = 'arn:aws:iam::123456789012:role/job';
+/** The Fargate execution role of {@link SPEC_SETTINGS}. */
+export const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/exec';
+
+/**
+ * The `@batch` settings of the job definition and request tests: queue `q`, both roles, the default
+ * runtime limit, no tags.
+ *
+ * @example
+ * ```ts
+ * resolveBatch({ where, options: parseBatchOptions({}, where), settings: { ...SPEC_SETTINGS, queue: 'gpu' } });
+ * ```
+ */
+export const SPEC_SETTINGS: BatchSettings = {
+  queue: 'q',
+  iamRole: JOB_ROLE,
+  executionRole: EXECUTION_ROLE,
+  runtimeLimitSeconds: 432000,
+  defaultTags: {},
+  emitTags: false,
+};

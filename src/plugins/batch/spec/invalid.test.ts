@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EXECUTION_ROLE as EXEC, JOB_ROLE as ROLE } from '../../../../test/support/fake-launch.js';
 import type { AttemptTimeout } from '../../../decorators/contract.js';
 import { DecoratorOptionError } from '../../../decorators/errors.js';
 import type { ParsedResourcesOptions } from '../../resources/index.js';
@@ -16,8 +17,6 @@ import { resolveBatch } from './resolve.js';
 import { type SubmitJobInput, submitJobRequest } from './submit-job-request.js';
 
 const where = { flowName: 'MyFlow', stepName: 'train' };
-const ROLE = 'arn:aws:iam::123456789012:role/job';
-const EXEC = 'arn:aws:iam::123456789012:role/exec';
 const BASE: BatchSettings = {
   queue: 'q',
   iamRole: ROLE,

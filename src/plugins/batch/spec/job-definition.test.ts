@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import {
+  SPEC_SETTINGS as BASE,
+  EXECUTION_ROLE as EXEC,
+  JOB_ROLE as ROLE,
+} from '../../../../test/support/fake-launch.js';
 import type { BatchSettings } from '../settings.js';
 import { jobDefinitionFor } from './job-definition.js';
 import { definitionName } from './names.js';
@@ -8,16 +13,6 @@ import type { BatchPlatform } from './queue-platform.js';
 import { resolveBatch } from './resolve.js';
 
 const where = { flowName: 'MyFlow', stepName: 'train' };
-const ROLE = 'arn:aws:iam::123456789012:role/job';
-const EXEC = 'arn:aws:iam::123456789012:role/exec';
-const BASE: BatchSettings = {
-  queue: 'q',
-  iamRole: ROLE,
-  executionRole: EXEC,
-  runtimeLimitSeconds: 432000,
-  defaultTags: {},
-  emitTags: false,
-};
 const PLACEHOLDERS = {
   command: ['node', '--version'],
   resourceRequirements: [

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SPEC_SETTINGS as BASE } from '../../../../test/support/fake-launch.js';
 import type { BatchSettings } from '../settings.js';
 import { jobDefinitionFor } from './job-definition.js';
 import { parseBatchOptions } from './options.js';
@@ -8,16 +9,6 @@ import { type ResolveBatchInput, resolveBatch } from './resolve.js';
 import { CREDENTIAL_ENV_NAMES, type SubmitJobInput, submitJobRequest } from './submit-job-request.js';
 
 const where = { flowName: 'MyFlow', stepName: 'train' };
-const ROLE = 'arn:aws:iam::123456789012:role/job';
-const EXEC = 'arn:aws:iam::123456789012:role/exec';
-const BASE: BatchSettings = {
-  queue: 'q',
-  iamRole: ROLE,
-  executionRole: EXEC,
-  runtimeLimitSeconds: 432000,
-  defaultTags: {},
-  emitTags: false,
-};
 const COMMAND = ['node', 'bundle.mjs', 'step', '{"task":1}'];
 
 function resolved(
