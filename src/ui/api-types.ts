@@ -108,6 +108,24 @@ export interface TimelineBar {
   readonly state: UiState;
   readonly startedAt?: string;
   readonly endedAt?: string;
+  /** Jobs of this attempt lost and resubmitted (spot reclaims), oldest first: drawn as marks. */
+  readonly resubmits?: readonly Resubmit[];
+}
+
+/**
+ * A job of an attempt that a compute layer lost and resubmitted (a spot reclaim of `@batch`), from the
+ * `reclaimed` list of a record kept beside the attempt.
+ *
+ * @example
+ * ```ts
+ * const r: Resubmit = { jobId: 'j-1', reason: 'Host EC2 (instance i-1) terminated.', at: '2026-01-01T00:00:05Z' };
+ * ```
+ */
+export interface Resubmit {
+  readonly jobId: string;
+  readonly reason: string;
+  /** When it was resubmitted (absent in records written before this was kept). */
+  readonly at?: string;
 }
 
 /**
@@ -193,6 +211,10 @@ export interface AttemptDetail {
    * id, queue, status, status reason, failure classification, log group and stream).
    */
   readonly records?: Readonly<Record<string, UiJson>>;
+  /** The attempt's log stream in the AWS console (a link only: the page fetches nothing from AWS). */
+  readonly logConsole?: { readonly url: string; readonly stream: string };
+  /** Set when the attempt ran as a child of an array job. */
+  readonly arrayChild?: { readonly parent: string; readonly index: number };
 }
 
 /**
@@ -230,10 +252,30 @@ export interface TaskResponse {
   readonly attempts: readonly AttemptDetail[];
   readonly artifacts: readonly ArtifactDetail[];
   readonly artifactsAttempt?: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** True when a log was cut to its last bytes. */
-  readonly logTruncated: boolean;
+  /** The attempt whose logs the page follows (`GET /api/log/...`); absent before any attempt started. */
+  readonly logAttempt?: number;
+}
+
+/**
+ * `GET /api/log/<Flow>/<run>/<step>/<task>?attempt=&stream=&cursor=`: without a cursor the log's last
+ * bytes, with one only those after it.
+ *
+ * @example
+ * ```ts
+ * pre.append(chunk.text);
+ * next = `/api/log/...&cursor=${chunk.cursor}`;
+ * ```
+ */
+export interface LogChunk {
+  readonly attempt: number;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+  /** Where to ask from next (`<segment>:<offset>`). */
+  readonly cursor: string;
+  /** True when earlier bytes were left out (the first answer holds the last 256 KiB). */
+  readonly cut: boolean;
+  /** True once the logs are whole (the attempt's log record exists): nothing more will come. */
+  readonly complete: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import { LocalStorage } from '../datastore/local-storage.js';
 import type { TaskErrorInfo } from '../datastore/types.js';
-import type { RunResponse, RunsResponse, StepResponse, TaskResponse } from './api-types.js';
+import type { LogChunk, RunResponse, RunsResponse, StepResponse, TaskResponse } from './api-types.js';
 import { createUiApp, TOKEN_COOKIE } from './app.js';
 import { ReadModel } from './read-model.js';
 
@@ -268,7 +268,9 @@ describe('ui API', () => {
 
   it('gives a task its attempts (error with stack, compute details), tagged previews and its log', async () => {
     const task = await json<TaskResponse>('/api/task/WideFlow/1700000000000000/start/1');
-    assert.equal(task.stdout, 'hello <b>there</b>\n');
+    assert.equal(task.logAttempt, 0);
+    const log = await json<LogChunk>('/api/log/WideFlow/1700000000000000/start/1?attempt=0&stream=stdout');
+    assert.equal(log.text, 'hello <b>there</b>\n');
     const previews = Object.fromEntries(task.artifacts.map((a) => [a.name, a.preview]));
     assert.equal(previews.markup, '<script>alert(1)</script>');
     assert.deepEqual(previews.m, { $type: 'Map', entries: [['k', { $type: 'BigInt', value: '1' }]] });
@@ -303,7 +305,7 @@ describe('ui API', () => {
     assert.equal((await app().request('/api/runs/a%2F..')).status, 400);
     assert.equal(
       (await app().request('/api/task/WideFlow/1700000000000000/start/..%2F..%2F..%2Fetc')).status,
-      404,
+      400,
     );
     assert.equal((await app().request('/a/b/c/d/e')).status, 404);
     const page = await app().request('/WideFlow/1700000000000000');

@@ -11,7 +11,9 @@ import { ClientError, NotFoundError, toTaggedJson } from '../client/index.js';
 import { DatastoreError } from '../datastore/index.js';
 import type { ApiError } from './api-types.js';
 import type { PageAssets } from './assets.js';
-import type { ReadModel } from './read-model.js';
+import { UiError } from './errors.js';
+import { parseCursor } from './log-tail.js';
+import type { LivePage, ReadModel } from './read-model.js';
 
 /** The cookie that carries the access token after the first visit with `?token=`. */
 export const TOKEN_COOKIE = 'stepflow_ui_token';
@@ -93,12 +95,14 @@ export function createUiApp(options: UiAppOptions): Hono {
       }),
     ),
   );
-  app.get('/api/run/:flow/:run', (c) => answer(c, () => model.run(c.req.param('flow'), c.req.param('run'))));
+  app.get('/api/run/:flow/:run', (c) =>
+    answerLive(c, () => model.runPage(c.req.param('flow'), c.req.param('run'))),
+  );
   app.get('/api/step/:flow/:run/:step', (c) =>
-    answer(c, () => {
+    answerLive(c, () => {
       const page = Number.parseInt(c.req.query('page') ?? '0', 10);
       const p = c.req.param();
-      return model.step(
+      return model.stepPage(
         p.flow,
         p.run,
         p.step,
@@ -109,7 +113,23 @@ export function createUiApp(options: UiAppOptions): Hono {
   );
   app.get('/api/task/:flow/:run/:step/:task', (c) => {
     const p = c.req.param();
-    return answer(c, () => model.task(p.flow, p.run, p.step, p.task));
+    return answerLive(c, () => model.taskPage(p.flow, p.run, p.step, p.task));
+  });
+  app.get('/api/log/:flow/:run/:step/:task', async (c) => {
+    const p = c.req.param();
+    try {
+      const stream = c.req.query('stream') ?? 'stdout';
+      const attempt = Number(c.req.query('attempt') ?? '0');
+      if ((stream !== 'stdout' && stream !== 'stderr') || !Number.isInteger(attempt) || attempt < 0) {
+        throw new UiError('A log is ?stream=stdout|stderr&attempt=<n ≥ 0>[&cursor=<segment>:<offset>].');
+      }
+      const cursor = parseCursor(c.req.query('cursor'));
+      const chunk = await model.log(p.flow, p.run, p.step, p.task, attempt, stream, cursor);
+      c.header('Cache-Control', 'no-store');
+      return c.json(chunk);
+    } catch (err) {
+      return errorAnswer(c, err);
+    }
   });
   app.get('/api/artifact/:flow/:run/:step/:task/:name', async (c) => {
     const p = c.req.param();
@@ -146,6 +166,25 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Sends a live page: its version is the ETag, compared first, so an unchanged page answers 304 without
+ * being built.
+ */
+async function answerLive(c: Context, open: () => Promise<LivePage<unknown>>): Promise<Response> {
+  try {
+    const page = await open();
+    const etag = `"${page.version}"`;
+    c.header('ETag', etag);
+    c.header('Cache-Control', 'no-cache');
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    return c.body(JSON.stringify(await page.build()), 200, {
+      'Content-Type': 'application/json; charset=utf-8',
+    });
+  } catch (err) {
+    return errorAnswer(c, err);
+  }
+}
+
 /** Sends `read()` as JSON with an ETag; 304 when the client's copy is current. */
 async function answer(c: Context, read: () => Promise<unknown>): Promise<Response> {
   try {
@@ -163,7 +202,8 @@ async function answer(c: Context, read: () => Promise<unknown>): Promise<Respons
 function errorAnswer(c: Context, err: unknown): Response {
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
-  const status = err instanceof NotFoundError ? 404 : err instanceof ClientError ? 400 : 500;
+  const status =
+    err instanceof NotFoundError ? 404 : err instanceof ClientError || err instanceof UiError ? 400 : 500;
   if (status === 500 && !(err instanceof DatastoreError)) {
     process.stderr.write(`stepflow ui: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
   }

@@ -6,19 +6,32 @@
  */
 import {
   type AttemptInfo,
-  type AttemptStatus,
+  ClientError,
   type ClientOptions,
   type DataArtifact,
   Flow,
+  getDatastore,
   type Run,
   type Task,
   toTaggedJson,
 } from '../client/index.js';
+import { errorMessage } from '../common/index.js';
 import { mapBounded } from '../common/limit.js';
+import { datastoreSpecForRoot } from '../config/index.js';
+import {
+  checkSegment,
+  type LogStream,
+  META_DIR,
+  openStorage,
+  runPrefix,
+  type StorageBackend,
+  taskPrefix,
+} from '../datastore/index.js';
 import {
   type ArtifactDetail,
   type AttemptDetail,
   type FlowsResponse,
+  type LogChunk,
   type RunResponse,
   type RunSummary,
   type RunsResponse,
@@ -26,22 +39,23 @@ import {
   type StepSummary,
   TASK_PAGE_SIZE,
   type TaskResponse,
-  type TaskSummary,
   type TimelineBar,
   type UiJson,
   type UiState,
 } from './api-types.js';
+import { type LogCursor, readLogChunk } from './log-tail.js';
+import { groupKeys, listKeys, RecordCache, type StepScan, signatureOf } from './run-scan.js';
+import { arrayChildOf, logConsoleOf } from './side-records.js';
+import { StepReader, uiState } from './task-records.js';
 
-/** Reads in flight at once. */
-const CONCURRENCY = 32;
 /** Artifacts larger than this (serialized bytes) are not loaded for a preview. */
 export const PREVIEW_MAX_BYTES = 1 << 20;
 /** A preview whose JSON is longer than this is replaced by a note. */
 const PREVIEW_MAX_CHARS = 64 * 1024;
-/** The last bytes of a log the task page shows. */
-export const LOG_TAIL_BYTES = 256 * 1024;
 /** Most bars on a run's timeline. */
 const TIMELINE_MAX = 2000;
+/** Most failed tasks a run page explains. */
+const FAILED_MAX = 20;
 
 /**
  * Filters of the runs page.
@@ -58,7 +72,36 @@ export interface RunFilter {
 }
 
 /**
- * Reads the pages' data from one datastore (every namespace).
+ * A live page's answer in two parts: a cheap `version` (from listings: it changes when a record
+ * appears or a run ends), compared with the page's ETag first, and `build()`, run only when it differs.
+ *
+ * @example
+ * ```ts
+ * const page = await model.runPage('MyFlow', '17');
+ * if (page.version !== etag) send(await page.build());
+ * ```
+ */
+export interface LivePage<T> {
+  readonly version: string;
+  build(): Promise<T>;
+}
+
+/**
+ * How the model reads.
+ *
+ * @example
+ * ```ts
+ * const model = new ReadModel({ datastore: 's3://bucket/runs' }, { region: 'eu-west-1' });
+ * ```
+ */
+export interface ReadModelOptions {
+  /** The region for console links of records that do not name theirs. */
+  readonly region?: string;
+}
+
+/**
+ * Reads the pages' data from one datastore (every namespace). Keeps what it read of finished attempts
+ * (their records never change), so a live page's refresh reads only new records.
  *
  * @example
  * ```ts
@@ -67,51 +110,85 @@ export interface RunFilter {
  * ```
  */
 export class ReadModel {
-  private readonly options: ClientOptions;
+  private readonly given: ClientOptions;
+  private opened: Promise<StorageBackend> | undefined;
+  private readonly cache = new RecordCache();
+  private readonly region: string | undefined;
 
-  constructor(options: ClientOptions) {
-    this.options = { ...options, namespace: null };
+  constructor(options: ClientOptions, settings: ReadModelOptions = {}) {
+    this.given = options;
+    this.region = settings.region;
   }
 
   /** Every flow with a folder in the datastore. */
   async flows(): Promise<FlowsResponse> {
-    const flows = await Flow.list(this.options);
+    const flows = await Flow.list(await this.client());
     return { flows: flows.map((f) => ({ name: f.name })) };
   }
 
   /** The runs of a flow, newest first, filtered. */
   async runs(flowName: string, filter: RunFilter = {}): Promise<RunsResponse> {
-    const runs = await new Flow(flowName, this.options).runs();
+    const runs = await new Flow(flowName, await this.client()).runs();
     const rows = runs.map(runSummary).filter((r) => matches(r, filter));
     return { flow: flowName, runs: rows, total: runs.length };
   }
 
-  /** A run: its graph with states, parameters, failure and timeline. */
+  /** A run: its graph with states, parameters, failure and timeline. Version: one listing of the run. */
+  async runPage(flowName: string, runId: string): Promise<LivePage<RunResponse>> {
+    checkNames({ 'flow name': flowName, 'run id': runId });
+    const storage = await this.storage();
+    const prefix = runPrefix(flowName, runId);
+    const { keys, signature } = await listKeys(storage, prefix, (k) => !k.endsWith('.log'));
+    return { version: signature, build: () => this.buildRun(flowName, runId, groupKeys(keys, prefix)) };
+  }
+
+  /** A run's page (version and build at once). */
   async run(flowName: string, runId: string): Promise<RunResponse> {
-    const run = await new Flow(flowName, this.options).run(runId);
+    return await (await this.runPage(flowName, runId)).build();
+  }
+
+  private async buildRun(
+    flowName: string,
+    runId: string,
+    scans: Map<string, StepScan>,
+  ): Promise<RunResponse> {
+    const run = await new Flow(flowName, await this.client()).run(runId);
     const summary = runSummary(run);
-    const steps = await run.steps();
+    const storage = await this.storage();
+    const order = [...(run.graph?.order ?? [])];
+    for (const name of scans.keys()) if (!order.includes(name)) order.push(name);
     const states = new Map<string, UiState[]>();
-    const failedTasks: Task[] = [];
-    const timelineTasks: Task[] = [];
-    for (const step of steps) {
-      const rows = await step.taskStates();
+    const failed: Task[] = [];
+    const timeline: TimelineBar[] = [];
+    let shown = 0;
+    for (const name of order) {
+      const scan = scans.get(name);
+      if (!scan) continue;
+      const reader = new StepReader(storage, this.cache, flowName, runId, name, scan);
+      const rows = await reader.states(summary.status);
       states.set(
-        step.name,
-        rows.map((r) => uiState(r.status, summary.status)),
+        name,
+        rows.map((r) => r.state),
       );
-      const failed = rows.filter((r) => r.status === 'failed' || r.status === 'killed').map((r) => r.id);
-      failedTasks.push(...(await step.tasksOf(failed.slice(0, Math.max(0, 20 - failedTasks.length)))));
-      const room = TIMELINE_MAX - timelineTasks.length;
-      if (room > 0) timelineTasks.push(...(await step.tasksOf(rows.slice(0, room).map((r) => r.id))));
+      const bad = rows.filter((r) => r.state === 'failed' || r.state === 'killed').map((r) => r.id);
+      if (failed.length < FAILED_MAX) {
+        const step = await run.step(name);
+        failed.push(...(await step.tasksOf(bad.slice(0, FAILED_MAX - failed.length))));
+      }
+      const room = TIMELINE_MAX - shown;
+      if (room > 0) {
+        const ids = scan.ids.slice(0, room);
+        shown += ids.length;
+        timeline.push(...(await reader.bars(ids, summary.status)));
+      }
     }
+    timeline.sort((a, b) => (a.startedAt ?? '~').localeCompare(b.startedAt ?? '~'));
     const total = [...states.values()].reduce((n, s) => n + s.length, 0);
-    const timeline = await timelineOf(timelineTasks, summary.status);
     const failure =
-      summary.status === 'failed' || failedTasks.length > 0
+      summary.status === 'failed' || failed.length > 0
         ? {
-            tasks: run.failedTasks.length > 0 ? run.failedTasks : failedTasks.map((t) => t.pathspec),
-            errors: failedTasks.map((t) => ({
+            tasks: run.failedTasks.length > 0 ? run.failedTasks : failed.map((t) => t.pathspec),
+            errors: failed.map((t) => ({
               task: `${t.stepName}/${t.id}`,
               type: t.exception?.type ?? 'Error',
               message: t.exception?.message ?? '',
@@ -122,33 +199,61 @@ export class ReadModel {
       flow: flowName,
       run: summary,
       steps: stepSummaries(run, states),
-      parameters: await parametersOf(run),
+      parameters: await this.parametersOf(run),
       ...(failure ? { failure } : {}),
       timeline: timeline.slice(0, TIMELINE_MAX),
-      timelineOmitted:
-        Math.max(0, total - timelineTasks.length) + Math.max(0, timeline.length - TIMELINE_MAX),
+      timelineOmitted: Math.max(0, total - shown) + Math.max(0, timeline.length - TIMELINE_MAX),
     };
   }
 
-  /** One page of a step's tasks, optionally only those in `state`. */
-  async step(
+  /**
+   * One page of a step's tasks, optionally only those in `state`. Version: one listing of the step and
+   * of the run's records (its status).
+   */
+  async stepPage(
     flowName: string,
     runId: string,
     stepName: string,
     page = 0,
     state?: string,
+  ): Promise<LivePage<StepResponse>> {
+    checkNames({ 'flow name': flowName, 'run id': runId, 'step name': stepName });
+    const storage = await this.storage();
+    const prefix = runPrefix(flowName, runId);
+    const [step, meta] = await Promise.all([
+      listKeys(storage, `${prefix}${stepName}/`, (k) => !k.endsWith('.log')),
+      listKeys(storage, `${prefix}${META_DIR}/`),
+    ]);
+    const version = signatureOf([step.signature, meta.signature, String(page), state ?? '']);
+    const scan = groupKeys(step.keys, prefix).get(stepName) ?? { ids: [], tasks: new Map() };
+    return { version, build: () => this.buildStep(flowName, runId, stepName, scan, page, state) };
+  }
+
+  /** A step's page (version and build at once). */
+  async step(flowName: string, runId: string, stepName: string, page = 0, state?: string) {
+    return await (await this.stepPage(flowName, runId, stepName, page, state)).build();
+  }
+
+  private async buildStep(
+    flowName: string,
+    runId: string,
+    stepName: string,
+    scan: StepScan,
+    page: number,
+    state: string | undefined,
   ): Promise<StepResponse> {
-    const run = await new Flow(flowName, this.options).run(runId);
-    const step = await run.step(stepName);
-    const rows = (await step.taskStates()).map((r) => ({ id: r.id, state: uiState(r.status, run.status) }));
+    const run = await new Flow(flowName, await this.client()).run(runId);
+    await run.step(stepName); // a NotFoundError naming the steps when there is no such step
+    const reader = new StepReader(await this.storage(), this.cache, flowName, runId, stepName, scan);
+    const rows = await reader.states(run.status);
     const matching = state ? rows.filter((r) => r.state === state) : rows;
     const first = Math.max(0, page) * TASK_PAGE_SIZE;
-    const tasks = await step.tasksOf(matching.slice(first, first + TASK_PAGE_SIZE).map((r) => r.id));
+    const ids = matching.slice(first, first + TASK_PAGE_SIZE).map((r) => r.id);
     return {
       flow: flowName,
       runId,
       step: stepName,
-      tasks: tasks.map((t) => taskSummary(t, run.status)),
+      tasks: await reader.rows(ids, run.status),
       total: rows.length,
       matching: matching.length,
       page: Math.max(0, page),
@@ -157,28 +262,82 @@ export class ReadModel {
     };
   }
 
-  /** A task: attempts, artifacts with previews, and the tail of the current attempt's logs. */
+  /**
+   * A task: attempts, artifacts with previews (its logs: {@link ReadModel.log}). Version: the task's
+   * records, the run's records, and the side records of unfinished attempts (a job's status changes).
+   */
+  async taskPage(
+    flowName: string,
+    runId: string,
+    stepName: string,
+    taskId: string,
+  ): Promise<LivePage<TaskResponse>> {
+    checkNames({ 'flow name': flowName, 'run id': runId, 'step name': stepName, 'task id': taskId });
+    const storage = await this.storage();
+    const prefix = taskPrefix(flowName, runId, stepName, taskId);
+    const [own, meta] = await Promise.all([
+      listKeys(storage, prefix, (k) => !k.endsWith('.log')),
+      listKeys(storage, `${runPrefix(flowName, runId)}${META_DIR}/`),
+    ]);
+    const files = groupKeys(own.keys, runPrefix(flowName, runId)).get(stepName)?.tasks.get(taskId);
+    const live: string[] = [];
+    for (const [attempt, names] of files?.records ?? []) {
+      if (files?.done.has(attempt)) continue;
+      for (const name of names) {
+        const bytes = await storage.get(`${prefix}${attempt}.${name}.json`);
+        live.push(signatureOf([bytes?.toString('utf8') ?? '']));
+      }
+    }
+    return {
+      version: signatureOf([own.signature, meta.signature, ...live]),
+      build: () => this.buildTask(flowName, runId, stepName, taskId),
+    };
+  }
+
+  /** A task's page (version and build at once). */
   async task(flowName: string, runId: string, stepName: string, taskId: string): Promise<TaskResponse> {
+    return await (await this.taskPage(flowName, runId, stepName, taskId)).build();
+  }
+
+  private async buildTask(
+    flowName: string,
+    runId: string,
+    stepName: string,
+    taskId: string,
+  ): Promise<TaskResponse> {
     const { run, task } = await this.loadTask(flowName, runId, stepName, taskId);
     const attempts = await task.attempts();
     const records = await mapBounded(attempts, 8, (a) => task.attemptRecords(a.attempt));
     const artifacts = await mapBounded(await task.artifacts(), 8, artifactDetail);
-    const hasAttempt = task.attemptNumbers.length > 0;
-    const [stdout, stderr] = hasAttempt ? await Promise.all([task.stdout(), task.stderr()]) : ['', ''];
-    const truncated = stdout.length > LOG_TAIL_BYTES || stderr.length > LOG_TAIL_BYTES;
     return {
       flow: flowName,
       runId,
       step: stepName,
       id: taskId,
-      state: taskState(task, run.status),
-      attempts: attempts.map((a, i) => withRecords(attemptDetail(a, run.status), records[i])),
+      state: uiState(task.exitStatus, run.status),
+      attempts: attempts.map((a, i) => this.withRecords(attemptDetail(a, run.status), records[i] ?? {})),
       artifacts,
       ...(task.artifactsAttempt === undefined ? {} : { artifactsAttempt: task.artifactsAttempt }),
-      stdout: stdout.slice(-LOG_TAIL_BYTES),
-      stderr: stderr.slice(-LOG_TAIL_BYTES),
-      logTruncated: truncated,
+      ...(task.attemptNumbers.length > 0 ? { logAttempt: task.currentAttempt } : {}),
     };
+  }
+
+  /** The log of a task's attempt after `cursor` (its tail without one). */
+  async log(
+    flowName: string,
+    runId: string,
+    stepName: string,
+    taskId: string,
+    attempt: number,
+    stream: LogStream,
+    cursor: LogCursor | undefined,
+  ): Promise<LogChunk> {
+    await this.loadTask(flowName, runId, stepName, taskId); // NotFoundError for a task that is not there
+    return await readLogChunk(
+      await this.storage(),
+      { flow: flowName, runId, step: stepName, taskId, attempt, stream },
+      cursor,
+    );
   }
 
   /** The value of one artifact of a task (for download). */
@@ -188,9 +347,64 @@ export class ReadModel {
   }
 
   private async loadTask(flowName: string, runId: string, stepName: string, taskId: string) {
-    const run = await new Flow(flowName, this.options).run(runId);
+    const run = await new Flow(flowName, await this.client()).run(runId);
     const task = await (await run.step(stepName)).task(taskId);
     return { run, task };
+  }
+
+  private withRecords(detail: AttemptDetail, records: Record<string, unknown>): AttemptDetail {
+    if (Object.keys(records).length === 0) return detail;
+    const link = logConsoleOf(records, this.region);
+    const child = arrayChildOf(records);
+    return {
+      ...detail,
+      records: toTaggedJson(records) as Record<string, UiJson>,
+      ...(link ? { logConsole: link } : {}),
+      ...(child ? { arrayChild: child } : {}),
+    };
+  }
+
+  /** A run's parameters (they never change: read once per run). */
+  private async parametersOf(run: Run): Promise<Record<string, UiJson>> {
+    const key = `${runPrefix(run.flowName, run.id)}parameters`;
+    const kept = this.cache.get<Record<string, UiJson>>(key);
+    if (kept) return kept;
+    const out: Record<string, UiJson> = {};
+    for (const [name, value] of Object.entries(await run.parameters())) out[name] = toTaggedJson(value);
+    this.cache.keep(key, out);
+    return out;
+  }
+
+  /** The backend, opened once; the client reads through it too. */
+  private storage(): Promise<StorageBackend> {
+    if (!this.opened) {
+      const ds = this.given.datastore;
+      this.opened =
+        ds !== undefined && typeof ds !== 'string' && 'list' in ds
+          ? Promise.resolve(ds)
+          : openStorage(
+              ds === undefined ? getDatastore() : typeof ds === 'string' ? datastoreSpecForRoot(ds) : ds,
+            );
+      this.opened.catch(() => {
+        this.opened = undefined;
+      });
+    }
+    return this.opened;
+  }
+
+  private async client(): Promise<ClientOptions> {
+    return { datastore: await this.storage(), namespace: null };
+  }
+}
+
+/** Names from a URL are key segments: a bad one is the client's error (400), before anything is read. */
+function checkNames(names: Record<string, string>): void {
+  for (const [what, value] of Object.entries(names)) {
+    try {
+      checkSegment(what, value);
+    } catch (err) {
+      throw new ClientError(`Invalid ${what} "${value}": ${errorMessage(err)}`, { cause: err });
+    }
   }
 }
 
@@ -212,27 +426,6 @@ function matches(run: RunSummary, filter: RunFilter): boolean {
   if (filter.user && run.user !== filter.user) return false;
   if (filter.tag && !run.tags.includes(filter.tag)) return false;
   return true;
-}
-
-/** A task's or attempt's state: unfinished ones of an ended run were stopped with it. */
-function uiState(status: AttemptStatus, runStatus: UiState): UiState {
-  if (status !== 'unfinished') return status;
-  return runStatus === 'running' ? 'running' : 'interrupted';
-}
-
-function taskState(task: Task, runStatus: UiState): UiState {
-  return uiState(task.exitStatus, runStatus);
-}
-
-function taskSummary(task: Task, runStatus: UiState): TaskSummary {
-  return {
-    id: task.id,
-    state: taskState(task, runStatus),
-    attempt: task.currentAttempt,
-    ...(task.index === undefined ? {} : { index: task.index }),
-    ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
-    ...(task.finishedAt ? { endedAt: task.finishedAt.toISOString() } : {}),
-  };
 }
 
 function countStates(states: readonly UiState[]): Partial<Record<UiState, number>> {
@@ -269,29 +462,6 @@ function stepSummaries(run: Run, states: Map<string, UiState[]>): StepSummary[] 
   });
 }
 
-/** One bar per attempt: tasks with a single attempt need no more reads; retried ones read their attempts. */
-async function timelineOf(tasks: readonly Task[], runStatus: UiState): Promise<TimelineBar[]> {
-  const bars = await mapBounded(tasks, CONCURRENCY, async (task): Promise<TimelineBar[]> => {
-    const name = `${task.stepName}/${task.id}`;
-    if (task.currentAttempt === 0) {
-      return [
-        {
-          task: name,
-          attempt: 0,
-          state: taskState(task, runStatus),
-          ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
-          ...(task.finishedAt ? { endedAt: task.finishedAt.toISOString() } : {}),
-        },
-      ];
-    }
-    return (await task.attempts()).map((a) => {
-      const d = attemptDetail(a, runStatus);
-      return { task: name, attempt: a.attempt, state: d.state, startedAt: d.startedAt, endedAt: d.endedAt };
-    });
-  });
-  return bars.flat().sort((a, b) => (a.startedAt ?? '~').localeCompare(b.startedAt ?? '~'));
-}
-
 function attemptDetail(a: AttemptInfo, runStatus: UiState): AttemptDetail {
   const state = uiState(a.status, runStatus);
   return {
@@ -303,17 +473,6 @@ function attemptDetail(a: AttemptInfo, runStatus: UiState): AttemptDetail {
     ...(a.error ? { error: { type: a.error.type, message: a.error.message, stack: a.error.stack } } : {}),
     ...(a.extra ? { extra: toTaggedJson(a.extra) as Record<string, UiJson> } : {}),
   };
-}
-
-function withRecords(detail: AttemptDetail, records: Record<string, unknown>): AttemptDetail {
-  if (Object.keys(records).length === 0) return detail;
-  return { ...detail, records: toTaggedJson(records) as Record<string, UiJson> };
-}
-
-async function parametersOf(run: Run): Promise<Record<string, UiJson>> {
-  const out: Record<string, UiJson> = {};
-  for (const [name, value] of Object.entries(await run.parameters())) out[name] = toTaggedJson(value);
-  return out;
 }
 
 async function artifactDetail(artifact: DataArtifact): Promise<ArtifactDetail> {
