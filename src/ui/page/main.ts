@@ -1,12 +1,13 @@
 /**
  * The page's entry point: reads the pathspec from the URL, fetches that page's JSON, renders it, and
  * for a run, step or task that is still going polls the same endpoint every second (with its ETag, so
- * an unchanged answer is a 304) and re-renders on change.
+ * an unchanged answer is a 304) and re-renders on change. A task's logs follow by cursor (logs.ts).
  *
  * @module
  */
 import type { ApiError, RunResponse, StepResponse, TaskResponse } from '../api-types.js';
 import { el, pathLink } from './dom.js';
+import { LogFollower } from './logs.js';
 import { flowsView, runsView, runView, stepView, taskView } from './views.js';
 
 const POLL_MS = 1000;
@@ -16,6 +17,8 @@ interface Route {
   render(body: unknown, query: URLSearchParams): HTMLElement;
   /** True while the page can still change. */
   live(body: unknown): boolean;
+  /** Called after each render. */
+  after?(body: unknown, live: boolean): void;
 }
 
 function route(segments: readonly string[], query: URLSearchParams): Route {
@@ -38,12 +41,15 @@ function route(segments: readonly string[], query: URLSearchParams): Route {
         render: (b, qs) => stepView(b as StepResponse, qs),
         live: (b) => Boolean((b as StepResponse).counts.running),
       };
-    default:
+    default: {
+      const logs = new LogFollower(`/api/log/${enc}`);
       return {
         api: `/api/task/${enc}`,
         render: (b) => taskView(b as TaskResponse),
         live: (b) => (b as TaskResponse).state === 'running',
+        after: (b, live) => logs.show(b as TaskResponse, live),
       };
+    }
   }
 }
 
@@ -78,6 +84,7 @@ async function start(): Promise<void> {
         main.replaceChildren(r.render(body, query));
         live = r.live(body);
         main.setAttribute('data-live', String(live));
+        r.after?.(body, live);
       }
     } catch (err) {
       main.replaceChildren(el('p', { class: 'failure' }, `Could not reach stepflow ui: ${String(err)}`));

@@ -141,12 +141,25 @@ function timeline(body: RunResponse): HTMLElement {
     });
     bar.style.left = `${((start - t0) / span) * 100}%`;
     bar.style.width = `${Math.max(0.3, ((end - start) / span) * 100)}%`;
-    const label = `${b.task}${b.attempt > 0 ? ` #${b.attempt}` : ''}`;
+    const resubmits = b.resubmits ?? [];
+    const marks = resubmits.map((r, i) => {
+      const at = r.at ? Date.parse(r.at) : start + ((i + 1) / (resubmits.length + 1)) * (end - start);
+      const mark = el('div', {
+        class: 'tl-mark',
+        'data-job': r.jobId,
+        title: `job ${r.jobId} lost (${r.reason}); resubmitted${r.at ? ` at ${formatTime(r.at)}` : ''}`,
+      });
+      mark.style.left = `${((Math.min(Math.max(at, t0), t1) - t0) / span) * 100}%`;
+      return mark;
+    });
+    const label = `${b.task}${b.attempt > 0 ? ` #${b.attempt}` : ''}${
+      resubmits.length > 0 ? ` (${resubmits.length} resubmitted)` : ''
+    }`;
     return el(
       'div',
       { class: 'tl-row' },
       el('span', { class: 'tl-label' }, label),
-      el('div', { class: 'tl-track' }, bar),
+      el('div', { class: 'tl-track' }, bar, ...marks),
     );
   });
   return el(
@@ -231,6 +244,22 @@ export function taskView(body: TaskResponse): HTMLElement {
         { class: 'muted' },
         `${formatTime(a.startedAt)}${a.endedAt ? ` → ${formatTime(a.endedAt)}` : ''}${a.host ? ` on ${a.host}` : ''}`,
       ),
+      a.arrayChild
+        ? el('p', { class: 'array-child' }, `array job ${a.arrayChild.parent}, child ${a.arrayChild.index}`)
+        : null,
+      a.logConsole
+        ? el(
+            'p',
+            {},
+            'log stream: ',
+            el(
+              'a',
+              { class: 'log-console', href: a.logConsole.url, rel: 'noreferrer noopener', target: '_blank' },
+              a.logConsole.stream,
+            ),
+            ' (CloudWatch console)',
+          )
+        : null,
       a.error
         ? el('pre', { class: 'error' }, `${a.error.type}: ${a.error.message}\n${a.error.stack ?? ''}`)
         : null,
@@ -263,13 +292,11 @@ export function taskView(body: TaskResponse): HTMLElement {
     artifacts.length > 0
       ? table(['name', 'type', 'size', 'preview', ''], artifacts)
       : el('p', { class: 'muted' }, 'none'),
-    el('h2', {}, 'stdout'),
-    el('pre', { class: 'log', id: 'stdout' }, body.stdout),
+    el('h2', {}, `stdout${body.logAttempt ? ` (attempt ${body.logAttempt})` : ''}`),
+    el('pre', { class: 'log', id: 'stdout' }),
     el('h2', {}, 'stderr'),
-    el('pre', { class: 'log', id: 'stderr' }, body.stderr),
-    body.logTruncated
-      ? el('p', { class: 'muted' }, 'logs cut to their last 256 KiB: see `stepflow logs`')
-      : null,
+    el('pre', { class: 'log', id: 'stderr' }),
+    el('p', { class: 'muted', id: 'log-note' }),
   );
 }
 

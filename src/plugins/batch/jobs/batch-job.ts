@@ -87,8 +87,11 @@ export interface BatchJobRecord {
   readonly codePackage: string;
   /** How the job failed, when it did (see classify-failure.ts). */
   readonly failure?: JobFailure['kind'];
-  /** Earlier jobs of this attempt lost to spot reclaims, resubmitted automatically (oldest first). */
-  readonly reclaimed?: readonly { readonly jobId: string; readonly reason: string }[];
+  /**
+   * Earlier jobs of this attempt lost to spot reclaims, resubmitted automatically (oldest first), with
+   * when the loss was seen (`at`, ISO time; the ui draws it on the timeline).
+   */
+  readonly reclaimed?: readonly { readonly jobId: string; readonly reason: string; readonly at?: string }[];
 }
 
 const FINAL = new Set<JobStatus | undefined>(['SUCCEEDED', 'FAILED']);
@@ -122,7 +125,7 @@ export class BatchJob {
   private runnableReason: string | undefined;
   /** The failure of a job AWS can never place (it was terminated). */
   private unplaceable: string | undefined;
-  private readonly reclaimed: { jobId: string; reason: string }[] = [];
+  private readonly reclaimed: { jobId: string; reason: string; at: string }[] = [];
   private tail: TaskLogTail;
   private tailStarted = false;
   private readonly group: string | undefined;
@@ -284,7 +287,7 @@ export class BatchJob {
     const max = this.ctx.spotRetries ?? 0;
     if (failure?.kind !== 'spot-reclaimed' || this.killedReason || this.reclaimed.length >= max) return false;
     const reason = failure.awsReason;
-    this.reclaimed.push({ jobId: job.jobId ?? '', reason });
+    this.reclaimed.push({ jobId: job.jobId ?? '', reason, at: new Date().toISOString() });
     this.say(
       `${this.info.pathspec}: spot capacity reclaimed (${reason}); resubmitting as a new job ` +
         `(spot retry ${this.reclaimed.length} of ${max})`,

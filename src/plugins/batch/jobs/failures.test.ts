@@ -93,9 +93,11 @@ describe('@batch failures (fake Batch API)', () => {
     assert.equal(r.jobId, 'job-2');
     assert.equal(r.attempt, 0);
     assert.equal(r.status, 'SUCCEEDED');
-    assert.deepEqual(r.reclaimed, [
-      { jobId: 'job-1', reason: 'Host EC2 (instance i-0123456789abcdef0) terminated.' },
-    ]);
+    assert.deepEqual(
+      r.reclaimed?.map(({ jobId, reason }: { jobId: string; reason: string }) => ({ jobId, reason })),
+      [{ jobId: 'job-1', reason: 'Host EC2 (instance i-0123456789abcdef0) terminated.' }],
+    );
+    assert.ok(Date.parse(r.reclaimed?.[0]?.at ?? '') > 0, 'when the loss was seen');
   });
 
   it('fake Batch API: spot retries used up → a normal failure naming every reclaimed job', async () => {
