@@ -44,7 +44,15 @@ import {
   type UiState,
 } from './api-types.js';
 import { type LogCursor, readLogChunk } from './log-tail.js';
-import { groupKeys, listKeys, RecordCache, type StepScan, signatureOf } from './run-scan.js';
+import {
+  groupKeys,
+  listKeys,
+  RecordCache,
+  type StepScan,
+  scanRun,
+  scanStep,
+  signatureOf,
+} from './run-scan.js';
 import { arrayChildOf, logConsoleOf } from './side-records.js';
 import { StepReader, uiState } from './task-records.js';
 
@@ -136,10 +144,8 @@ export class ReadModel {
   /** A run: its graph with states, parameters, failure and timeline. Version: one listing of the run. */
   async runPage(flowName: string, runId: string): Promise<LivePage<RunResponse>> {
     checkNames({ 'flow name': flowName, 'run id': runId });
-    const storage = await this.storage();
-    const prefix = runPrefix(flowName, runId);
-    const { keys, signature } = await listKeys(storage, prefix, (k) => !k.endsWith('.log'));
-    return { version: signature, build: () => this.buildRun(flowName, runId, groupKeys(keys, prefix)) };
+    const { steps, signature } = await scanRun(await this.storage(), this.cache, runPrefix(flowName, runId));
+    return { version: signature, build: () => this.buildRun(flowName, runId, steps) };
   }
 
   /** A run's page (version and build at once). */
@@ -220,12 +226,11 @@ export class ReadModel {
     checkNames({ 'flow name': flowName, 'run id': runId, 'step name': stepName });
     const storage = await this.storage();
     const prefix = runPrefix(flowName, runId);
-    const [step, meta] = await Promise.all([
-      listKeys(storage, `${prefix}${stepName}/`, (k) => !k.endsWith('.log')),
+    const [{ scan, signature }, meta] = await Promise.all([
+      scanStep(storage, this.cache, prefix, stepName),
       listKeys(storage, `${prefix}${META_DIR}/`),
     ]);
-    const version = signatureOf([step.signature, meta.signature, String(page), state ?? '']);
-    const scan = groupKeys(step.keys, prefix).get(stepName) ?? { ids: [], tasks: new Map() };
+    const version = signatureOf([signature, meta.signature, String(page), state ?? '']);
     return { version, build: () => this.buildStep(flowName, runId, stepName, scan, page, state) };
   }
 

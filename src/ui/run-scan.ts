@@ -7,6 +7,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { mapBounded } from '../common/limit.js';
 import { META_DIR, PARAMETERS_STEP, readJsonRecord, type StorageBackend } from '../datastore/index.js';
 
 /** `<attempt>.<name>.json`: an attempt's own records and those a compute layer keeps beside them. */
@@ -28,12 +29,10 @@ export interface TaskFiles {
   readonly attempts: number[];
   /** Attempts with a done record. */
   readonly done: Set<number>;
-  /** Attempts whose logs are whole (a `logs.json`). */
-  readonly logsDone: Set<number>;
   /** Side records (`batch`, ...) by attempt. */
   readonly records: Map<number, string[]>;
-  /** Log keys (`<attempt>.<stream>[.<n>].log`) by attempt. */
-  readonly logs: Map<number, string[]>;
+  /** The task's keys that were grouped. */
+  readonly keys: string[];
 }
 
 /**
@@ -69,9 +68,10 @@ export function groupKeys(keys: readonly string[], prefix: string): Map<string, 
     if (!tasks) steps.set(step, (tasks = new Map()));
     let task = tasks.get(id);
     if (!task) {
-      task = { id, attempts: [], done: new Set(), logsDone: new Set(), records: new Map(), logs: new Map() };
+      task = { id, attempts: [], done: new Set(), records: new Map(), keys: [] };
       tasks.set(id, task);
     }
+    task.keys.push(key);
     addFile(task, file);
   }
   const out = new Map<string, StepScan>();
@@ -83,12 +83,6 @@ export function groupKeys(keys: readonly string[], prefix: string): Map<string, 
 }
 
 function addFile(task: TaskFiles, file: string): void {
-  const log = /^(\d+)\.(stdout|stderr)(?:\.\d+)?\.log$/.exec(file);
-  if (log) {
-    const n = Number(log[1]);
-    task.logs.set(n, [...(task.logs.get(n) ?? []), file]);
-    return;
-  }
   const match = RECORD_FILE.exec(file);
   if (!match) return;
   const attempt = Number(match[1]);
@@ -96,8 +90,6 @@ function addFile(task: TaskFiles, file: string): void {
   if (name === 'attempt' || name === 'done') {
     if (!task.attempts.includes(attempt)) task.attempts.push(attempt);
     if (name === 'done') task.done.add(attempt);
-  } else if (name === 'logs') {
-    task.logsDone.add(attempt);
   } else if (!OWN_RECORDS.has(name)) {
     task.records.set(attempt, [...(task.records.get(attempt) ?? []), name].sort());
   }
@@ -112,12 +104,111 @@ function sortTaskIds(ids: string[]): string[] {
   });
 }
 
+/** Folders listed at once. */
+const LISTS_IN_FLIGHT = 32;
+/** Above this many task folders to list, a backend other than local lists the step in one go. */
+const FOLDER_LISTS_MAX = 20;
+
 /**
- * Every key under `prefix` (recursively) and their signature.
+ * Keys the run and step pages follow: not the logs (`*.log`) nor the log record, which they do not show
+ * (a growing log must not make them rebuild).
  *
  * @example
  * ```ts
- * const { keys, signature } = await listKeys(storage, 'MyFlow/17/');
+ * followed('F/1/s/2/0.done.json'); // true
+ * ```
+ */
+export function followed(key: string): boolean {
+  return !key.endsWith('.log') && !key.endsWith('.logs.json');
+}
+
+/**
+ * The key under which a task known to have succeeded keeps the keys it had (they no longer change).
+ *
+ * @example
+ * ```ts
+ * cache.keep(finishedKey('F/1/s/', '2'), files.keys);
+ * ```
+ */
+export function finishedKey(stepPrefix: string, id: string): string {
+  return `${stepPrefix}${id}/#keys`;
+}
+
+/**
+ * A step's tasks from listings, and the signature of their keys. Tasks known to have succeeded are not
+ * listed again (their keys come from the cache); the others' folders are listed 32 at a time, or (not
+ * local, many of them) the step at once. The signature is the same whichever way a task's keys came.
+ *
+ * @example
+ * ```ts
+ * const { scan, signature } = await scanStep(storage, cache, 'MyFlow/17/', 'train');
+ * ```
+ */
+export async function scanStep(
+  storage: StorageBackend,
+  cache: RecordCache,
+  runPrefix: string,
+  step: string,
+): Promise<{ scan: StepScan; signature: string }> {
+  const prefix = `${runPrefix}${step}/`;
+  const ids = (await storage.list(prefix))
+    .filter((e) => e.isPrefix)
+    .map((e) => e.key.slice(prefix.length, -1));
+  const keys: string[] = [];
+  const unknown: string[] = [];
+  for (const id of ids) {
+    const kept = cache.get<string[]>(finishedKey(prefix, id));
+    if (kept) keys.push(...kept);
+    else unknown.push(id);
+  }
+  if (storage.kind === 'local' || unknown.length <= FOLDER_LISTS_MAX) {
+    const listed = await mapBounded(unknown, LISTS_IN_FLIGHT, (id) => storage.list(`${prefix}${id}/`));
+    for (const entries of listed)
+      for (const e of entries) if (!e.isPrefix && followed(e.key)) keys.push(e.key);
+  } else if (unknown.length > 0) {
+    const wanted = new Set(unknown);
+    for (const e of await storage.list(prefix, { recursive: true })) {
+      const id = e.key.slice(prefix.length, e.key.indexOf('/', prefix.length));
+      if (!e.isPrefix && wanted.has(id) && followed(e.key)) keys.push(e.key);
+    }
+  }
+  keys.sort();
+  const scan = groupKeys(keys, runPrefix).get(step) ?? { ids: [], tasks: new Map() };
+  return { scan, signature: signatureOf(keys) };
+}
+
+/**
+ * Every step of a run ({@link scanStep} each) and the run's own records (`_meta/`: its status).
+ *
+ * @example
+ * ```ts
+ * const { steps, signature } = await scanRun(storage, cache, 'MyFlow/17/');
+ * ```
+ */
+export async function scanRun(
+  storage: StorageBackend,
+  cache: RecordCache,
+  runPrefix: string,
+): Promise<{ steps: Map<string, StepScan>; signature: string }> {
+  const names = (await storage.list(runPrefix))
+    .filter((e) => e.isPrefix)
+    .map((e) => e.key.slice(runPrefix.length, -1))
+    .filter((n) => n !== META_DIR && n !== PARAMETERS_STEP)
+    .sort();
+  const [meta, ...scans] = await Promise.all([
+    listKeys(storage, `${runPrefix}${META_DIR}/`),
+    ...names.map((n) => scanStep(storage, cache, runPrefix, n)),
+  ]);
+  const steps = new Map(names.map((n, i) => [n, scans[i]?.scan ?? { ids: [], tasks: new Map() }]));
+  return { steps, signature: signatureOf([meta.signature, ...names, ...scans.map((x) => x.signature)]) };
+}
+
+/**
+ * Every key under `prefix` (recursively, sorted) that `keep` accepts, and their signature.
+ *
+ * @example
+ * ```ts
+ * const { keys, signature } = await listKeys(storage, 'MyFlow/17/start/1/');
  * ```
  */
 export async function listKeys(
@@ -125,9 +216,9 @@ export async function listKeys(
   prefix: string,
   keep: (key: string) => boolean = () => true,
 ): Promise<{ keys: string[]; signature: string }> {
-  const keys = (await storage.list(prefix, { recursive: true }))
-    .filter((e) => !e.isPrefix && keep(e.key))
-    .map((e) => e.key);
+  const entries = await storage.list(prefix, { recursive: true });
+  const keys = entries.filter((e) => !e.isPrefix && keep(e.key)).map((e) => e.key);
+  keys.sort();
   return { keys, signature: signatureOf(keys) };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The states, rows and timeline bars of a step's tasks, from a listing ({@link StepScan}) and the few
  * records each needs: a task's state from its latest done record, a row or bar from its start and done
- * records, resubmissions from its side records. Records of finished attempts come from the
+ * records, resubmissions from its side records (see {@link scanStep}). Records of finished attempts come from the
  * {@link RecordCache}, so a refresh reads only what appeared since; reads run 32 at a time.
  *
  * @module
@@ -12,11 +12,12 @@ import {
   type AttemptDoneRecord,
   type AttemptStartRecord,
   readJsonRecord,
+  runPrefix,
   type StorageBackend,
   taskPrefix,
 } from '../datastore/index.js';
 import type { Resubmit, TaskSummary, TimelineBar, UiState } from './api-types.js';
-import type { RecordCache, StepScan, TaskFiles } from './run-scan.js';
+import { finishedKey, type RecordCache, type StepScan, type TaskFiles } from './run-scan.js';
 import { resubmitsOf } from './side-records.js';
 
 /** Reads in flight at once. */
@@ -64,11 +65,17 @@ export class StepReader {
     readonly scan: StepScan,
   ) {}
 
-  /** Every task's state, in task id order (only latest done records are read, each once). */
+  /**
+   * Every task's state, in task id order (only latest done records are read, each once). A task that
+   * succeeded keeps its keys in the cache: its folder is not listed again ({@link scanStep}).
+   */
   async states(runStatus: UiState): Promise<{ id: string; state: UiState }[]> {
+    const stepPrefix = `${runPrefix(this.flow, this.runId)}${this.step}/`;
     return await mapBounded(this.scan.ids, READS_IN_FLIGHT, async (id) => {
       const files = this.files(id);
-      return { id, state: uiState(await this.status(files, latest(files)), runStatus) };
+      const status = await this.status(files, latest(files));
+      if (status === 'successful') this.cache.keep(finishedKey(stepPrefix, id), files.keys);
+      return { id, state: uiState(status, runStatus) };
     });
   }
 

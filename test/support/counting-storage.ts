@@ -1,0 +1,86 @@
+/**
+ * A storage backend that forwards to a real one and counts what it is asked: reads (`get`, `readFrom`)
+ * by key and listings. For tests that check what a reader reads, not what it gets.
+ *
+ * @module
+ */
+import type {
+  ListEntry,
+  PutOptions,
+  RangedRead,
+  ReadFromOptions,
+  StorageBackend,
+} from '../../src/datastore/index.js';
+
+/**
+ * Counts the reads made through it.
+ *
+ * @example
+ * ```ts
+ * const storage = new CountingStorage(new LocalStorage(dir));
+ * await model.run('F', '1');
+ * storage.reads.filter((k) => k.endsWith('.done.json')).length;
+ * ```
+ */
+export class CountingStorage implements StorageBackend {
+  readonly kind: string;
+  readonly root: string;
+  /** Keys read with `get` or `readFrom`, in order. */
+  readonly reads: string[] = [];
+  /** Bytes returned by `readFrom`. */
+  rangedBytes = 0;
+  lists = 0;
+
+  constructor(private readonly inner: StorageBackend) {
+    this.kind = inner.kind;
+    this.root = inner.root;
+  }
+
+  /** Forgets what was counted. */
+  reset(): void {
+    this.reads.length = 0;
+    this.rangedBytes = 0;
+    this.lists = 0;
+  }
+
+  put(key: string, body: Uint8Array | readonly Uint8Array[], options?: PutOptions): Promise<boolean> {
+    return this.inner.put(key, body, options);
+  }
+
+  createExclusive(key: string, body: Uint8Array | readonly Uint8Array[]): Promise<boolean> {
+    return this.inner.createExclusive(key, body);
+  }
+
+  get(key: string): Promise<Buffer | undefined> {
+    this.reads.push(key);
+    return this.inner.get(key);
+  }
+
+  async readFrom(
+    key: string,
+    offset: number,
+    options?: ReadFromOptions,
+  ): Promise<RangedRead | 'unchanged' | undefined> {
+    this.reads.push(key);
+    const got = this.inner.readFrom
+      ? await this.inner.readFrom(key, offset, options)
+      : await this.inner
+          .get(key)
+          .then((b) => (b ? { bytes: b.subarray(offset), size: b.length } : undefined));
+    if (got && got !== 'unchanged') this.rangedBytes += got.bytes.length;
+    return got;
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.inner.exists(key);
+  }
+
+  list(prefix: string, options?: { readonly recursive?: boolean }): Promise<ListEntry[]> {
+    this.lists++;
+    return this.inner.list(prefix, options);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
