@@ -28,6 +28,8 @@ export interface UiServerOptions {
   readonly host?: string;
   /** Which datastore to read (the client's options; every namespace is shown). */
   readonly client?: ClientOptions;
+  /** The AWS region of console links for records that do not name theirs (nor an ARN). */
+  readonly region?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const loopback = isLoopback(host);
   const token = loopback ? undefined : randomBytes(24).toString('base64url');
   const assets = await loadPageAssets();
-  const model = new ReadModel(options.client ?? {});
+  const model = new ReadModel(options.client ?? {}, options.region ? { region: options.region } : {});
   let allowedHosts: string[] | undefined;
   const app = createUiApp({
     model,

@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { FlowDatastore, LocalStorage } from '../../src/datastore/index.js';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../support/aws.js';
 import {
   hasBrowser as browserThere,
   launchBrowser,
   openPage,
   startUi as startUiServer,
+  textMatching,
   waitFor,
 } from '../support/browser.js';
 import { FLOWS, runCli, runFlow, startCli, type Workspace, workspace } from './helpers.js';
@@ -139,7 +141,7 @@ describe('stepflow ui on a local datastore', () => {
     assert.equal(await page.locator('main script, main img').count(), 0, 'the markup is not parsed');
     assert.deepEqual(page.dialogs, [], 'no script ran');
     assert.match((await rows.filter({ hasText: 'table' }).textContent()) ?? '', /"\$type": "BigInt"/);
-    assert.match((await page.locator('#stdout').textContent()) ?? '', /ui-flow says hello from start/);
+    await textMatching(page, '#stdout', /ui-flow says hello from start/);
     const href = await markup.locator('a').getAttribute('href');
     const res = await fetch(`${base}${href}`);
     assert.equal(await res.text(), '<script>alert(1)</script><img src=x onerror=alert(2)>');
@@ -163,8 +165,14 @@ describe('stepflow ui on a local datastore', () => {
       'the wait task to start',
     );
     const task = await open(`/UiFlow/${runId}/wait/2`, base, 'task-running');
+    const logAsks: string[] = [];
+    task.on('request', (r) => {
+      if (r.url().includes('/api/log/')) logAsks.push(r.url());
+    });
     const runPage = await open(`/UiFlow/${runId}`, base, 'run-running');
     assert.equal(await task.locator('h1 .badge').textContent(), 'running');
+    await textMatching(task, '#stdout', /waiting for/);
+    await waitFor(() => logAsks.find((u) => /[?&]cursor=\d+%3A\d+/.test(u)), 'a log request from a cursor');
     assert.equal(
       await runPage.locator('svg.dag a.step[data-step="wait"]').getAttribute('data-state'),
       'running',
@@ -183,7 +191,11 @@ describe('stepflow ui on a local datastore', () => {
       1,
       'no reload',
     );
-    assert.match((await task.locator('#stdout').textContent()) ?? '', /waiting for/);
+    assert.equal(
+      (await task.locator('#stdout').textContent())?.match(/waiting for/g)?.length,
+      1,
+      'appended once',
+    );
     await task.screenshot({ path: join(shots, 'task-done.png'), fullPage: true });
     await runPage.screenshot({ path: join(shots, 'run-done.png'), fullPage: true });
     assert.equal((await run.result).code, 0);
@@ -212,6 +224,83 @@ describe('stepflow ui on the S3 datastore (moto)', () => {
     assert.equal(await runPage.locator('svg.dag a.step').count(), 3);
     const task = await open(`/UiFlow/${runId}/start/1`, base, 's3-task');
     assert.match((await task.locator('table').first().textContent()) ?? '', /<script>alert\(1\)<\/script>/);
-    assert.match((await task.locator('#stdout').textContent()) ?? '', /ui-flow says hello from start/);
+    await textMatching(task, '#stdout', /ui-flow says hello from start/);
+  });
+});
+
+describe('stepflow ui: records kept beside attempts (written by the test: no spot reclaim or array job here)', () => {
+  it('fake records: draws resubmitted jobs on the timeline, links the log stream, names the array child', async (t) => {
+    if (!hasBrowser(t)) return;
+    const root = join(ws.dir, 'fake-records');
+    const fds = new FlowDatastore(new LocalStorage(root), 'SpotFlow');
+    const runId = '1700000000000000';
+    const steps = {
+      start: {
+        name: 'start',
+        kind: 'linear',
+        next: ['end'],
+        decorators: [{ name: 'batch', options: {}, line: 2 }],
+      },
+      end: { name: 'end', kind: 'end', next: [], decorators: [] },
+    };
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    const iso = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const graph = {
+      flowName: 'SpotFlow',
+      file: 'f.ts',
+      line: 1,
+      steps,
+      order: ['start', 'end'],
+      parameters: [],
+    };
+    await fds.writeRun({
+      flowName: 'SpotFlow',
+      runId,
+      user: 'ana',
+      tags: [],
+      startedAt: iso(0),
+      graph,
+      parameters: {},
+    });
+    const td = fds.task(runId, 'start', '1');
+    await td.writeAttemptStart({ attempt: 0, startedAt: iso(0), inputs: [], foreachStack: [] });
+    const batch = {
+      jobId: 'job-3',
+      queue: 'arn:aws:batch:eu-west-1:123456789012:job-queue/spot',
+      logGroup: '/aws/batch/job',
+      logStream: 'def/default/abc',
+      status: 'SUCCEEDED',
+      arrayJobId: 'parent-7',
+      index: 4,
+      reclaimed: [
+        { jobId: 'job-1', reason: 'Host EC2 (instance i-1) terminated.', at: iso(20) },
+        { jobId: 'job-2', reason: 'Host EC2 (instance i-2) terminated.', at: iso(50) },
+      ],
+    };
+    await fds.storage.put(`${td.attemptPrefix(0)}batch.json`, Buffer.from(JSON.stringify(batch)));
+    await td.writeDone(0, { attempt: 0, ok: true, endedAt: iso(100) });
+    await fds.writeRunStatus(runId, { status: 'successful', endedAt: iso(101) });
+    const ui = await startUi(['--datastore-root', root]);
+
+    const run = await open(`/SpotFlow/${runId}`, ui, 'run-spot');
+    const marks = run.locator('.timeline .tl-mark');
+    assert.deepEqual(await marks.evaluateAll((els) => els.map((e) => e.getAttribute('data-job'))), [
+      'job-1',
+      'job-2',
+    ]);
+    const left = await marks.evaluateAll((els) =>
+      els.map((e) => Number.parseFloat((e as unknown as { style: { left: string } }).style.left)),
+    );
+    assert.deepEqual(left.map(Math.round), [20, 50], 'at the times of the reclaims');
+    assert.match((await run.locator('.tl-label').textContent()) ?? '', /start\/1 \(2 resubmitted\)/);
+
+    const task = await open(`/SpotFlow/${runId}/start/1`, ui, 'task-spot');
+    assert.equal(
+      await task.locator('a.log-console').getAttribute('href'),
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/' +
+        '$252Faws$252Fbatch$252Fjob/log-events/def$252Fdefault$252Fabc',
+    );
+    assert.equal(await task.locator('a.log-console').textContent(), 'def/default/abc');
+    assert.equal(await task.locator('.array-child').textContent(), 'array job parent-7, child 4');
   });
 });

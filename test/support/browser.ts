@@ -86,6 +86,25 @@ export async function startUi(
   return url.replace(/\/$/, '');
 }
 
+/**
+ * Waits until the text of `selector` on `page` matches `pattern` (logs arrive after the page renders),
+ * and returns it.
+ *
+ * @example
+ * ```ts
+ * await textMatching(page, '#stdout', /hello/);
+ * ```
+ */
+export async function textMatching(page: Page, selector: string, pattern: RegExp): Promise<string> {
+  let text = '';
+  await until(
+    async () => pattern.test((text = (await page.locator(selector).textContent()) ?? '')),
+    `${selector} to match ${pattern} (it shows ${JSON.stringify(text.slice(-200))})`,
+    { everyMs: 100, timeoutMs: 30_000 },
+  );
+  return text;
+}
+
 /** A page that records the dialogs (alert, ...) it was asked to show. */
 export type WatchedPage = Page & { readonly dialogs: string[] };
 

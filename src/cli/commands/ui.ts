@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from 'commander';
+import { awsRegion } from '../../aws/index.js';
 import { ClientError } from '../../client/index.js';
 import { ConfigError } from '../../config/index.js';
 import { DatastoreError } from '../../datastore/index.js';
@@ -59,6 +60,8 @@ export async function uiCommand(options: UiOptions): Promise<number> {
       port: options.port,
       host: options.host,
       client: readAnyRun(options.datastoreRoot),
+      // For console links of records that do not name their region: the one @batch submits to.
+      region: awsRegion(),
     });
     process.stdout.write(`stepflow ui: ${server.url}\n`);
     if (server.token) {

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { batchCliEnv, batchEnv } from '../../support/batch.js';
-import { hasBrowser, launchBrowser, openPage, startUi } from '../../support/browser.js';
+import { hasBrowser, launchBrowser, openPage, startUi, textMatching } from '../../support/browser.js';
 import { runCli, type Workspace, workspace } from '../helpers.js';
 
 const FLOW = join(fileURLToPath(new URL('.', import.meta.url)), 'flows', 'batch-flow.ts');
@@ -68,6 +68,12 @@ describe('stepflow ui over @batch steps', () => {
     assert.match(record, new RegExp(`queue\\s*${env.queue}`));
     assert.match(record, /status\s*SUCCEEDED/);
     assert.match(record, /logStream/);
-    assert.match((await task.locator('#stdout').textContent()) ?? '', /prepare on batch: greeting=hello/);
+    await textMatching(task, '#stdout', /prepare on batch: greeting=hello/);
+    const link = task.locator('a.log-console');
+    assert.match(
+      (await link.getAttribute('href')) ?? '',
+      /^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=[a-z0-9-]+#logsV2:log-groups\/log-group\/\$252Faws\$252Fbatch\$252Fjob\/log-events\//,
+      'the log stream as a link to the CloudWatch console',
+    );
   });
 });
