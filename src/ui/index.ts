@@ -16,5 +16,6 @@ export { TASK_PAGE_SIZE } from './api-types.js';
 export { createUiApp, TOKEN_COOKIE, type UiAppOptions } from './app.js';
 export { loadPageAssets, type PageAssets } from './assets.js';
 export { UiError, UiListenError } from './errors.js';
-export { ReadModel, type RunFilter } from './read-model.js';
+export { type LivePage, ReadModel, type ReadModelOptions } from './read-model.js';
 export { isLoopback, startUiServer, type UiServer, type UiServerOptions } from './server.js';
+export type { RunFilter } from './summaries.js';
