@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CountingStorage } from '../../test/support/counting-storage.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import { LocalStorage } from '../datastore/local-storage.js';
+import { MemoryStorage } from '../datastore/memory-storage.js';
 import type { LogChunk, RunResponse, StepResponse, TaskResponse } from './api-types.js';
 import { createUiApp } from './app.js';
 import { LOG_TAIL_BYTES } from './log-tail.js';
@@ -139,6 +140,50 @@ describe('ui live pages', () => {
     assert.equal(res.status, 200);
     const task = (await res.json()) as TaskResponse;
     assert.deepEqual(task.attempts[0]?.records, { batch: { jobId: 'j-1', status: 'RUNNING' } });
+  });
+
+  it('lists a wide step of a non-local backend in one go, and only the unfinished tasks once the rest succeeded', async () => {
+    const memory = new CountingStorage(new MemoryStorage());
+    const mem = new FlowDatastore(memory, FLOW);
+    const graph = {
+      flowName: FLOW,
+      file: 'f.ts',
+      line: 1,
+      steps: STEPS,
+      order: Object.keys(STEPS),
+      parameters: [],
+    };
+    await mem.writeRun({
+      flowName: FLOW,
+      runId: RUN,
+      user: 'ana',
+      tags: [],
+      startedAt: AT,
+      graph,
+      parameters: {},
+    });
+    for (let i = 2; i < 62; i++) {
+      const td = mem.task(RUN, 'work', String(i));
+      await td.writeAttemptStart({ attempt: 0, startedAt: AT, inputs: [], foreachStack: [] });
+      if (i < 52) await td.writeDone(0, { attempt: 0, ok: true, endedAt: AT });
+    }
+    const app = createUiApp({
+      model: new ReadModel({ datastore: memory }),
+      assets: { script: '', style: '' },
+    });
+    const counts = async () => {
+      const res = await app.request(`/api/step/${FLOW}/${RUN}/work`);
+      return ((await res.json()) as StepResponse).counts;
+    };
+    memory.reset();
+    assert.deepEqual(await counts(), { successful: 50, running: 10 });
+    assert.ok(memory.lists <= 4, `60 unknown tasks: the step listed at once (${memory.lists} listings)`);
+    memory.reset();
+    assert.deepEqual(await counts(), { successful: 50, running: 10 });
+    assert.ok(
+      memory.lists >= 10 && memory.lists <= 14,
+      `10 unfinished folders listed (${memory.lists} listings)`,
+    );
   });
 
   it('reads a log by cursor: the tail first, then only the bytes after it, across segments and characters', async () => {
