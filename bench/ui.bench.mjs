@@ -44,6 +44,7 @@ export async function run(ctx) {
   const dist = (file) => import(pathToFileURL(path.join(ctx.root, 'dist', file)).href);
   const { FlowDatastore, LocalStorage } = await dist('datastore/index.js');
   const { createUiApp, ReadModel } = await dist('ui/index.js');
+  const { Flow } = await dist('client/index.js');
 
   const root = ctx.tempDir();
   const fds = new FlowDatastore(new LocalStorage(root), FLOW);
@@ -100,6 +101,22 @@ export async function run(ctx) {
   const runRebuilt = await timeMs(() => runPage());
   const stepPoll = await timeMs(() => stepPage(stepTag));
   const runPoll = await timeMs(() => runPage(runTag));
+  // Before: what the first version of the pages read (the client's task states of a step, then the full
+  // records of the tasks shown: 100 on the step page, the timeline's 2,000 on the run page), no cache.
+  const wideRun = () => new Flow(FLOW, { datastore: root, namespace: null }).run(WIDE_RUN);
+  const stepBefore = await timeMs(async () => {
+    const step = await (await wideRun()).step('work');
+    const rows = await step.taskStates();
+    await step.tasksOf(rows.slice(0, 100).map((r) => r.id));
+  });
+  const runBefore = await timeMs(async () => {
+    let room = 2000;
+    for (const step of await (await wideRun()).steps()) {
+      const rows = await step.taskStates();
+      await step.tasksOf(rows.slice(0, room).map((r) => r.id));
+      room = Math.max(0, room - rows.length);
+    }
+  });
   const runsBase = await timeMs(async () =>
     readAll(path.join(root, FLOW), (id) => path.join(id, '_meta', 'status.json')),
   );
@@ -118,9 +135,11 @@ export async function run(ctx) {
   });
   return [
     row(`runs page, ${RUNS + 1} runs`, runs, 1000),
+    row(`step page, ${TASKS} tasks, before (taskStates + tasksOf)`, stepBefore, 2000),
     row(`step page, ${TASKS} tasks, first view`, stepCold, 2000),
     row(`step page, ${TASKS} tasks, rebuilt (server kept finished)`, stepRebuilt),
     row(`step page, ${TASKS} tasks, unchanged poll (304)`, stepPoll),
+    row(`run page, a ${TASKS}-task step, before (taskStates + tasksOf)`, runBefore),
     row(`run page, a ${TASKS}-task step, first view`, runCold),
     row(`run page, a ${TASKS}-task step, rebuilt (server kept finished)`, runRebuilt),
     row(`run page, a ${TASKS}-task step, unchanged poll (304)`, runPoll),

@@ -71,6 +71,12 @@ export class StepReader {
    */
   async states(runStatus: UiState): Promise<{ id: string; state: UiState }[]> {
     const stepPrefix = `${runPrefix(this.flow, this.runId)}${this.step}/`;
+    const doneKeys = this.scan.ids.flatMap((id) => {
+      const files = this.files(id);
+      const attempt = latest(files);
+      return files.done.has(attempt) ? [this.doneKey(id, attempt)] : [];
+    });
+    await this.cache.prefetch(this.storage, doneKeys, summarizeDone);
     return await mapBounded(this.scan.ids, READS_IN_FLIGHT, async (id) => {
       const files = this.files(id);
       const status = await this.status(files, latest(files));
@@ -98,6 +104,8 @@ export class StepReader {
 
   /** One bar per attempt of the tasks `ids`, with the jobs each attempt resubmitted. */
   async bars(ids: readonly string[], runStatus: UiState): Promise<TimelineBar[]> {
+    const starts = ids.flatMap((id) => this.files(id).attempts.map((a) => this.startKey(id, a)));
+    await this.cache.prefetch(this.storage, starts, summarizeStart);
     const perTask = await mapBounded(ids, READS_IN_FLIGHT, async (id) => {
       const files = this.files(id);
       const bars: TimelineBar[] = [];
@@ -135,27 +143,21 @@ export class StepReader {
     return (await this.done(files, attempt))?.status ?? 'unfinished';
   }
 
+  private startKey(id: string, attempt: number): string {
+    return `${this.prefix(id)}${attempt}.attempt.json`;
+  }
+
+  private doneKey(id: string, attempt: number): string {
+    return `${this.prefix(id)}${attempt}.done.json`;
+  }
+
   private async start(id: string, attempt: number): Promise<StartSummary | undefined> {
-    return await this.cache.read(
-      this.storage,
-      `${this.prefix(id)}${attempt}.attempt.json`,
-      (r: AttemptStartRecord): StartSummary => {
-        const index = r.foreachStack?.at(-1)?.index;
-        return { startedAt: r.startedAt, ...(index === undefined ? {} : { index }) };
-      },
-    );
+    return await this.cache.read(this.storage, this.startKey(id, attempt), summarizeStart);
   }
 
   private async done(files: TaskFiles, attempt: number): Promise<DoneSummary | undefined> {
     if (!files.done.has(attempt)) return undefined;
-    return await this.cache.read(
-      this.storage,
-      `${this.prefix(files.id)}${attempt}.done.json`,
-      (r: AttemptDoneRecord): DoneSummary => ({
-        status: r.ok ? 'successful' : r.killed ? 'killed' : 'failed',
-        endedAt: r.endedAt,
-      }),
-    );
+    return await this.cache.read(this.storage, this.doneKey(files.id, attempt), summarizeDone);
   }
 
   /** Side records change while the attempt runs (a job's status): kept only once it is done. */
@@ -176,6 +178,15 @@ export class StepReader {
     if (files.done.has(attempt)) this.cache.keep(key, found);
     return found;
   }
+}
+
+function summarizeStart(r: AttemptStartRecord): StartSummary {
+  const index = r.foreachStack?.at(-1)?.index;
+  return { startedAt: r.startedAt, ...(index === undefined ? {} : { index }) };
+}
+
+function summarizeDone(r: AttemptDoneRecord): DoneSummary {
+  return { status: r.ok ? 'successful' : r.killed ? 'killed' : 'failed', endedAt: r.endedAt };
 }
 
 function latest(files: TaskFiles): number {

@@ -1,6 +1,6 @@
 /**
- * A storage backend that forwards to a real one and counts what it is asked: reads (`get`, `readFrom`)
- * by key and listings. For tests that check what a reader reads, not what it gets.
+ * A storage backend that forwards to a real one and counts what it is asked: reads (`get`, `getSync`
+ * when the inner backend has it, `readFrom`) by key and listings. For tests that check what a reader reads, not what it gets.
  *
  * @module
  */
@@ -25,7 +25,7 @@ import type {
 export class CountingStorage implements StorageBackend {
   readonly kind: string;
   readonly root: string;
-  /** Keys read with `get` or `readFrom`, in order. */
+  /** Keys read with `get`, `getSync` or `readFrom`, in order. */
   readonly reads: string[] = [];
   /** Bytes returned by `readFrom`. */
   rangedBytes = 0;
@@ -54,6 +54,16 @@ export class CountingStorage implements StorageBackend {
   get(key: string): Promise<Buffer | undefined> {
     this.reads.push(key);
     return this.inner.get(key);
+  }
+
+  /** The inner backend's synchronous read, counted (absent when the inner backend has none). */
+  get getSync(): ((key: string) => Buffer | undefined) | undefined {
+    const inner = this.inner as StorageBackend & { getSync?: (key: string) => Buffer | undefined };
+    if (typeof inner.getSync !== 'function') return undefined;
+    return (key: string) => {
+      this.reads.push(key);
+      return inner.getSync?.(key);
+    };
   }
 
   async readFrom(
