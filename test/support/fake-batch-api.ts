@@ -3,7 +3,10 @@
  * SUCCEEDED (or FAILED with an exit code) one step per DescribeJobs, every call is recorded. It also gives
  * what moto cannot: AWS's fields of an OOM kill, a spot reclaim, a time-out or an image pull failure
  * (`reason`, `containerReason`, exit code, mirrored in `attempts[]`), a job held RUNNABLE with a
- * `CAPACITY:*`/`MISCONFIGURATION:*` reason, and a refused SubmitJob.
+ * `CAPACITY:*`/`MISCONFIGURATION:*` reason, and a refused SubmitJob. Array jobs as AWS runs them: children
+ * `<parent>:<i>` (each with its own plan, moving one step per DescribeJobs of the child), the parent's
+ * `arrayProperties.statusSummary` and status (FAILED once every child ended and one failed), ListJobs by
+ * `arrayJobId`, TerminateJob of the parent ending its unfinished children.
  *
  * @module
  */
@@ -48,10 +51,16 @@ const NEXT: Partial<Record<JobStatus, JobStatus>> = { SUBMITTED: 'RUNNABLE', RUN
 export class FakeBatchApi implements BatchApi {
   /** Every call, in order: `[action, input]`. */
   readonly calls: [string, unknown][] = [];
-  readonly jobs = new Map<string, { detail: JobDetail; plan: FakeJobPlan; queue: string; held: number }>();
+  readonly jobs = new Map<
+    string,
+    { detail: JobDetail; plan: FakeJobPlan; queue: string; held: number; children?: string[] }
+  >();
   readonly definitions = new Map<string, number>();
   /** How the next submitted job ends (default: SUCCEEDED). */
-  plan: (input: { jobName?: string }) => FakeJobPlan = () => ({ status: 'SUCCEEDED', lines: ['hello'] });
+  plan: (input: { jobName?: string; arrayIndex?: number }) => FakeJobPlan = () => ({
+    status: 'SUCCEEDED',
+    lines: ['hello'],
+  });
   /** An error SubmitJob throws instead of submitting (e.g. an `AccessDeniedException`), if any. */
   submitError: ((input: { tags?: Record<string, string> }) => unknown) | undefined;
   private nextId = 1;
@@ -144,6 +153,33 @@ export class FakeBatchApi implements BatchApi {
     const refused = this.submitError?.(input);
     if (refused) throw refused;
     const jobId = `job-${this.nextId++}`;
+    const size = input.arrayProperties?.size;
+    if (size !== undefined) {
+      if (size < 2 || size > 10_000) throw new Error(`array size ${size} is not in 2..10000`);
+      const children = Array.from({ length: size }, (_, i) => `${jobId}:${i}`);
+      children.forEach((id, i) => {
+        this.jobs.set(id, {
+          detail: {
+            jobId: id,
+            jobName: input.jobName,
+            status: 'SUBMITTED',
+            createdAt: this.nextId,
+            container: { environment: input.containerOverrides?.environment ?? [] },
+          } as JobDetail,
+          plan: this.plan({ jobName: input.jobName, arrayIndex: i }),
+          queue: '',
+          held: 0,
+        });
+      });
+      this.jobs.set(jobId, {
+        detail: { jobId, jobName: input.jobName, status: 'PENDING', createdAt: this.nextId } as JobDetail,
+        plan: { status: 'SUCCEEDED' },
+        queue: input.jobQueue ?? '',
+        held: 0,
+        children,
+      });
+      return { $metadata: {}, jobId, jobName: input.jobName, jobArn: `arn:job/${jobId}` };
+    }
     const plan = this.plan(input);
     this.jobs.set(jobId, {
       detail: {
@@ -170,6 +206,10 @@ export class FakeBatchApi implements BatchApi {
     for (const id of input.jobs ?? []) {
       const job = this.jobs.get(id);
       if (!job) continue;
+      if (job.children) {
+        out.push(this.parentDetail(job.detail, job.children));
+        continue;
+      }
       const d = job.detail as {
         status?: JobStatus;
         statusReason?: string;
@@ -214,26 +254,59 @@ export class FakeBatchApi implements BatchApi {
     return { $metadata: {}, jobs: out };
   };
 
+  /** An array parent as DescribeJobs shows it: counts of its children by state, ended once they all are. */
+  private parentDetail(detail: JobDetail, children: readonly string[]): JobDetail {
+    const summary: Record<string, number> = {};
+    for (const id of children) {
+      const status = this.jobs.get(id)?.detail.status ?? 'SUBMITTED';
+      summary[status] = (summary[status] ?? 0) + 1;
+    }
+    const ended = (summary.SUCCEEDED ?? 0) + (summary.FAILED ?? 0);
+    const status: JobStatus =
+      ended < children.length
+        ? ended > 0 || summary.RUNNING
+          ? 'RUNNING'
+          : 'PENDING'
+        : summary.FAILED
+          ? 'FAILED'
+          : 'SUCCEEDED';
+    return { ...detail, status, arrayProperties: { size: children.length, statusSummary: summary } };
+  }
+
   listJobs: BatchApi['listJobs'] = async (input) => {
     this.call('ListJobs', input);
+    const parent = input.arrayJobId ? this.jobs.get(input.arrayJobId) : undefined;
+    const pool = parent
+      ? (parent.children ?? []).map((id) => this.jobs.get(id)).filter((j) => j !== undefined)
+      : [...this.jobs.values()].filter((j) => j.queue === input.jobQueue);
+    const max = input.maxResults ?? Number.POSITIVE_INFINITY;
+    const start = input.nextToken ? Number(input.nextToken) : 0;
+    const hits = pool.filter((j) => matchesList(j.detail, input));
+    const page = hits.slice(start, start + max);
     return {
       $metadata: {},
-      jobSummaryList: [...this.jobs.values()]
-        .filter((j) => j.queue === input.jobQueue && matchesList(j.detail, input))
-        .map((j) => ({
-          jobId: j.detail.jobId,
-          jobName: j.detail.jobName,
-          createdAt: j.detail.createdAt,
-          status: j.detail.status,
-          container: { exitCode: j.plan.exitCode },
-        })) as never,
+      ...(start + max < hits.length ? { nextToken: String(start + max) } : {}),
+      jobSummaryList: page.map((j) => ({
+        jobId: j.detail.jobId,
+        jobName: j.detail.jobName,
+        createdAt: j.detail.createdAt,
+        status: j.detail.status,
+        container: { exitCode: j.plan.exitCode },
+      })) as never,
     };
   };
 
   terminateJob: BatchApi['terminateJob'] = async (input) => {
     this.call('TerminateJob', input);
     const job = this.jobs.get(input.jobId ?? '');
-    if (job) {
+    for (const id of job?.children ?? []) {
+      const child = this.jobs.get(id);
+      const status = child?.detail.status;
+      if (!child || status === 'SUCCEEDED' || status === 'FAILED') continue;
+      child.plan = { status: 'FAILED', reason: input.reason, exitCode: 143 };
+      (child.detail as { status?: JobStatus }).status = 'RUNNING';
+    }
+    if (job && !job.children) {
       job.plan = { status: 'FAILED', reason: input.reason, exitCode: 143 };
       (job.detail as { status?: JobStatus }).status = 'RUNNING';
     }

@@ -160,3 +160,42 @@ export function resolveImage(
 ): string {
   return withRegistry(option ?? settings.image ?? defaultNodeImage(nodeVersion), settings.registry);
 }
+
+/**
+ * `STEPFLOW_BATCH_ARRAYS` and `STEPFLOW_BATCH_ARRAY_MAX`: whether attempts of one step ready together go
+ * as AWS Batch array jobs (default on; `0`, `false`, `off`, `no` turn it off: every attempt a plain job),
+ * and the largest array (default and AWS's maximum 10000, at least 2; wider groups are split). Throws a
+ * {@link BatchConfigError} for a size out of range.
+ *
+ * @example
+ * ```ts
+ * arraySettings({ STEPFLOW_BATCH_ARRAYS: 'off' }); // { enabled: false, max: 10000 }
+ * ```
+ */
+export function arraySettings(env: Readonly<Record<string, string | undefined>>): {
+  enabled: boolean;
+  max: number;
+} {
+  const flag = (env.STEPFLOW_BATCH_ARRAYS ?? '').trim().toLowerCase();
+  const enabled = !['0', 'false', 'off', 'no'].includes(flag);
+  const raw = (env.STEPFLOW_BATCH_ARRAY_MAX ?? '').trim();
+  const max = raw === '' ? ARRAY_SIZE_MAX : Number(raw);
+  if (!Number.isInteger(max) || max < 2 || max > ARRAY_SIZE_MAX) {
+    throw new BatchConfigError(
+      `STEPFLOW_BATCH_ARRAY_MAX=${raw} is not a whole number from 2 to ${ARRAY_SIZE_MAX} (the sizes AWS Batch ` +
+        'accepts for an array job). Set it in that range, or unset it for 10000.',
+      { setting: 'STEPFLOW_BATCH_ARRAY_MAX' },
+    );
+  }
+  return { enabled, max };
+}
+
+/**
+ * AWS Batch's largest array job.
+ *
+ * @example
+ * ```ts
+ * Math.ceil(25_000 / ARRAY_SIZE_MAX); // 3 arrays
+ * ```
+ */
+export const ARRAY_SIZE_MAX = 10_000;

@@ -17,6 +17,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { errorMessage } from '../../../common/error-message.js';
+import { ARRAY_MANIFEST_ENV, arrayChild } from './array-child.js';
 import type { Env, Fetch } from './credentials.js';
 import { fetchLayer, linkImagePackages, signedGet } from './layer.js';
 import { LogSaver } from './log-saver.js';
@@ -109,6 +110,12 @@ export function unpackStored(blob: Buffer, sha: string): Map<string, Buffer> {
  * ```
  */
 export async function bootstrap(args: readonly string[], env: Env, fetchImpl?: Fetch): Promise<number> {
+  if (args[0] === 'array' && env[ARRAY_MANIFEST_ENV]) {
+    // An array child: its task and per-attempt environment come from the manifest (array-child.ts).
+    const child = await arrayChild(env, fetchImpl ?? (fetch as unknown as Fetch));
+    args = child.args;
+    env = { ...env, ...child.env };
+  }
   const location = env[BOOTSTRAP_ENV.url];
   const sha = env[BOOTSTRAP_ENV.sha];
   if (!location || !sha) throw new Error(`${BOOTSTRAP_ENV.url} and ${BOOTSTRAP_ENV.sha} must be set`);

@@ -15,6 +15,7 @@ import { BatchLaunchError } from '../errors.js';
 import { finishLogs } from '../logs/cloudwatch-fallback.js';
 import { TailedStream } from '../logs/last-lines.js';
 import { type TailBudget, TaskLogTail } from '../logs/task-log-tail.js';
+import type { Submitted } from './array-group.js';
 import { classifyFailure, type JobFailure } from './classify-failure.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
@@ -45,7 +46,7 @@ export interface BatchJobContext {
   readonly submit: (
     request: SubmitJobCommandInput & { jobName: string },
     cancelled: () => boolean,
-  ) => Promise<{ jobId?: string } | undefined>;
+  ) => Promise<Submitted | undefined>;
   /** Writes the attempt's `<attempt>.batch.json`. */
   readonly writeRecord: (record: BatchJobRecord) => Promise<void>;
   /** Kills (Ctrl-C, `@timeout`): progress lines, retries, how long to wait for AWS (terminate.ts). */
@@ -73,6 +74,9 @@ export interface BatchJobContext {
 export interface BatchJobRecord {
   readonly jobId: string;
   readonly jobName: string;
+  /** The array job this attempt ran in, as child `arrayIndex` (its job id is `<arrayJobId>:<arrayIndex>`). */
+  readonly arrayJobId?: string;
+  readonly arrayIndex?: number;
   readonly attempt: number;
   readonly queue: string;
   readonly jobDefinition: string;
@@ -117,6 +121,8 @@ export class BatchJob {
   readonly task: LaunchedTask;
   private resolveDone!: (o: LaunchOutcome) => void;
   private jobId: string | undefined;
+  /** The array job and index of this attempt's job, when it is an array child. */
+  private array: { readonly id: string; readonly index: number } | undefined;
   private jobName = '';
   private status: JobStatus | undefined;
   private killedReason: string | undefined;
@@ -200,6 +206,8 @@ export class BatchJob {
         return this.end({ exitCode: null, signal: null, killedReason: this.killedReason ?? 'killed' });
       if (!out.jobId) throw new Error('SubmitJob returned no job id');
       this.jobId = out.jobId;
+      this.array =
+        out.arrayJobId !== undefined ? { id: out.arrayJobId, index: out.arrayIndex ?? 0 } : undefined;
       this.jobName = request.jobName;
     } catch (err) {
       const text =
@@ -211,9 +219,8 @@ export class BatchJob {
       return this.end({ exitCode: null, signal: null, failure: text });
     }
     const jobId = this.jobId;
-    this.say(
-      `${this.info.pathspec}: job ${jobId} (${request.jobName}) submitted to queue ${this.step.queue.queue}`,
-    );
+    const what = this.array ? `child ${this.array.index} of array job ${this.array.id}` : request.jobName;
+    this.say(`${this.info.pathspec}: job ${jobId} (${what}) submitted to queue ${this.step.queue.queue}`);
     await this.record({ jobName: request.jobName }).catch((err: unknown) =>
       this.say(`could not write the job record: ${errorMessage(err)}`),
     );
@@ -229,6 +236,7 @@ export class BatchJob {
     const container = job?.container ?? job?.attempts?.at(-1)?.container;
     return this.ctx.writeRecord({
       jobId: this.jobId as string,
+      ...(this.array ? { arrayJobId: this.array.id, arrayIndex: this.array.index } : {}),
       attempt: this.info.attempt,
       queue: this.step.queue.queue,
       jobDefinition: this.step.jobDefinition,
@@ -293,6 +301,7 @@ export class BatchJob {
         `(spot retry ${this.reclaimed.length} of ${max})`,
     );
     this.jobId = undefined;
+    this.array = undefined;
     this.status = undefined;
     this.runnableReason = undefined;
     this.terminating = undefined;
@@ -367,18 +376,18 @@ export class BatchJob {
     };
   }
 
-  /** The container exit code: DescribeJobs' `container.exitCode`, else ListJobs for the queue (moto). */
+  /**
+   * The container exit code: DescribeJobs' `container.exitCode`, else ListJobs for the queue, or for the
+   * array of an array child (moto describes neither with an exit code).
+   */
   private async exitCodeOf(job: JobDetail): Promise<number | undefined> {
     const described = job.container?.exitCode ?? job.attempts?.at(-1)?.container?.exitCode;
     if (described !== undefined) return described;
+    const where = this.array ? { arrayJobId: this.array.id } : { jobQueue: this.step.queue.queue };
     try {
       let nextToken: string | undefined;
       do {
-        const page = await this.ctx.api.listJobs({
-          jobQueue: this.step.queue.queue,
-          jobStatus: job.status,
-          nextToken,
-        });
+        const page = await this.ctx.api.listJobs({ ...where, jobStatus: job.status, nextToken });
         const hit = page.jobSummaryList?.find((s) => s.jobId === job.jobId);
         if (hit) return hit.container?.exitCode;
         nextToken = page.nextToken;

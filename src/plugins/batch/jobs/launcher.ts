@@ -28,8 +28,10 @@ import { BatchConfigError } from '../errors.js';
 import { TailBudget, uploadFloorMs } from '../logs/task-log-tail.js';
 import { storeBatchPackage } from '../package/sdk-bundle.js';
 import { layerEnvironment, type ShippedLayer, shipLayers } from '../package/ship-layers.js';
+import { arraySettings } from '../settings.js';
 import type { ResolvedBatch } from '../spec/resolve.js';
 import { submitJobRequest } from '../spec/submit-job-request.js';
+import { ArrayGrouper } from './array-group.js';
 import { BatchJob, type BatchJobRecord } from './batch-job.js';
 import { JobPoller } from './poller.js';
 import { BatchPreparation, type PreparedStep } from './prepare.js';
@@ -113,6 +115,8 @@ export interface BatchLauncherOptions {
  */
 export class BatchLauncher implements TaskLauncher {
   readonly name = 'batch';
+  /** Attempts run on AWS, not on this machine (the scheduler's remote worker limit applies). */
+  readonly remote = true;
   /** AWS calls made by this run's launcher, by action. */
   readonly calls: CallCounts = {};
   private readonly api: BatchApi;
@@ -136,6 +140,8 @@ export class BatchLauncher implements TaskLauncher {
   private readonly run: RuntimeCheckContext & { readonly runId?: string };
   /** The run's id: from the run, else from the first attempt launched. */
   private runId: string | undefined;
+  /** Groups attempts into array jobs; undefined with `STEPFLOW_BATCH_ARRAYS=0` (every attempt a plain job). */
+  private readonly grouper: ArrayGrouper | undefined;
 
   constructor(private readonly options: BatchLauncherOptions) {
     this.run = options.run;
@@ -165,6 +171,38 @@ export class BatchLauncher implements TaskLauncher {
       ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
     };
     this.spotRetries = options.spotRetries ?? this.config.get('SPOT_RETRIES');
+    const arrays = arraySettings(this.env);
+    this.grouper = arrays.enabled
+      ? new ArrayGrouper({
+          max: arrays.max,
+          submit: (request, cancelled) => this.submitOne(request, cancelled),
+          manifest: (step, label) => {
+            const key = `${this.run.flowName}/${this.runId}/_arrays/${step}/${label}/`;
+            const root = (this.run.storage as StorageBackend).root.replace(/\/+$/, '');
+            return { key, url: `${root}/${key}` };
+          },
+          writeChunk: async (key, chunk) => {
+            await (this.run.storage as StorageBackend).put(key, Buffer.from(JSON.stringify(chunk)));
+          },
+        })
+      : undefined;
+  }
+
+  /** Array jobs and their children submitted so far, and plain jobs (for tests and the benchmark). */
+  get arrayStats(): { readonly arrays: number; readonly children: number; readonly plain: number } {
+    return this.grouper?.stats ?? { arrays: 0, children: 0, plain: 0 };
+  }
+
+  /** One SubmitJob through the run's adaptive rate. */
+  private submitOne(
+    request: Parameters<typeof submitThrottled>[1],
+    cancelled: () => boolean,
+  ): ReturnType<typeof submitThrottled> {
+    return submitThrottled(
+      { api: this.api, rate: this.rate, onRetry: () => this.submitRetries++ },
+      request,
+      cancelled,
+    );
   }
 
   /** Job definitions this run registered (names): none on a second identical run. */
@@ -258,11 +296,9 @@ export class BatchLauncher implements TaskLauncher {
         stopping: this.stopping,
         spotRetries: this.spotRetries,
         submit: (request, cancelled) =>
-          submitThrottled(
-            { api: this.api, rate: this.rate, onRetry: () => this.submitRetries++ },
-            request,
-            cancelled,
-          ),
+          this.grouper
+            ? this.grouper.submit(spec.task.stepName, request, cancelled)
+            : this.submitOne(request, cancelled),
         writeRecord: async (record: BatchJobRecord) => {
           const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
