@@ -1,6 +1,8 @@
 /**
  * One poller per run: every interval, DescribeJobs for all active jobs of the run in calls of at most 100
- * ids, and each job's watcher is told its description. A job AWS does not (yet) know is kept and asked
+ * ids, and each job's watcher is told its description. The children of a large array job are not
+ * described one by one: their parent is, and only the children whose state changed are looked up
+ * (array-poller.ts). A job AWS does not (yet) know is kept and asked
  * again (DescribeJobs is eventually consistent right after SubmitJob).
  *
  * A failing DescribeJobs never hangs the run: a refused permission (`AccessDeniedException`, ...) gives up
@@ -16,6 +18,7 @@ import type { JobDetail } from '@aws-sdk/client-batch';
 import { backoffDelay, describeAwsFailure, isPermissionDenied } from '../../../aws/index.js';
 import { errorMessage } from '../../../common/index.js';
 import type { BatchApi } from '../aws.js';
+import { ArrayTracker, type CycleCalls } from './array-poller.js';
 import { type Clock, realClock } from './submit-rate.js';
 
 /**
@@ -116,15 +119,19 @@ export class JobPoller {
   private lastNotice = Number.NEGATIVE_INFINITY;
   private readonly clock: Clock;
   private readonly deadlineMs: number;
+  private readonly arrays: ArrayTracker;
+  /** The calls of the last poll cycle, and the most any cycle made (for tests and the benchmark). */
+  readonly callsPerCycle = { last: { DescribeJobs: 0, ListJobs: 0 }, max: 0 };
 
   constructor(
-    private readonly api: Pick<BatchApi, 'describeJobs'>,
+    private readonly api: Pick<BatchApi, 'describeJobs' | 'listJobs'>,
     private readonly intervalMs: number,
     private readonly onError: (message: string) => void = () => {},
     private readonly options: JobPollerOptions = {},
   ) {
     this.clock = options.clock ?? realClock;
     this.deadlineMs = options.deadlineMs ?? DESCRIBE_DEADLINE_MS;
+    this.arrays = new ArrayTracker(api);
   }
 
   /** Number of jobs being followed. */
@@ -172,39 +179,58 @@ export class JobPoller {
     }, this.nextDelay());
   }
 
-  /** One poll cycle: describes every active job (⌈n/100⌉ calls, run in parallel), then tells the watchers. */
+  /**
+   * One poll cycle: describes every active plain job and array parent (⌈n/100⌉ calls, run in parallel),
+   * looks up the children of the arrays whose counts changed, then tells the watchers.
+   */
   async cycle(): Promise<void> {
     this.cycling = true;
     this.cycles++;
+    const calls: CycleCalls = { DescribeJobs: 0, ListJobs: 0 };
     try {
-      const ids = [...this.jobs.keys()];
-      const batches: string[][] = [];
-      for (let i = 0; i < ids.length; i += DESCRIBE_JOBS_MAX)
-        batches.push(ids.slice(i, i + DESCRIBE_JOBS_MAX));
-      const results = await Promise.allSettled(batches.map((jobs) => this.api.describeJobs({ jobs })));
+      const { direct, parents } = this.arrays.plan(this.jobs.keys());
       const updates: Promise<void>[] = [];
-      let failed = false;
-      results.forEach((result, i) => {
-        if (result.status === 'rejected') {
-          failed = this.failedCall(batches[i] as string[], result.reason) || failed;
-          return;
-        }
-        for (const job of result.value.jobs ?? []) {
-          const watched = job.jobId ? this.jobs.get(job.jobId) : undefined;
-          if (!watched || !job.jobId) continue;
-          const id = job.jobId;
+      const tell = (job: JobDetail) => {
+        const watched = job.jobId ? this.jobs.get(job.jobId) : undefined;
+        if (!watched || !job.jobId) return;
+        const id = job.jobId;
+        updates.push(
+          Promise.resolve()
+            .then(() => watched.watcher(job))
+            .then(
+              (finished) => {
+                if (finished) this.jobs.delete(id);
+              },
+              (err: unknown) => this.onError(`following job ${id}: ${errorMessage(err)}`),
+            ),
+        );
+      };
+      let failed = await this.describe(
+        [...direct, ...parents.keys()],
+        calls,
+        (job) => {
+          const children = job.jobId ? parents.get(job.jobId) : undefined;
+          if (!children) return tell(job);
+          parents.delete(job.jobId as string);
+          // The parent of a large array: only its changed children are looked up.
           updates.push(
-            Promise.resolve()
-              .then(() => watched.watcher(job))
-              .then(
-                (finished) => {
-                  if (finished) this.jobs.delete(id);
-                },
-                (err: unknown) => this.onError(`following job ${id}: ${errorMessage(err)}`),
-              ),
+            this.arrays.changed(job, children, calls).then(
+              async (changed) => {
+                if (changed) return changed.forEach(tell);
+                // No status summary: the children are described directly (correctness before call counts).
+                failed = (await this.describe(children, calls, tell, (id) => [id])) || failed;
+              },
+              (err: unknown) => {
+                failed = this.failedCall(children, err) || failed;
+              },
+            ),
           );
-        }
-      });
+        },
+        (id) => parents.get(id) ?? [id],
+      );
+      // A parent AWS did not (yet) describe has its children asked again next cycle. Watchers told while
+      // the arrays' children were looked up are waited for too.
+      while (updates.length > 0) await Promise.all(updates.splice(0));
       if (failed) this.failedCycles++;
       else {
         if (this.failingSince !== undefined && this.failedCycles > 1) {
@@ -213,11 +239,39 @@ export class JobPoller {
         this.failingSince = undefined;
         this.failedCycles = 0;
       }
-      await Promise.all(updates);
     } finally {
+      this.callsPerCycle.last = calls;
+      this.callsPerCycle.max = Math.max(this.callsPerCycle.max, calls.DescribeJobs + calls.ListJobs);
       this.cycling = false;
       this.schedule();
     }
+  }
+
+  /**
+   * DescribeJobs for `ids` (≤ 100 a call, in parallel), each description given to `each`; a failed call's
+   * ids are expanded by `owners` (a parent → its followed children) and handled by {@link failedCall}.
+   * True when a call failed and will be retried.
+   */
+  private async describe(
+    ids: readonly string[],
+    calls: CycleCalls,
+    each: (job: JobDetail) => void,
+    owners: (id: string) => readonly string[],
+  ): Promise<boolean> {
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += DESCRIBE_JOBS_MAX) batches.push(ids.slice(i, i + DESCRIBE_JOBS_MAX));
+    calls.DescribeJobs += batches.length;
+    const results = await Promise.allSettled(batches.map((jobs) => this.api.describeJobs({ jobs })));
+    let failed = false;
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        const lost = (batches[i] as string[]).flatMap(owners);
+        failed = this.failedCall(lost, result.reason) || failed;
+        return;
+      }
+      for (const job of result.value.jobs ?? []) each(job);
+    });
+    return failed;
   }
 
   /**
