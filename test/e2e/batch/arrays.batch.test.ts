@@ -62,12 +62,12 @@ async function run(
   return { ...result, runId };
 }
 
-/** The `<attempt>.batch.json` records of the `work` tasks of a run, by item. */
+/** The `<attempt>.batch.json` records of the `work` tasks of a run, by item (-1: a task that stored none). */
 async function records(runId: string): Promise<Map<number, BatchJobRecord[]>> {
   const step = await (await new Flow('ArrayBatchFlow', { namespace: null }).run(runId)).step('work');
   const out = new Map<number, BatchJobRecord[]>();
   for (const task of await step.tasks()) {
-    const item = Number((await task.data()).item);
+    const item = Number((await task.data().catch(() => ({ item: -1 }))).item ?? -1);
     const list: BatchJobRecord[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
       const raw = await storage.get(`ArrayBatchFlow/${runId}/work/${task.id}/${attempt}.batch.json`);
@@ -118,7 +118,8 @@ describe('@batch foreach as array jobs on the local AWS Batch stand-in', () => {
     failedRun = r.runId;
     assert.match(out, /work\/\d+\] failed after .*was killed \(exit code 137, SIGKILL\)/);
     const byItem = await records(r.runId);
-    const killed = byItem.get(2) ?? [];
+    // The killed child stored no artifacts: its task is the one without an item.
+    const killed = byItem.get(-1) ?? [];
     assert.equal(killed.length, 2);
     assert.ok(killed[0]?.arrayJobId, 'the first attempt was an array child');
     assert.equal(killed[0]?.exitCode, 137);
