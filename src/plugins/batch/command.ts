@@ -11,6 +11,7 @@ import type { StorageBackend } from '../../datastore/index.js';
 import { openStorage } from '../../datastore/index.js';
 import type { PluginCommand, PluginCommandContext, PluginCommandServices } from '../../decorators/index.js';
 import { type BatchApi, sdkBatchApi } from './aws.js';
+import { arrayLine } from './cli/run-arrays.js';
 import { killJobs, type RunJob, type RunSelection, runJobs, selectRuns } from './cli/run-jobs.js';
 import { BatchRunJobsError } from './errors.js';
 import { batchSettings } from './settings.js';
@@ -135,8 +136,15 @@ export async function batchListCommand(
   cli: PluginCommandServices,
 ): Promise<number> {
   return withUnfinished(file, options, cli, '', async (ctx) => {
-    process.stdout.write(`${ctx.jobs.length} unfinished AWS Batch job(s) for ${ctx.what}:\n`);
-    for (const job of ctx.jobs) process.stdout.write(`${line(job)}\n`);
+    // An array job is one line with its children's counts; its children are not listed one by one.
+    const arrays = new Set(ctx.jobs.filter((j) => j.array).map((j) => j.jobId));
+    const shown = ctx.jobs.filter((j) => !j.arrayJobId || !arrays.has(j.arrayJobId));
+    const children = ctx.jobs.length - shown.length;
+    process.stdout.write(
+      `${ctx.jobs.length - arrays.size} unfinished AWS Batch job(s) for ${ctx.what}` +
+        `${children > 0 ? ` (${children} of them children of ${arrays.size} array job(s))` : ''}:\n`,
+    );
+    for (const job of shown) process.stdout.write(`${job.array ? arrayLine(job) : line(job)}\n`);
     return 0;
   });
 }

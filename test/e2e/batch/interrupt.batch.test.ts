@@ -22,14 +22,30 @@ function cliEnv(e: BatchTestEnv): NodeJS.ProcessEnv {
   return batchCliEnv(e, { METAFLOW_USER: 'interrupt-tester' });
 }
 
-/** The run's jobs that ListJobs shows in an unfinished state on the queue. */
+/**
+ * The run's jobs that ListJobs shows in an unfinished state on the queue; an array job counts as its
+ * unfinished children (ListJobs by `arrayJobId`), since moto leaves a parent SUBMITTED for good once a
+ * child failed (AWS marks it FAILED).
+ */
 async function unfinishedOf(batch: BatchClient, queue: string, runId: string): Promise<JobSummary[]> {
-  const out: JobSummary[] = [];
+  const out = new Map<string, JobSummary>();
   for (const jobStatus of UNFINISHED) {
     const page = await batch.send(new ListJobsCommand({ jobQueue: queue, jobStatus }));
-    out.push(...(page.jobSummaryList ?? []).filter((j) => j.jobName?.includes(`-${runId}-`)));
+    for (const j of page.jobSummaryList ?? [])
+      if (j.jobName?.includes(`-${runId}-`) && j.jobId) out.set(j.jobId, j);
   }
-  return out;
+  const ids = [...out.keys()];
+  const described = ids.length > 0 ? await batch.send(new DescribeJobsCommand({ jobs: ids })) : { jobs: [] };
+  for (const parent of described.jobs ?? []) {
+    if (!parent.jobId || !parent.arrayProperties?.size || parent.arrayProperties.index !== undefined)
+      continue;
+    out.delete(parent.jobId);
+    for (const jobStatus of UNFINISHED) {
+      const page = await batch.send(new ListJobsCommand({ arrayJobId: parent.jobId, jobStatus }));
+      for (const j of page.jobSummaryList ?? []) if (j.jobId) out.set(j.jobId, j);
+    }
+  }
+  return [...out.values()];
 }
 
 /** Starts `stepflow run` of the sleep flow and resolves once `jobs` of its jobs are RUNNING. */
@@ -60,7 +76,8 @@ async function runUntilRunning(
   });
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const running = new Set(text.match(/job [0-9a-f-]+ is RUNNING/g) ?? []);
+    // Plain jobs (`<uuid>`) or array children (`<uuid>:<index>`: the two tasks start together, as one array).
+    const running = new Set(text.match(/job [0-9a-f-]+(:\d+)? is RUNNING/g) ?? []);
     if (running.size >= jobs) break;
     if (started.child.exitCode !== null || Date.now() > deadline) {
       started.child.kill('SIGKILL');
@@ -112,7 +129,9 @@ describe('interrupting @batch runs on the local AWS Batch stand-in', () => {
     assert.match(out, /\[@batch\] waiting for AWS to end 2 job\(s\)\.\.\./);
     assert.match(out, /\[@batch\] AWS confirmed the end of the 2 job\(s\) stepflow stopped\./);
     assert.deepEqual(await unfinishedOf(batch, e.queue, run.runId), []);
-    const ids = [...new Set([...out.matchAll(/job ([0-9a-f-]{36}) is RUNNING/g)].map((m) => m[1] as string))];
+    const ids = [
+      ...new Set([...out.matchAll(/job ([0-9a-f-]{36}(:\d+)?) is RUNNING/g)].map((m) => m[1] as string)),
+    ];
     const described = await batch.send(new DescribeJobsCommand({ jobs: ids }));
     for (const job of described.jobs ?? []) {
       assert.equal(job.status, 'FAILED');
@@ -130,14 +149,17 @@ describe('interrupting @batch runs on the local AWS Batch stand-in', () => {
     const opts = { cwd: ws.dir, env: cliEnv(e) };
     const listed = await runCli(['batch', 'list', ...args], opts);
     assert.equal(listed.code, 0, listed.stderr);
+    // The two tasks started together: one array job of two children, listed as one line with their counts.
     assert.match(
       listed.stdout,
-      new RegExp(`2 unfinished AWS Batch job\\(s\\) for SleepBatchFlow/${run.runId}:`),
+      new RegExp(
+        `2 unfinished AWS Batch job\\(s\\) for SleepBatchFlow/${run.runId} \\(2 of them children of 1 array job\\(s\\)\\):`,
+      ),
     );
-    const lines = listed.stdout.split('\n').filter((l) => / attempt 1: job /.test(l));
-    assert.equal(lines.length, 2, listed.stdout);
-    for (const l of lines)
-      assert.match(l, /^SleepBatchFlow\/\d+\/nap\/\d+ attempt 1: job [0-9a-f-]+ RUNNING \(queue /);
+    assert.match(
+      listed.stdout,
+      /^SleepBatchFlow\/\d+\/nap array job [0-9a-f-]+: 2 children \(RUNNING 2\) \(queue /m,
+    );
     assert.equal((await unfinishedOf(batch, e.queue, run.runId)).length, 2);
     const killed = await runCli(['batch', 'kill', ...args, '--run-id', run.runId], opts);
     assert.equal(killed.code, 0, killed.stdout + killed.stderr);

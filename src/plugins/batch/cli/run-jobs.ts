@@ -17,6 +17,7 @@ import type { BatchJobRecord } from '../jobs/batch-job.js';
 import { DESCRIBE_JOBS_MAX } from '../jobs/poller.js';
 import { type TerminateRetry, terminateReason, terminateWithRetry } from '../jobs/terminate.js';
 import { jobNamePrefix } from '../spec/names.js';
+import { arrayOf, arrayUnfinished } from './run-arrays.js';
 
 /**
  * Job statuses that are not final.
@@ -67,6 +68,10 @@ export interface RunJob {
   readonly queue: string;
   /** AWS's reason (a terminated job: `stopped by stepflow: ...`). */
   readonly statusReason?: string;
+  /** An array child's parent (its job id is `<arrayJobId>:<index>`). */
+  readonly arrayJobId?: string;
+  /** An array job: its size and its children's counts by state (the pathspec names the step). */
+  readonly array?: { readonly size: number; readonly counts: Readonly<Record<string, number>> };
 }
 
 /**
@@ -149,6 +154,7 @@ interface Found {
   jobId: string;
   jobName: string;
   queue: string;
+  arrayJobId?: string;
 }
 
 /**
@@ -173,6 +179,15 @@ export async function runJobs(
     for (const job of await recordedJobs(source, run.runId)) {
       found.set(job.jobId, job);
       queues.add(job.queue);
+      // The array job of a recorded child: one entry for the step (its pathspec without the task).
+      if (job.arrayJobId && !found.has(job.arrayJobId)) {
+        const { arrayJobId: _, ...rest } = job;
+        found.set(job.arrayJobId, {
+          ...rest,
+          jobId: job.arrayJobId,
+          pathspec: job.pathspec.split('/').slice(0, 3).join('/'),
+        });
+      }
     }
     for (const q of declaredQueues(run)) queues.add(q);
     for (const job of await listedJobs(source, run, queues, options.warn))
@@ -183,11 +198,14 @@ export async function runJobs(
   for (const job of found.values()) {
     const detail = described.get(job.jobId);
     if (!detail?.status) continue;
-    if (options.unfinished && !UNFINISHED.has(detail.status)) continue;
+    const array = arrayOf(detail, [...found.values()], described);
+    if (options.unfinished && !(array ? arrayUnfinished(detail, array) : UNFINISHED.has(detail.status)))
+      continue;
     out.push({
       ...job,
       status: detail.status,
       ...(detail.statusReason ? { statusReason: detail.statusReason } : {}),
+      ...(array ? { array } : {}),
     });
   }
   return out.sort((a, b) =>
@@ -217,6 +235,7 @@ async function recordedJobs(source: RunJobsSource, runId: string): Promise<Found
         jobId: record.jobId,
         jobName: record.jobName,
         queue: record.queue,
+        ...(record.arrayJobId ? { arrayJobId: record.arrayJobId } : {}),
       };
     }),
   );
@@ -343,7 +362,8 @@ export async function killJobs(
       options.terminated?.(job, result.ok ? undefined : result.error);
     }),
   );
-  const waiting = new Map(sent.map((j) => [j.jobId, j]));
+  // An array job ends when its children do (each terminated by id above): it is not waited for itself.
+  const waiting = new Map(sent.filter((j) => !j.array).map((j) => [j.jobId, j]));
   const ended: RunJob[] = [];
   const deadline = Date.now() + (options.waitMs ?? 180_000);
   const pollMs = options.pollMs ?? 1000;
