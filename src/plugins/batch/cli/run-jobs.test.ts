@@ -168,6 +168,59 @@ describe('runJobs and killJobs (fake Batch API)', () => {
     assert.equal(all.length, 4, 'the finished job too, without `unfinished`');
   });
 
+  it('an array job is one entry with its children counts; kill ends each child by id, not waiting on the parent', async () => {
+    const api = fakeApi();
+    const storage = new MemoryStorage(ROOT);
+    await addRun(storage, '17', 'jane');
+    const name = jobNameFor({
+      user: 'jane',
+      flowName: 'F',
+      runId: '17',
+      stepName: 'train',
+      taskId: 'a1',
+      attempt: 0,
+    });
+    const { jobId } = await api.submitJob({
+      jobName: name,
+      jobQueue: 'q',
+      jobDefinition: 'd',
+      arrayProperties: { size: 3 },
+    });
+    const parent = jobId as string;
+    // As the local stand-in shows it: no status summary, and SUBMITTED for good.
+    Object.assign(api.jobs.get(parent)?.detail ?? {}, { status: 'SUBMITTED', arrayProperties: { size: 3 } });
+    const states: JobStatus[] = ['RUNNING', 'RUNNING', 'SUCCEEDED'];
+    for (let i = 0; i < 3; i++) {
+      Object.assign(api.jobs.get(`${parent}:${i}`)?.detail ?? {}, { status: states[i] });
+      const record = {
+        jobId: `${parent}:${i}`,
+        arrayJobId: parent,
+        arrayIndex: i,
+        jobName: name,
+        attempt: 0,
+        queue: 'q',
+      };
+      await storage.put(`F/17/train/${10 + i}/0.batch.json`, Buffer.from(JSON.stringify(record)));
+    }
+    const runs = await selectRuns(storage, 'F', {}, 'jane');
+    const jobs = await runJobs({ api, storage, flowName: 'F' }, runs, { unfinished: true });
+    assert.deepEqual(
+      jobs.map((j) => [j.pathspec, j.jobId, j.arrayJobId, j.array]),
+      [
+        ['F/17/train', parent, undefined, { size: 3, counts: { RUNNING: 2, SUCCEEDED: 1 } }],
+        ['F/17/train/10', `${parent}:0`, parent, undefined],
+        ['F/17/train/11', `${parent}:1`, parent, undefined],
+      ],
+    );
+    const result = await killJobs(api, jobs, { reason: 'stepflow batch kill', pollMs: 1, waitMs: 5000 });
+    const terminated = api.calls
+      .filter(([a]) => a === 'TerminateJob')
+      .map(([, i]) => (i as { jobId: string }).jobId);
+    assert.deepEqual(terminated.sort(), [parent, `${parent}:0`, `${parent}:1`].sort());
+    assert.deepEqual(result.ended.map((j) => j.jobId).sort(), [`${parent}:0`, `${parent}:1`]);
+    assert.deepEqual(result.unconfirmed, []);
+  });
+
   it('describes at most 100 jobs per DescribeJobs call', async () => {
     const api = fakeApi();
     const storage = new MemoryStorage(ROOT);

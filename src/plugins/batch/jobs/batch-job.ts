@@ -17,6 +17,7 @@ import { TailedStream } from '../logs/last-lines.js';
 import { type TailBudget, TaskLogTail } from '../logs/task-log-tail.js';
 import type { Submitted } from './array-group.js';
 import { classifyFailure, type JobFailure } from './classify-failure.js';
+import { type BatchJobRecord, exitCodeOf } from './job-record.js';
 import type { JobPoller } from './poller.js';
 import type { PreparedStep } from './prepare.js';
 import {
@@ -62,41 +63,7 @@ export interface BatchJobContext {
   };
 }
 
-/**
- * The record of an attempt run on AWS Batch (`<attempt>.batch.json` beside the attempt's records).
- *
- * @example
- * ```ts
- * const record = JSON.parse(String(await storage.get('F/17/train/3/0.batch.json'))) as BatchJobRecord;
- * record.jobId; // '0123-abcd-...'
- * ```
- */
-export interface BatchJobRecord {
-  readonly jobId: string;
-  readonly jobName: string;
-  /** The array job this attempt ran in, as child `arrayIndex` (its job id is `<arrayJobId>:<arrayIndex>`). */
-  readonly arrayJobId?: string;
-  readonly arrayIndex?: number;
-  readonly attempt: number;
-  readonly queue: string;
-  readonly jobDefinition: string;
-  /** The compute environment that ran it (once known; else the queue's environments). */
-  readonly computeEnvironment?: string;
-  readonly computeEnvironments: readonly string[];
-  readonly logGroup?: string;
-  readonly logStream?: string;
-  readonly status?: string;
-  readonly statusReason?: string;
-  readonly exitCode?: number | null;
-  readonly codePackage: string;
-  /** How the job failed, when it did (see classify-failure.ts). */
-  readonly failure?: JobFailure['kind'];
-  /**
-   * Earlier jobs of this attempt lost to spot reclaims, resubmitted automatically (oldest first), with
-   * when the loss was seen (`at`, ISO time; the ui draws it on the timeline).
-   */
-  readonly reclaimed?: readonly { readonly jobId: string; readonly reason: string; readonly at?: string }[];
-}
+export type { BatchJobRecord } from './job-record.js';
 
 const FINAL = new Set<JobStatus | undefined>(['SUCCEEDED', 'FAILED']);
 
@@ -327,7 +294,10 @@ export class BatchJob {
       tries: job.status === 'FAILED' ? 3 : 1,
     });
     let exitCode: number | null = job.status === 'SUCCEEDED' ? 0 : null;
-    if (job.status === 'FAILED') exitCode = (await this.exitCodeOf(job)) ?? null;
+    if (job.status === 'FAILED') {
+      const where = this.array ? { arrayJobId: this.array.id } : { jobQueue: this.step.queue.queue };
+      exitCode = (await exitCodeOf(this.ctx.api, job, where)) ?? null;
+    }
     const failure = job.status === 'FAILED' ? this.explain(job, exitCode) : undefined;
     if (this.resubmitAfterSpot(job, failure)) return;
     if (job.status === 'SUCCEEDED') this.say(`job ${job.jobId} SUCCEEDED`);
@@ -374,28 +344,6 @@ export class BatchJob {
         `${failure.message} This attempt lost ${this.reclaimed.length + 1} jobs to spot reclaims (${ids}); ` +
         `stepflow resubmits up to STEPFLOW_SPOT_RETRIES=${this.ctx.spotRetries ?? 0} times per attempt.`,
     };
-  }
-
-  /**
-   * The container exit code: DescribeJobs' `container.exitCode`, else ListJobs for the queue, or for the
-   * array of an array child (moto describes neither with an exit code).
-   */
-  private async exitCodeOf(job: JobDetail): Promise<number | undefined> {
-    const described = job.container?.exitCode ?? job.attempts?.at(-1)?.container?.exitCode;
-    if (described !== undefined) return described;
-    const where = this.array ? { arrayJobId: this.array.id } : { jobQueue: this.step.queue.queue };
-    try {
-      let nextToken: string | undefined;
-      do {
-        const page = await this.ctx.api.listJobs({ ...where, jobStatus: job.status, nextToken });
-        const hit = page.jobSummaryList?.find((s) => s.jobId === job.jobId);
-        if (hit) return hit.container?.exitCode;
-        nextToken = page.nextToken;
-      } while (nextToken);
-    } catch {
-      // unknown
-    }
-    return undefined;
   }
 
   /**
