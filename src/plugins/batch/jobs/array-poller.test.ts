@@ -67,6 +67,37 @@ describe('JobPoller and array jobs (unit-level fake Batch API: children change s
     poller.stop();
   });
 
+  it('a child followed late (its record is written first) is told its state even if it ended before', async () => {
+    const api = new FakeBatchApi();
+    const poller = new JobPoller(api, 60_000);
+    const { jobId } = await api.submitJob({
+      jobName: 'arr',
+      jobQueue: 'q',
+      jobDefinition: 'd',
+      arrayProperties: { size: 100 },
+    });
+    const seen = new Map<number, string>();
+    const watch = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        poller.watch(`${jobId}:${i}`, (job) => {
+          seen.set(i, job.status as string);
+          return job.status === 'SUCCEEDED' || job.status === 'FAILED';
+        });
+      }
+    };
+    watch(0, 50);
+    await poller.cycle();
+    for (let i = 0; i < 100; i++)
+      Object.assign(api.jobs.get(`${jobId}:${i}`)?.detail ?? {}, { status: 'SUCCEEDED' });
+    await poller.cycle();
+    assert.equal(seen.get(0), 'SUCCEEDED');
+    watch(50, 100);
+    await poller.cycle();
+    assert.equal(seen.get(99), 'SUCCEEDED', 'the late child ended before it was followed');
+    assert.equal(poller.active, 0);
+    poller.stop();
+  });
+
   it(`an array with at most ${SMALL_ARRAY} children is described child by child (state lines and logs as today)`, async () => {
     const api = new FakeBatchApi();
     const poller = new JobPoller(api, 60_000);

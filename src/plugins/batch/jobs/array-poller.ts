@@ -61,6 +61,8 @@ export function arrayParentOf(jobId: string): string | undefined {
 interface ArrayState {
   counts: Record<string, number>;
   readonly status: Map<string, JobStatus>;
+  /** The children followed at the last look (one followed since may have changed state before it was). */
+  readonly seen: Set<string>;
 }
 
 /**
@@ -114,11 +116,17 @@ export class ArrayTracker {
     }
     let state = this.arrays.get(id);
     if (!state) {
-      state = { counts: { SUBMITTED: size }, status: new Map() };
+      state = { counts: { SUBMITTED: size }, status: new Map(), seen: new Set() };
       this.arrays.set(id, state);
     }
     const before = state.counts;
-    const grown = STATES.filter((s) => (summary[s] ?? 0) > (before[s] ?? 0));
+    // A child followed since the last look (its record is written before it is followed) may already be
+    // in any state: every non-empty state is looked at once.
+    const fresh = watched.filter((c) => !state.seen.has(c));
+    for (const c of fresh) state.seen.add(c);
+    const grown = STATES.filter((s) =>
+      fresh.length > 0 ? s !== 'SUBMITTED' && (summary[s] ?? 0) > 0 : (summary[s] ?? 0) > (before[s] ?? 0),
+    );
     state.counts = { ...summary };
     if (grown.length === 0) return [];
     const lists = new Map<JobStatus, JobSummary[]>();
