@@ -43,6 +43,11 @@ export interface Submitted {
   readonly jobId?: string;
   readonly arrayJobId?: string;
   readonly arrayIndex?: number;
+  /**
+   * An array child tells its array it no longer needs it: it ended, was killed (`true`), or was lost to a
+   * spot reclaim. Once every child did and one was killed, the parent is terminated too.
+   */
+  readonly release?: (killed: boolean) => void;
 }
 
 /**
@@ -64,6 +69,8 @@ export interface ArrayGrouperOptions {
   readonly writeChunk: (key: string, chunk: ManifestChunk) => Promise<void>;
   /** Extra wait for more members (default {@link ARRAY_WINDOW_MS}). */
   readonly windowMs?: number;
+  /** Terminates an array's parent (its children were each terminated by id; not waited for). */
+  readonly terminate?: (arrayJobId: string) => Promise<unknown>;
 }
 
 interface Pending {
@@ -171,8 +178,22 @@ export class ArrayGrouper {
       this.stats.arrays++;
       this.stats.children += members.length;
       const parent = out.jobId;
+      const open = new Set(members.keys());
+      let killed = false;
+      const release = (index: number) => (byKill: boolean) => {
+        if (!open.delete(index)) return;
+        killed ||= byKill;
+        // Every child ended or was stopped, one by a kill: the parent goes too (AWS would end it anyway
+        // once its children ended; the local stand-in ignores it and stops children only by id).
+        if (open.size === 0 && killed) void this.options.terminate?.(parent).catch(() => {});
+      };
       members.forEach((m, index) => {
-        m.resolve({ jobId: `${parent}:${index}`, arrayJobId: parent, arrayIndex: index });
+        m.resolve({
+          jobId: `${parent}:${index}`,
+          arrayJobId: parent,
+          arrayIndex: index,
+          release: release(index),
+        });
       });
     } catch (err) {
       for (const m of members) m.reject(err);

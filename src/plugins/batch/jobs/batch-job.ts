@@ -89,7 +89,9 @@ export class BatchJob {
   private resolveDone!: (o: LaunchOutcome) => void;
   private jobId: string | undefined;
   /** The array job and index of this attempt's job, when it is an array child. */
-  private array: { readonly id: string; readonly index: number } | undefined;
+  private array:
+    | { readonly id: string; readonly index: number; readonly release?: (killed: boolean) => void }
+    | undefined;
   private jobName = '';
   private status: JobStatus | undefined;
   private killedReason: string | undefined;
@@ -149,6 +151,7 @@ export class BatchJob {
   private end(outcome: LaunchOutcome): void {
     if (this.finished) return;
     this.finished = true;
+    this.array?.release?.(this.killedReason !== undefined);
     this.tail.stop();
     this.stdout.end();
     this.stderr.end();
@@ -174,7 +177,13 @@ export class BatchJob {
       if (!out.jobId) throw new Error('SubmitJob returned no job id');
       this.jobId = out.jobId;
       this.array =
-        out.arrayJobId !== undefined ? { id: out.arrayJobId, index: out.arrayIndex ?? 0 } : undefined;
+        out.arrayJobId !== undefined
+          ? {
+              id: out.arrayJobId,
+              index: out.arrayIndex ?? 0,
+              ...(out.release ? { release: out.release } : {}),
+            }
+          : undefined;
       this.jobName = request.jobName;
     } catch (err) {
       const text =
@@ -268,6 +277,7 @@ export class BatchJob {
         `(spot retry ${this.reclaimed.length} of ${max})`,
     );
     this.jobId = undefined;
+    this.array?.release?.(false);
     this.array = undefined;
     this.status = undefined;
     this.runnableReason = undefined;
@@ -381,6 +391,7 @@ export class BatchJob {
     if (this.finished) return;
     this.killedReason ??= reason;
     // Submission in flight: start() terminates the job once SubmitJob gave its id.
+    this.array?.release?.(true);
     if (this.jobId) await this.terminate(reason);
     await this.task.done;
   }

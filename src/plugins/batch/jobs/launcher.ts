@@ -36,7 +36,14 @@ import { BatchJob, type BatchJobRecord } from './batch-job.js';
 import { JobPoller } from './poller.js';
 import { BatchPreparation, type PreparedStep } from './prepare.js';
 import { type Clock, SubmitRate } from './submit-rate.js';
-import { type JobStopping, KILL_WAIT_S, KillProgress, type TerminateRetry } from './terminate.js';
+import {
+  type JobStopping,
+  KILL_WAIT_S,
+  KillProgress,
+  type TerminateRetry,
+  terminateReason,
+  terminateWithRetry,
+} from './terminate.js';
 import { SUBMISSION_ENV, submitThrottled } from './throttle-retries.js';
 
 /**
@@ -181,6 +188,13 @@ export class BatchLauncher implements TaskLauncher {
             const root = (this.run.storage as StorageBackend).root.replace(/\/+$/, '');
             return { key, url: `${root}/${key}` };
           },
+          terminate: (id) =>
+            terminateWithRetry(
+              this.api,
+              id,
+              terminateReason('its children were stopped'),
+              options.terminateRetry,
+            ),
           writeChunk: async (key, chunk) => {
             await (this.run.storage as StorageBackend).put(key, Buffer.from(JSON.stringify(chunk)));
           },
