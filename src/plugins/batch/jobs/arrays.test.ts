@@ -1,50 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
-import { collect, fakeLaunchSpec, S3Memory } from '../../../../test/support/fake-launch.js';
-import type { RuntimeRunContext, TaskLaunchSpec } from '../../../decorators/contract.js';
-import type { CodePackage } from '../../../package/types.js';
+import type { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
+import {
+  batchStep,
+  collect,
+  fakeLaunchSpec,
+  type S3Memory,
+  testLauncher,
+} from '../../../../test/support/fake-launch.js';
+import type { TaskLaunchSpec } from '../../../decorators/contract.js';
 import { ARRAY_MANIFEST_ENV } from '../bootstrap/array-child.js';
 import { BatchConfigError } from '../errors.js';
-import { parseBatchOptions } from '../spec/options.js';
-import { resolveBatch } from '../spec/resolve.js';
 import { ArrayGrouper } from './array-group.js';
 import { arrayRequest, type JobRequest, manifestChunks, manifestEntry } from './array-manifest.js';
 import type { BatchJobRecord } from './batch-job.js';
-import { BatchLauncher } from './launcher.js';
-
-function resolved(stepName: string) {
-  const where = { flowName: 'F', stepName };
-  return resolveBatch({
-    where,
-    options: parseBatchOptions({}, where),
-    settings: { queue: 'q', runtimeLimitSeconds: 432000, defaultTags: {}, emitTags: false },
-    nodeVersion: '20.19.0',
-  });
-}
+import type { BatchLauncher } from './launcher.js';
 
 function setup(env: Record<string, string> = {}) {
-  const api = new FakeBatchApi();
-  const storage = new S3Memory();
-  const run: RuntimeRunContext = {
-    flowName: 'F',
-    runId: '1',
-    storage,
-    user: 'jane',
-    codePackage: { sha: 'a'.repeat(64) } as CodePackage,
-    notice: () => {},
-  };
-  const launcher = new BatchLauncher({
-    run,
-    steps: [resolved('train'), resolved('score')],
-    api,
-    pollMs: 5,
+  return testLauncher({
+    steps: [batchStep('train'), batchStep('score')],
     env,
     terminateRetry: { attempts: 2, delayMs: 1 },
-    storePackage: async () => ({ sha: 'b'.repeat(64), url: 's3://bucket/runs/F/data/bb/pkg' }),
   });
-  return { api, storage, launcher };
 }
 
 function launchAll(launcher: BatchLauncher, specs: readonly TaskLaunchSpec[]) {
