@@ -90,6 +90,8 @@ export async function run(ctx) {
       METAFLOW_BATCH_JOB_QUEUE: QUEUE,
       METAFLOW_BATCH_CONTAINER_IMAGE: 'node:20',
       STEPFLOW_BATCH_POLL_MS: String(POLL_MS),
+      // Plain jobs, one per task, as Metaflow submits them: array jobs are measured by `batch-wide`.
+      STEPFLOW_BATCH_ARRAYS: '0',
     };
     const args = ['run', FLOW, '--datastore', 's3', '--datastore-root', `s3://${bucket}/runs`];
     args.push('--max-workers', String(WIDTH), '--max-num-splits', String(WIDTH), '--width', String(WIDTH));
