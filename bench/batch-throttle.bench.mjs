@@ -63,6 +63,8 @@ async function oneRun(ctx, moto, { bucket, queue, faults, label }) {
       METAFLOW_BATCH_JOB_QUEUE: queue,
       METAFLOW_BATCH_CONTAINER_IMAGE: 'node:20',
       STEPFLOW_BATCH_POLL_MS: String(POLL_MS),
+      // One SubmitJob per task, to measure the adaptive rate under a quota (arrays need one per 10,000).
+      STEPFLOW_BATCH_ARRAYS: '0',
     };
     const args = ['run', FLOW, '--datastore', 's3', '--datastore-root', `s3://${bucket}/runs`];
     args.push('--max-workers', String(WIDTH), '--max-num-splits', String(WIDTH), '--width', String(WIDTH));
