@@ -172,7 +172,13 @@ export class FakeBatchApi implements BatchApi {
         });
       });
       this.jobs.set(jobId, {
-        detail: { jobId, jobName: input.jobName, status: 'PENDING', createdAt: this.nextId } as JobDetail,
+        detail: {
+          jobId,
+          jobName: input.jobName,
+          status: 'PENDING',
+          createdAt: this.nextId,
+          container: { environment: input.containerOverrides?.environment ?? [] },
+        } as JobDetail,
         plan: { status: 'SUCCEEDED' },
         queue: input.jobQueue ?? '',
         held: 0,

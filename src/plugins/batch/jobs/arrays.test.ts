@@ -135,6 +135,28 @@ describe('@batch array jobs: grouping and submission (fake Batch API)', () => {
     launcher.close();
   });
 
+  it('an array SubmitJob answered 5xx after AWS made the array is adopted by its token, not sent again', async () => {
+    const { api, storage, launcher } = setup();
+    const submit = api.submitJob;
+    let failed = 0;
+    api.submitJob = async (input) => {
+      const out = await submit(input);
+      if (failed++ > 0) return out;
+      throw Object.assign(new Error('internal error'), {
+        name: 'ServerException',
+        $metadata: { httpStatusCode: 500 },
+      });
+    };
+    const outcomes = await Promise.all(launchAll(launcher, specs('train', 3)).map((t) => t.done));
+    assert.deepEqual(
+      outcomes.map((o) => o.exitCode),
+      [0, 0, 0],
+    );
+    assert.equal(api.count('SubmitJob'), 1, 'the array AWS made is adopted');
+    assert.equal((await record(storage, '12')).jobId, 'job-1:2');
+    launcher.close();
+  });
+
   it('killing the children of an array terminates each by id and waits for AWS to end them', async () => {
     const { api, launcher } = setup();
     api.plan = () => ({ status: 'SUCCEEDED', runnableReason: 'waiting', runnablePolls: 1000 });
