@@ -14,7 +14,14 @@ import { BATCH_LIMITS } from '../spec/limits.js';
 import { canonicalJson } from '../spec/names.js';
 import { SUBMISSION_ENV } from './throttle-retries.js';
 
-/** A SubmitJob request as the launcher makes it. */
+/**
+ * A SubmitJob request as the launcher makes it (a name is required).
+ *
+ * @example
+ * ```ts
+ * const request: JobRequest = { jobName: 'jane-F-1-train-3-0', jobQueue: 'q', jobDefinition: 'd' };
+ * ```
+ */
 export type JobRequest = SubmitJobCommandInput & { jobName: string };
 
 /**

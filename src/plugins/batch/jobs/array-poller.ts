@@ -53,7 +53,14 @@ export interface CycleCalls {
   ListJobs: number;
 }
 
-/** The parent and index of a child job id (`<parent>:<index>`), if it is one. */
+/**
+ * The parent of an array child's job id (`<parent>:<index>`); undefined for any other job id.
+ *
+ * @example
+ * ```ts
+ * arrayParentOf('0f3a:17'); // '0f3a'
+ * ```
+ */
 export function arrayParentOf(jobId: string): string | undefined {
   return /^(.+):\d+$/.exec(jobId)?.[1];
 }
