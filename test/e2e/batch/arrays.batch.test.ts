@@ -35,9 +35,9 @@ describe('@batch foreach as array jobs on the local AWS Batch stand-in', () => {
     const indexes = new Set<number>();
     for (const [item, list] of byItem) {
       const first = list[0] as BatchJobRecord;
-      assert.equal(first.jobId, `${parent}:${first.arrayIndex}`);
+      assert.equal(first.jobId, `${parent}:${first.index}`);
       assert.equal(first.status, item === 7 ? 'FAILED' : 'SUCCEEDED', `item ${item}`);
-      indexes.add(first.arrayIndex as number);
+      indexes.add(first.index as number);
       assert.equal(list.length, item === 7 ? 2 : 1, `item ${item}: attempts`);
     }
     assert.equal(indexes.size, 50);

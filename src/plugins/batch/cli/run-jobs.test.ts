@@ -195,7 +195,7 @@ describe('runJobs and killJobs (fake Batch API)', () => {
       const record = {
         jobId: `${parent}:${i}`,
         arrayJobId: parent,
-        arrayIndex: i,
+        index: i,
         jobName: name,
         attempt: 0,
         queue: 'q',

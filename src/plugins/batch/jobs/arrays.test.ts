@@ -72,10 +72,7 @@ describe('@batch array jobs: grouping and submission (fake Batch API)', () => {
     assert.equal(chunk.children[2].env.STEPFLOW_TASK_LOGS_URL, 's3://bucket/runs/F/1/train/12/0.');
     for (let i = 0; i < 5; i++) {
       const r = await record(storage, String(10 + i));
-      assert.deepEqual(
-        [r.jobId, r.arrayJobId, r.arrayIndex, r.status],
-        [`job-1:${i}`, 'job-1', i, 'SUCCEEDED'],
-      );
+      assert.deepEqual([r.jobId, r.arrayJobId, r.index, r.status], [`job-1:${i}`, 'job-1', i, 'SUCCEEDED']);
     }
     launcher.close();
   });

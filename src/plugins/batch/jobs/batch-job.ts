@@ -212,7 +212,7 @@ export class BatchJob {
     const container = job?.container ?? job?.attempts?.at(-1)?.container;
     return this.ctx.writeRecord({
       jobId: this.jobId as string,
-      ...(this.array ? { arrayJobId: this.array.id, arrayIndex: this.array.index } : {}),
+      ...(this.array ? { arrayJobId: this.array.id, index: this.array.index } : {}),
       attempt: this.info.attempt,
       queue: this.step.queue.queue,
       jobDefinition: this.step.jobDefinition,

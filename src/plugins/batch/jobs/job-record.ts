@@ -19,9 +19,9 @@ import type { JobFailure } from './classify-failure.js';
 export interface BatchJobRecord {
   readonly jobId: string;
   readonly jobName: string;
-  /** The array job this attempt ran in, as child `arrayIndex` (its job id is `<arrayJobId>:<arrayIndex>`). */
+  /** The array job this attempt ran in, as child `index` (its job id is `<arrayJobId>:<index>`). */
   readonly arrayJobId?: string;
-  readonly arrayIndex?: number;
+  readonly index?: number;
   readonly attempt: number;
   readonly queue: string;
   readonly jobDefinition: string;
