@@ -8,9 +8,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { regionEnvironment } from '../../../aws/index.js';
-import { errorMessage } from '../../../common/index.js';
 import { type Config, loadConfig } from '../../../config/index.js';
 import type { StorageBackend } from '../../../datastore/index.js';
 import { attemptFile, taskPrefix } from '../../../datastore/index.js';
@@ -33,6 +31,7 @@ import type { ResolvedBatch } from '../spec/resolve.js';
 import { submitJobRequest } from '../spec/submit-job-request.js';
 import { ArrayGrouper } from './array-group.js';
 import { BatchJob, type BatchJobRecord } from './batch-job.js';
+import { DeferredJob, lazyApi } from './deferred-job.js';
 import { JobPoller } from './poller.js';
 import { BatchPreparation, type PreparedStep } from './prepare.js';
 import { type Clock, SubmitRate } from './submit-rate.js';
@@ -366,77 +365,6 @@ interface Prepared {
   readonly steps: Map<string, PreparedStep>;
   readonly pkg: { sha: string; url: string };
   readonly layers: ReadonlyMap<string, ShippedLayer | undefined>;
-}
-
-/** A {@link BatchApi} whose real clients are made on its first call. */
-function lazyApi(make: () => BatchApi): BatchApi {
-  const call =
-    <K extends Exclude<keyof BatchApi, 'close'>>(key: K) =>
-    (input: Parameters<BatchApi[K]>[0]) =>
-      (make()[key] as (i: typeof input) => ReturnType<BatchApi[K]>)(input);
-  return {
-    describeJobQueues: call('describeJobQueues'),
-    describeComputeEnvironments: call('describeComputeEnvironments'),
-    describeJobDefinitions: call('describeJobDefinitions'),
-    registerJobDefinition: call('registerJobDefinition'),
-    submitJob: call('submitJob'),
-    describeJobs: call('describeJobs'),
-    listJobs: call('listJobs'),
-    terminateJob: call('terminateJob'),
-    getLogEvents: call('getLogEvents'),
-    close: () => {},
-  } as BatchApi;
-}
-
-/** A launched task whose job is made once the run is prepared (so `launch` stays synchronous). */
-class DeferredJob {
-  readonly task: TaskLaunchedTask;
-
-  constructor(
-    launcher: BatchLauncher,
-    spec: TaskLaunchSpec,
-    prepared: ReturnType<BatchLauncher['prepare']>,
-    stepFuture: Promise<PreparedStep | undefined>,
-  ) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let job: BatchJob | undefined;
-    let killed: string | undefined;
-    const done = Promise.all([prepared, stepFuture]).then(
-      ([{ pkg, layers }, step]) => {
-        if (!step)
-          throw new Error(`step ${spec.task.stepName} has no @batch decorator prepared for this run`);
-        if (killed) return { exitCode: null, signal: null, killedReason: killed };
-        job = launcher.makeJob(spec, step, pkg, layers.get(spec.task.stepName));
-        job.stdout.pipe(stdout);
-        job.stderr.pipe(stderr);
-        return job.task.done;
-      },
-      (err: unknown) => {
-        const text = `could not launch ${spec.pathspec} on AWS Batch: ${errorMessage(err)}`;
-        stderr.end(`[@batch] ${text}\n`);
-        stdout.end();
-        return { exitCode: null, signal: null, killedReason: text };
-      },
-    );
-    const guarded = done.catch((err: unknown) => {
-      const text = `could not launch ${spec.pathspec} on AWS Batch: ${errorMessage(err)}`;
-      if (!stderr.writableEnded) stderr.end(`[@batch] ${text}\n`);
-      if (!stdout.writableEnded) stdout.end();
-      return { exitCode: null, signal: null, killedReason: text };
-    });
-    this.task = {
-      stdout,
-      stderr,
-      done: guarded,
-      storesOwnLogs: true,
-      kill: async (reason: string) => {
-        killed ??= reason;
-        if (job) await job.task.kill(reason);
-        await guarded;
-      },
-    };
-  }
 }
 
 /**
