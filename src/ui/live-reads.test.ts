@@ -142,6 +142,87 @@ describe('ui live pages', () => {
     assert.deepEqual(task.attempts[0]?.records, { batch: { jobId: 'j-1', status: 'RUNNING' } });
   });
 
+  it("a running attempt's side record rewritten in place (a spot reclaim) changes the run and step pages, and the mark shows", async () => {
+    const app = newApp();
+    await startTask(46);
+    const key = `${FLOW}/${RUN}/work/46/0.batch.json`;
+    await storage.put(key, Buffer.from(JSON.stringify({ jobId: 'j-1', status: 'RUNNING' })));
+    const runUrl = `/api/run/${FLOW}/${RUN}`;
+    const stepUrl = `/api/step/${FLOW}/${RUN}/work`;
+    const runTag = (await app.request(runUrl)).headers.get('etag') ?? '';
+    const stepTag = (await app.request(stepUrl)).headers.get('etag') ?? '';
+    const reclaimed = [{ jobId: 'j-1', reason: 'Host EC2 (instance i-1) terminated.', at: AT }];
+    await storage.put(key, Buffer.from(JSON.stringify({ jobId: 'j-2', status: 'RUNNABLE', reclaimed })));
+    const res = await app.request(runUrl, { headers: { 'If-None-Match': runTag } });
+    assert.equal(res.status, 200, 'the rewrite changes the run page');
+    const etag = res.headers.get('etag') ?? '';
+    assert.notEqual(etag, runTag);
+    const bar = ((await res.json()) as RunResponse).timeline.find((b) => b.task === 'work/46');
+    assert.deepEqual(bar?.resubmits, reclaimed);
+    const step = await app.request(stepUrl, { headers: { 'If-None-Match': stepTag } });
+    assert.equal(step.status, 200, 'the rewrite changes the step page');
+    // Unchanged since: a 304 from one conditional read of the record, nothing read whole.
+    storage.reset();
+    const again = await app.request(runUrl, { headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304);
+    assert.deepEqual(storage.reads, [], 'nothing read whole to answer 304');
+    assert.ok(storage.unchanged.includes(key), 'the record was checked with a conditional read');
+  });
+
+  it('checks at most 100 side records of running attempts a poll, round-robin, so each is seen in turn', async () => {
+    const memory = new CountingStorage(new MemoryStorage());
+    const mem = new FlowDatastore(memory, FLOW);
+    await mem.writeRun({
+      flowName: FLOW,
+      runId: RUN,
+      user: 'ana',
+      tags: [],
+      startedAt: AT,
+      graph: {
+        flowName: FLOW,
+        file: 'f.ts',
+        line: 1,
+        steps: STEPS,
+        order: Object.keys(STEPS),
+        parameters: [],
+      },
+      parameters: {},
+    });
+    const batchKey = (i: number) => `${FLOW}/${RUN}/work/${i}/0.batch.json`;
+    for (let i = 0; i < 250; i++) {
+      await mem
+        .task(RUN, 'work', String(i))
+        .writeAttemptStart({ attempt: 0, startedAt: AT, inputs: [], foreachStack: [] });
+      await memory.put(batchKey(i), Buffer.from(JSON.stringify({ jobId: `j-${i}`, status: 'RUNNING' })));
+    }
+    const app = createUiApp({
+      model: new ReadModel({ datastore: memory }),
+      assets: { script: '', style: '' },
+    });
+    const url = `/api/run/${FLOW}/${RUN}`;
+    let etag = (await app.request(url)).headers.get('etag') ?? '';
+    const seen = new Set<string>();
+    for (let poll = 0; poll < 3; poll++) {
+      memory.reset();
+      const res = await app.request(url, { headers: { 'If-None-Match': etag } });
+      assert.equal(res.status, 304);
+      const checked = [...memory.unchanged, ...memory.reads].filter((k) => k.endsWith('.batch.json'));
+      assert.ok(checked.length <= 100, `poll ${poll}: ${checked.length} records checked`);
+      for (const k of checked) seen.add(k);
+    }
+    assert.equal(seen.size, 250, 'three polls of 100 see every one of the 250 records');
+    await memory.put(batchKey(7), Buffer.from(JSON.stringify({ jobId: 'j-7b', status: 'RUNNABLE' })));
+    let changedAt = -1;
+    for (let poll = 0; poll < 3 && changedAt < 0; poll++) {
+      const res = await app.request(url, { headers: { 'If-None-Match': etag } });
+      if (res.status === 200) {
+        changedAt = poll;
+        etag = res.headers.get('etag') ?? '';
+      }
+    }
+    assert.ok(changedAt >= 0, 'the rewrite is seen within 3 polls');
+  });
+
   it('lists a wide step of a non-local backend in one go, and only the unfinished tasks once the rest succeeded', async () => {
     const memory = new CountingStorage(new MemoryStorage());
     const mem = new FlowDatastore(memory, FLOW);

@@ -46,6 +46,7 @@ import {
   signatureOf,
 } from './run-scan.js';
 import { arrayChildOf, logConsoleOf } from './side-records.js';
+import { SideRecordWatch, unfinishedSideKeys } from './side-watch.js';
 import {
   artifactDetail,
   attemptDetail,
@@ -105,6 +106,7 @@ export class ReadModel {
   private readonly given: ClientOptions;
   private opened: Promise<StorageBackend> | undefined;
   private readonly cache = new RecordCache();
+  private readonly watch = new SideRecordWatch();
   private readonly region: string | undefined;
 
   constructor(options: ClientOptions, settings: ReadModelOptions = {}) {
@@ -125,11 +127,21 @@ export class ReadModel {
     return { flow: flowName, runs: rows, total: runs.length };
   }
 
-  /** A run: its graph with states, parameters, failure and timeline. Version: one listing of the run. */
+  /**
+   * A run: its graph with states, parameters, failure and timeline. Version: one listing of the run and
+   * up to 100 conditional reads of the side records of its unfinished attempts (a spot reclaim).
+   */
   async runPage(flowName: string, runId: string): Promise<LivePage<RunResponse>> {
     checkNames({ 'flow name': flowName, 'run id': runId });
-    const { steps, signature } = await scanRun(await this.storage(), this.cache, runPrefix(flowName, runId));
-    return { version: signature, build: () => this.buildRun(flowName, runId, steps) };
+    const storage = await this.storage();
+    const prefix = runPrefix(flowName, runId);
+    const { steps, signature } = await scanRun(storage, this.cache, prefix);
+    const side = [...steps.values()].flatMap(unfinishedSideKeys);
+    const rewritten = await this.watch.check(storage, prefix, side);
+    return {
+      version: signatureOf([signature, rewritten]),
+      build: () => this.buildRun(flowName, runId, steps),
+    };
   }
 
   /** A run's page (version and build at once). */
@@ -154,7 +166,7 @@ export class ReadModel {
     for (const name of order) {
       const scan = scans.get(name);
       if (!scan) continue;
-      const reader = new StepReader(storage, this.cache, flowName, runId, name, scan);
+      const reader = new StepReader(storage, this.cache, flowName, runId, name, scan, this.watch);
       const rows = await reader.states(summary.status);
       states.set(
         name,
@@ -198,7 +210,8 @@ export class ReadModel {
 
   /**
    * One page of a step's tasks, optionally only those in `state`. Version: one listing of the step and
-   * of the run's records (its status).
+   * of the run's records (its status), and up to 100 conditional reads of the side records of the step's
+   * unfinished attempts.
    */
   async stepPage(
     flowName: string,
@@ -214,7 +227,8 @@ export class ReadModel {
       scanStep(storage, this.cache, prefix, stepName),
       listKeys(storage, `${prefix}${META_DIR}/`),
     ]);
-    const version = signatureOf([signature, meta.signature, String(page), state ?? '']);
+    const rewritten = await this.watch.check(storage, `${prefix}${stepName}/`, unfinishedSideKeys(scan));
+    const version = signatureOf([signature, meta.signature, rewritten, String(page), state ?? '']);
     return { version, build: () => this.buildStep(flowName, runId, stepName, scan, page, state) };
   }
 
@@ -233,7 +247,15 @@ export class ReadModel {
   ): Promise<StepResponse> {
     const run = await new Flow(flowName, await this.client()).run(runId);
     await run.step(stepName); // a NotFoundError naming the steps when there is no such step
-    const reader = new StepReader(await this.storage(), this.cache, flowName, runId, stepName, scan);
+    const reader = new StepReader(
+      await this.storage(),
+      this.cache,
+      flowName,
+      runId,
+      stepName,
+      scan,
+      this.watch,
+    );
     const rows = await reader.states(run.status);
     const matching = state ? rows.filter((r) => r.state === state) : rows;
     const first = Math.max(0, page) * TASK_PAGE_SIZE;
@@ -269,16 +291,9 @@ export class ReadModel {
       listKeys(storage, `${runPrefix(flowName, runId)}${META_DIR}/`),
     ]);
     const files = groupKeys(own.keys, runPrefix(flowName, runId)).get(stepName)?.tasks.get(taskId);
-    const live: string[] = [];
-    for (const [attempt, names] of files?.records ?? []) {
-      if (files?.done.has(attempt)) continue;
-      for (const name of names) {
-        const bytes = await storage.get(`${prefix}${attempt}.${name}.json`);
-        live.push(signatureOf([bytes?.toString('utf8') ?? '']));
-      }
-    }
+    const live = files ? unfinishedSideKeys({ ids: [taskId], tasks: new Map([[taskId, files]]) }) : [];
     return {
-      version: signatureOf([own.signature, meta.signature, ...live]),
+      version: signatureOf([own.signature, meta.signature, await this.watch.tagsOf(storage, live)]),
       build: () => this.buildTask(flowName, runId, stepName, taskId),
     };
   }

@@ -95,6 +95,21 @@ function addFile(task: TaskFiles, file: string): void {
   }
 }
 
+/**
+ * The attempt of a side record's key (`.../<attempt>.<name>.json` with a name not of the attempt's own
+ * records), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * sideRecordAttempt('F/1/s/2/1.batch.json'); // 1
+ * ```
+ */
+export function sideRecordAttempt(key: string): number | undefined {
+  const match = RECORD_FILE.exec(key.slice(key.lastIndexOf('/') + 1));
+  if (!match || OWN_RECORDS.has(match[2] as string)) return undefined;
+  return Number(match[1]);
+}
+
 function sortTaskIds(ids: string[]): string[] {
   const numeric = (s: string) => /^\d+$/.test(s);
   return ids.sort((a, b) => {

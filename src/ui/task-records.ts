@@ -19,6 +19,7 @@ import {
 import type { Resubmit, TaskSummary, TimelineBar, UiState } from './api-types.js';
 import { finishedKey, type RecordCache, type StepScan, type TaskFiles } from './run-scan.js';
 import { resubmitsOf } from './side-records.js';
+import type { SideRecordWatch } from './side-watch.js';
 
 /** Reads in flight at once. */
 export const READS_IN_FLIGHT = 32;
@@ -63,6 +64,7 @@ export class StepReader {
     private readonly runId: string,
     private readonly step: string,
     readonly scan: StepScan,
+    private readonly watch?: SideRecordWatch,
   ) {}
 
   /**
@@ -160,22 +162,29 @@ export class StepReader {
     return await this.cache.read(this.storage, this.doneKey(files.id, attempt), summarizeDone);
   }
 
-  /** Side records change while the attempt runs (a job's status): kept only once it is done. */
+  /**
+   * Side records change while the attempt runs (a job's status, a reclaim): read through the watch
+   * (a conditional read; the kept bytes when unchanged), and kept in the cache once the attempt is done.
+   */
   private async resubmits(files: TaskFiles, attempt: number): Promise<readonly Resubmit[]> {
     const names = files.records.get(attempt) ?? [];
     if (names.length === 0) return [];
     const key = `${this.prefix(files.id)}${attempt}.resubmits:${names.join(',')}`;
     const kept = this.cache.get<Resubmit[]>(key);
     if (kept) return kept;
+    const finished = files.done.has(attempt);
     const records: Record<string, unknown> = {};
     for (const name of names) {
-      records[name] = await readJsonRecord<unknown>(
-        this.storage,
-        `${this.prefix(files.id)}${attempt}.${name}.json`,
-      );
+      const recordKey = `${this.prefix(files.id)}${attempt}.${name}.json`;
+      if (finished || !this.watch) {
+        records[name] = await readJsonRecord<unknown>(this.storage, recordKey);
+        this.watch?.forget(recordKey);
+      } else {
+        records[name] = await this.watch.read(this.storage, recordKey);
+      }
     }
     const found = resubmitsOf(records);
-    if (files.done.has(attempt)) this.cache.keep(key, found);
+    if (finished) this.cache.keep(key, found);
     return found;
   }
 }

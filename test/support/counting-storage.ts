@@ -25,8 +25,10 @@ import type {
 export class CountingStorage implements StorageBackend {
   readonly kind: string;
   readonly root: string;
-  /** Keys read with `get`, `getSync` or `readFrom`, in order. */
+  /** Keys read with `get`, `getSync` or `readFrom` (when it returned bytes), in order. */
   readonly reads: string[] = [];
+  /** Keys `readFrom` answered `'unchanged'` (a conditional read with no body), in order. */
+  readonly unchanged: string[] = [];
   /** Bytes returned by `readFrom`. */
   rangedBytes = 0;
   lists = 0;
@@ -39,6 +41,7 @@ export class CountingStorage implements StorageBackend {
   /** Forgets what was counted. */
   reset(): void {
     this.reads.length = 0;
+    this.unchanged.length = 0;
     this.rangedBytes = 0;
     this.lists = 0;
   }
@@ -71,12 +74,13 @@ export class CountingStorage implements StorageBackend {
     offset: number,
     options?: ReadFromOptions,
   ): Promise<RangedRead | 'unchanged' | undefined> {
-    this.reads.push(key);
     const got = this.inner.readFrom
       ? await this.inner.readFrom(key, offset, options)
       : await this.inner
           .get(key)
           .then((b) => (b ? { bytes: b.subarray(offset), size: b.length } : undefined));
+    if (got === 'unchanged') this.unchanged.push(key);
+    else this.reads.push(key);
     if (got && got !== 'unchanged') this.rangedBytes += got.bytes.length;
     return got;
   }
