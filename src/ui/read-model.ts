@@ -247,15 +247,8 @@ export class ReadModel {
   ): Promise<StepResponse> {
     const run = await new Flow(flowName, await this.client()).run(runId);
     await run.step(stepName); // a NotFoundError naming the steps when there is no such step
-    const reader = new StepReader(
-      await this.storage(),
-      this.cache,
-      flowName,
-      runId,
-      stepName,
-      scan,
-      this.watch,
-    );
+    const storage = await this.storage();
+    const reader = new StepReader(storage, this.cache, flowName, runId, stepName, scan, this.watch);
     const rows = await reader.states(run.status);
     const matching = state ? rows.filter((r) => r.state === state) : rows;
     const first = Math.max(0, page) * TASK_PAGE_SIZE;
