@@ -303,4 +303,55 @@ describe('stepflow ui: records kept beside attempts (written by the test: no spo
     assert.equal(await task.locator('a.log-console').textContent(), 'def/default/abc');
     assert.equal(await task.locator('.array-child').textContent(), 'array job parent-7, child 4');
   });
+
+  it("fake record: a spot reclaim written into a running attempt's record appears on the timeline without a reload", async (t) => {
+    if (!hasBrowser(t)) return;
+    const root = join(ws.dir, 'fake-reclaim');
+    const fds = new FlowDatastore(new LocalStorage(root), 'SpotFlow');
+    const runId = '1700000000000001';
+    const at = '2026-01-01T00:00:00.000Z';
+    const steps = {
+      start: { name: 'start', kind: 'linear', next: ['end'], decorators: [] },
+      end: { name: 'end', kind: 'end', next: [], decorators: [] },
+    };
+    const graph = {
+      flowName: 'SpotFlow',
+      file: 'f.ts',
+      line: 1,
+      steps,
+      order: ['start', 'end'],
+      parameters: [],
+    };
+    await fds.writeRun({
+      flowName: 'SpotFlow',
+      runId,
+      user: 'ana',
+      tags: [],
+      startedAt: at,
+      graph,
+      parameters: {},
+    });
+    const td = fds.task(runId, 'start', '1');
+    await td.writeAttemptStart({ attempt: 0, startedAt: at, inputs: [], foreachStack: [] });
+    const key = `${td.attemptPrefix(0)}batch.json`;
+    await fds.storage.put(key, Buffer.from(JSON.stringify({ jobId: 'job-1', status: 'RUNNING' })));
+    const ui = await startUi(['--datastore-root', root]);
+    const run = await open(`/SpotFlow/${runId}`, ui, 'run-spot-running');
+    await run.waitForSelector('.timeline .tl-label');
+    assert.equal(await run.locator('.timeline .tl-mark').count(), 0);
+    await run.evaluate(() => {
+      (globalThis as unknown as { marker: number }).marker = 1;
+    });
+    const reclaimed = [{ jobId: 'job-1', reason: 'Host EC2 (instance i-1) terminated.', at }];
+    await fds.storage.put(
+      key,
+      Buffer.from(JSON.stringify({ jobId: 'job-2', status: 'RUNNABLE', reclaimed })),
+    );
+    await run.waitForSelector('.timeline .tl-mark[data-job="job-1"]', { timeout: 30_000 });
+    assert.equal(
+      await run.evaluate(() => (globalThis as unknown as { marker?: number }).marker),
+      1,
+      'no reload',
+    );
+  });
 });
