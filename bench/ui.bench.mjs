@@ -4,7 +4,9 @@
  * tasks, all written through `FlowDatastore`: the runs page of the flow, the step page (first 100 of
  * 10,000 tasks, with the state counts of all) and the run page of the wide run — each as a first view
  * (a server that has read nothing), rebuilt by a server that kept what it read of finished attempts, and
- * as an unchanged live poll (`If-None-Match` → 304). Baselines: plain fs
+ * as an unchanged live poll (`If-None-Match` → 304); then the unchanged poll of a second run with 1,000
+ * running attempts each holding a `batch` side record (100 of them checked by conditional reads a poll,
+ * round-robin). Baselines: plain fs
  * reading the same records (`readdir` + `readFileSync`/`JSON.parse` of 1,000 `status.json`, and of the
  * 10,000 `0.done.json`).
  *
@@ -29,6 +31,9 @@ const FLOW = 'UiBenchFlow';
 const RUNS = 1000;
 const TASKS = 10_000;
 const WIDE_RUN = '2000000000000000';
+/** A run (written last, after the runs page was measured) with RUNNING tasks still running. */
+const LIVE_RUN = '2000000000000001';
+const RUNNING = 1000;
 const TIMES = 3;
 
 /**
@@ -117,6 +122,21 @@ export async function run(ctx) {
       room = Math.max(0, room - rows.length);
     }
   });
+  // A running run: its poll checks 100 of its 1,000 side records (conditional reads) besides the listings.
+  await writeRunning(fds);
+  const livePage = (etag) =>
+    get(
+      `/api/run/${FLOW}/${LIVE_RUN}`,
+      (b) => {
+        if (b.steps.find((s) => s.name === 'work')?.tasks !== RUNNING)
+          throw new Error('live run: wrong width');
+      },
+      etag,
+    );
+  const liveTag = await livePage();
+  const livePoll = await timeMs(async () => {
+    if ((await livePage(liveTag)) !== liveTag) throw new Error('live run: the unchanged poll was not a 304');
+  });
   const runsBase = await timeMs(async () =>
     readAll(path.join(root, FLOW), (id) => path.join(id, '_meta', 'status.json')),
   );
@@ -143,6 +163,7 @@ export async function run(ctx) {
     row(`run page, a ${TASKS}-task step, first view`, runCold),
     row(`run page, a ${TASKS}-task step, rebuilt (server kept finished)`, runRebuilt),
     row(`run page, a ${TASKS}-task step, unchanged poll (304)`, runPoll),
+    row(`run page, ${RUNNING} running @batch attempts, unchanged poll (304)`, livePoll),
   ];
 }
 
@@ -178,6 +199,35 @@ async function writeRecords(fds) {
     await td.writeData(0, {});
     await td.writeDone(0, { attempt: 0, ok: true, endedAt: at });
   });
+}
+
+/** A run whose `work` step has RUNNING tasks started, not done, each with a `batch` side record. */
+async function writeRunning(fds) {
+  const steps = {
+    start: { name: 'start', kind: 'foreach', next: ['work'], foreach: 'items', decorators: [] },
+    work: { name: 'work', kind: 'linear', next: ['end'], decorators: [] },
+    end: { name: 'end', kind: 'end', next: [], decorators: [] },
+  };
+  const graph = { flowName: FLOW, file: 'f.ts', line: 1, steps, order: Object.keys(steps), parameters: [] };
+  const at = new Date().toISOString();
+  await fds.writeRun({
+    flowName: FLOW,
+    runId: LIVE_RUN,
+    user: 'bench',
+    tags: [],
+    startedAt: at,
+    graph,
+    parameters: {},
+  });
+  await pool(
+    Array.from({ length: RUNNING }, (_, i) => i),
+    async (i) => {
+      const td = fds.task(LIVE_RUN, 'work', String(i + 2));
+      await td.writeAttemptStart({ attempt: 0, startedAt: at, inputs: ['start/1'], foreachStack: [] });
+      const batch = { jobId: `job-${i}`, status: 'RUNNING' };
+      await fds.storage.put(`${td.attemptPrefix(0)}batch.json`, Buffer.from(JSON.stringify(batch)));
+    },
+  );
 }
 
 async function pool(items, fn) {
