@@ -9,6 +9,7 @@ describe('run-args', () => {
     assert.deepEqual(splitRunArgs(['flow.ts']), {
       flowFile: 'flow.ts',
       maxWorkers: 16,
+      maxWorkersGiven: false,
       maxNumSplits: 100,
       datastore: 'local',
       tags: [],
@@ -46,6 +47,7 @@ describe('run-args', () => {
     for (const out of [a, b]) {
       assert.equal(out.flowFile, 'flow.ts');
       assert.equal(out.maxWorkers, 8);
+      assert.equal(out.maxWorkersGiven, true, 'an explicit --max-workers caps remote attempts too');
       assert.deepEqual(out.tags, ['a', 'b']);
       assert.deepEqual(out.with, ['retry']);
       assert.deepEqual(out.rest, ['--alpha', '0.2']);

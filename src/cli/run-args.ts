@@ -13,7 +13,10 @@ import { coerceParameter, kebabCase, type ParameterDef, UsageError } from '../ru
 export interface RunCliOptions {
   flowFile?: string;
   flowName?: string;
+  /** `--max-workers`, else the default (`STEPFLOW_MAX_WORKERS`, else 16): the cap of local attempts. */
   maxWorkers: number;
+  /** True when `--max-workers` was given: it then caps every attempt in flight, remote ones too. */
+  maxWorkersGiven: boolean;
   maxNumSplits: number;
   datastore: string;
   datastoreRoot?: string;
@@ -44,7 +47,9 @@ export const RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     value: '<n>',
     key: 'maxWorkers',
     kind: 'int',
-    help: 'most tasks running at once (default STEPFLOW_MAX_WORKERS, else 16)',
+    help:
+      'most tasks running at once, local and remote (@batch) together (default: STEPFLOW_MAX_WORKERS, else 16, ' +
+      'local tasks; STEPFLOW_MAX_REMOTE_WORKERS, else 10000, remote ones)',
   },
   '--max-num-splits': {
     value: '<n>',
@@ -121,6 +126,7 @@ export function splitRunArgs(
 ): RunCliOptions {
   const out: RunCliOptions = {
     maxWorkers: defaults.maxWorkers ?? 16,
+    maxWorkersGiven: false,
     maxNumSplits: 100,
     datastore: defaults.datastore ?? 'local',
     tags: [],
@@ -141,6 +147,7 @@ export function splitRunArgs(
     if (spec) {
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`${flag} needs a value.`, { option: flag });
+      if (spec.key === 'maxWorkers') out.maxWorkersGiven = true;
       if (spec.kind === 'int') (out[spec.key] as number) = intValue(flag, value);
       else if (spec.kind === 'list') (out[spec.key] as string[]).push(value);
       else (out[spec.key] as string) = value;

@@ -17,4 +17,5 @@ export {
   StepflowError,
   type StepflowErrorOptions,
 } from './errors.js';
+export { Deque } from './deque.js';
 export { Limiter, mapBounded } from './limit.js';

@@ -317,7 +317,16 @@ export const SETTINGS = [
     integer: true,
     min: 1,
     default: 16,
-    help: 'default of run --max-workers: most tasks running at once',
+    help: 'without run --max-workers: most tasks running at once on this machine',
+  },
+  {
+    name: 'MAX_REMOTE_WORKERS',
+    prefix: 'STEPFLOW_',
+    type: 'number',
+    integer: true,
+    min: 1,
+    default: 10000,
+    help: 'without run --max-workers: most remote (@batch) tasks in flight; the compute environment bounds them',
   },
   {
     name: 'SPOT_RETRIES',

@@ -1,12 +1,14 @@
 /**
- * The local scheduler: launches the tasks of a run as their inputs become ready, at most `maxWorkers` at a
- * time, follows foreach splits and joins, retries failed attempts as the decorators ask, and stops cleanly
- * on failure or interrupt. See ARCHITECTURE.md in this folder.
+ * The local scheduler: launches the tasks of a run as their inputs become ready, within the caps of
+ * attempts in flight (see {@link SchedulerOptions.maxWorkers}), follows foreach splits and joins, retries
+ * failed attempts as the decorators ask, and stops cleanly on failure or interrupt. Every step of a task's
+ * way through it is O(1) (deques, maps, counters), so a 10,000-way foreach costs 10,000 times one task. See
+ * ARCHITECTURE.md in this folder.
  *
  * @module
  */
 
-import { errorMessage } from '../common/index.js';
+import { Deque, errorMessage } from '../common/index.js';
 import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
 import type {
   AttemptPlan,
@@ -33,7 +35,18 @@ export interface SchedulerOptions {
   readonly storage: { readonly kind: string; readonly root: string };
   readonly codePackage: { readonly sha: string; readonly bundlePath: string };
   readonly decorators: ReadonlyMap<string, readonly ResolvedDecorator[]>;
-  readonly maxWorkers: number;
+  /**
+   * Given (`--max-workers N`): the most attempts in flight, local and remote together (an array job
+   * counts as its size). Not given: `maxLocalWorkers` and `maxRemoteWorkers` cap each kind.
+   */
+  readonly maxWorkers?: number;
+  /** Without `maxWorkers`: the most attempts in flight on this machine (default {@link DEFAULT_LOCAL_WORKERS}). */
+  readonly maxLocalWorkers?: number;
+  /**
+   * Without `maxWorkers`: the most attempts in flight of launchers that say `remote` (default
+   * {@link DEFAULT_REMOTE_WORKERS}).
+   */
+  readonly maxRemoteWorkers?: number;
   readonly maxNumSplits: number;
   readonly defaultLauncher: TaskLauncher;
   readonly reporter: Reporter;
@@ -59,6 +72,50 @@ interface ScheduledTask extends PlannedTask {
   attempt: number;
 }
 
+/** Where an attempt runs: which cap of attempts in flight it counts against. */
+type SlotKind = 'local' | 'remote';
+
+/** An attempt whose launcher is chosen, waiting for a slot of its kind. */
+interface ReadyAttempt {
+  readonly task: ScheduledTask;
+  readonly launcher: TaskLauncher;
+  readonly kind: SlotKind;
+  /** Launch order across the two kinds (a retry put back in front gets a lower one). */
+  readonly seq: number;
+}
+
+/**
+ * The most local attempts in flight when `--max-workers` is not given (Metaflow's default).
+ *
+ * @example
+ * ```ts
+ * new Scheduler({ ...options, maxLocalWorkers: DEFAULT_LOCAL_WORKERS });
+ * ```
+ */
+export const DEFAULT_LOCAL_WORKERS = 16;
+
+/**
+ * The most remote attempts in flight when `--max-workers` is not given: a 10,000-way foreach on AWS Batch
+ * is handed to the launcher in one go (AWS's compute environment's maxvCpus is the real bound).
+ *
+ * @example
+ * ```ts
+ * new Scheduler({ ...options, maxRemoteWorkers: DEFAULT_REMOTE_WORKERS });
+ * ```
+ */
+export const DEFAULT_REMOTE_WORKERS = 10_000;
+
+/**
+ * The most `resume` clones in flight: cloning copies a few records (bookkeeping, not a task process), so it
+ * is bounded by the datastore's parallelism, not by `--max-workers`.
+ *
+ * @example
+ * ```ts
+ * await mapBounded(tasks, CLONE_CONCURRENCY, clone);
+ * ```
+ */
+export const CLONE_CONCURRENCY = 64;
+
 interface JoinWait {
   readonly expected: number;
   readonly slots: string[];
@@ -75,7 +132,14 @@ interface JoinWait {
  * ```
  */
 export class Scheduler {
-  private readonly queue: ScheduledTask[] = [];
+  /** Tasks whose launcher is not chosen yet (and, on resume, that may still be cloned). */
+  private readonly queue = new Deque<ScheduledTask>();
+  private readonly cloneQueue = new Deque<ScheduledTask>();
+  private readonly ready = { local: new Deque<ReadyAttempt>(), remote: new Deque<ReadyAttempt>() };
+  private readonly inFlight = { local: 0, remote: 0 };
+  private cloning = 0;
+  private seq = 0;
+  private frontSeq = -1;
   private readonly running = new Map<string, { kill(reason: string): Promise<void> }>();
   private readonly joins = new Map<string, JoinWait>();
   private readonly stepTotals = new Map<string, { total: number; done: number; running: number }>();
@@ -114,7 +178,7 @@ export class Scheduler {
       this.options.reporter.notice?.(`Stopping ${this.running.size} running task(s): ${reason}`);
     this.interrupted = true;
     this.stopping = true;
-    this.queue.length = 0;
+    this.clearQueues();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.running.values()].map((r) => r.kill(reason)));
@@ -133,13 +197,75 @@ export class Scheduler {
     this.queue.push(task);
   }
 
+  private clearQueues(): void {
+    this.queue.clear();
+    this.cloneQueue.clear();
+    this.ready.local.clear();
+    this.ready.remote.clear();
+  }
+
+  private waiting(): number {
+    return this.queue.length + this.cloneQueue.length + this.ready.local.length + this.ready.remote.length;
+  }
+
+  /** Moves queued tasks on: to cloning (resume), to a launcher and its kind's slots, and launches what fits. */
   private pump(): void {
-    while (!this.stopping && this.queue.length > 0 && this.running.size < this.options.maxWorkers) {
-      this.launch(this.queue.shift() as ScheduledTask);
+    while (!this.stopping && this.queue.length > 0) {
+      const task = this.queue.shift() as ScheduledTask;
+      if (this.options.cloner && task.attempt === 0) this.cloneQueue.push(task);
+      else this.admit(task, false);
     }
-    if (this.running.size === 0 && this.timers.size === 0 && (this.queue.length === 0 || this.stopping)) {
+    while (!this.stopping && this.cloneQueue.length > 0 && this.cloning < CLONE_CONCURRENCY) {
+      this.launch(this.cloneQueue.shift() as ScheduledTask);
+    }
+    while (!this.stopping) {
+      const local = this.hasSlot('local') ? this.ready.local.peek() : undefined;
+      const remote = this.hasSlot('remote') ? this.ready.remote.peek() : undefined;
+      const next = !local ? remote : !remote ? local : local.seq < remote.seq ? local : remote;
+      if (!next) break;
+      this.ready[next.kind].shift();
+      this.runAttempt(next);
+    }
+    if (
+      this.running.size === 0 &&
+      this.cloning === 0 &&
+      this.timers.size === 0 &&
+      (this.waiting() === 0 || this.stopping)
+    ) {
       this.end();
     }
+  }
+
+  /** Chooses the attempt's launcher (its `remote` says which cap applies) and queues it for a slot. */
+  private admit(task: ScheduledTask, front: boolean): void {
+    const launcher =
+      this.hooks.step(task.step).launcher(this.taskContext(task), this.hooks.scopesOf) ??
+      this.options.defaultLauncher;
+    const kind: SlotKind = launcher.remote === true ? 'remote' : 'local';
+    const ready = { task, launcher, kind, seq: front ? this.frontSeq-- : this.seq++ };
+    if (front) this.ready[kind].unshift(ready);
+    else this.ready[kind].push(ready);
+  }
+
+  private hasSlot(kind: SlotKind): boolean {
+    const { maxWorkers, maxLocalWorkers, maxRemoteWorkers } = this.options;
+    if (maxWorkers !== undefined) return this.inFlight.local + this.inFlight.remote < maxWorkers;
+    const cap =
+      kind === 'local'
+        ? (maxLocalWorkers ?? DEFAULT_LOCAL_WORKERS)
+        : (maxRemoteWorkers ?? DEFAULT_REMOTE_WORKERS);
+    return this.inFlight[kind] < cap;
+  }
+
+  private taskContext(task: ScheduledTask) {
+    return {
+      flowName: this.options.flowName,
+      stepName: task.step,
+      runId: this.options.runId,
+      taskId: task.taskId,
+      attempt: task.attempt,
+      decorators: this.options.decorators.get(task.step) ?? [],
+    };
   }
 
   private end(): void {
@@ -160,20 +286,17 @@ export class Scheduler {
     });
   }
 
+  /** Resume: clones `task` from the origin run, or else queues it to run. */
   private launch(task: ScheduledTask): void {
-    const { cloner } = this.options;
-    if (!cloner || task.attempt > 0) {
-      this.runAttempt(task);
-      return;
-    }
+    const cloner = this.options.cloner as Cloner;
     const pathspec = this.pathspec(task);
-    this.running.set(pathspec, { kill: async () => {} });
+    this.cloning++;
     cloner({ step: task.step, taskId: task.taskId, inputs: task.inputs, foreachStack: task.foreachStack })
       .then((cloned) => {
-        this.running.delete(pathspec);
+        this.cloning--;
         if (!cloned) {
           if (this.stopping) return;
-          this.runAttempt(task);
+          this.admit(task, false);
           return;
         }
         this.succeeded++;
@@ -183,7 +306,7 @@ export class Scheduler {
         this.successors(task, cloned.transition);
       })
       .catch((err: unknown) => {
-        this.running.delete(pathspec);
+        this.cloning--;
         this.failedTasks.push(pathspec);
         this.stopping = true;
         this.options.reporter.notice?.(`Could not clone ${pathspec}: ${errorMessage(err)}`);
@@ -192,12 +315,14 @@ export class Scheduler {
   }
 
   /** Launches one attempt of `task` and settles it when it ends (then the queue moves on). */
-  private runAttempt(task: ScheduledTask): void {
+  private runAttempt(ready: ReadyAttempt): void {
+    const { task, kind } = ready;
     const hooks = this.hooks.step(task.step);
     const plan = hooks.attemptPlan();
     const pathspec = this.pathspec(task);
     const started = performance.now();
-    const attempt = this.launchAttempt(task, hooks, plan, pathspec);
+    this.inFlight[kind]++;
+    const attempt = this.launchAttempt(task, ready.launcher, hooks, plan, pathspec);
     // Logs are saved while the task runs (every few seconds), so `stepflow logs` shows a running task's output.
     const td = this.options.datastore.task(this.options.runId, task.step, task.taskId);
     const logs = captureTaskLogs({
@@ -232,26 +357,23 @@ export class Scheduler {
         this.stopping = true;
         this.options.reporter.notice?.(`Could not finish ${pathspec}: ${errorMessage(err)}`);
       })
-      .finally(() => this.pump());
+      .finally(() => {
+        this.inFlight[kind]--;
+        this.pump();
+      });
   }
 
   /** The attempt's spec, launched by the step's launcher, its time limit armed and its start reported. */
   private launchAttempt(
     task: ScheduledTask,
+    launcher: TaskLauncher,
     hooks: StepHooks,
     plan: AttemptPlan,
     pathspec: string,
   ): { launched: LaunchedTask; clearTimer: () => void; timedOut: () => boolean } {
     const { options } = this;
-    const decorators = options.decorators.get(task.step) ?? [];
-    const ctx = {
-      flowName: options.flowName,
-      stepName: task.step,
-      runId: options.runId,
-      taskId: task.taskId,
-      attempt: task.attempt,
-      decorators,
-    };
+    const ctx = this.taskContext(task);
+    const { decorators } = ctx;
     const spec: TaskSpec = {
       flowName: options.flowName,
       runId: options.runId,
@@ -266,7 +388,6 @@ export class Scheduler {
       maxNumSplits: options.maxNumSplits,
       decorators,
     };
-    const launcher = hooks.launcher(ctx, this.hooks.scopesOf) ?? options.defaultLauncher;
     this.attempts++;
     const launched = launcher.launch({
       task: spec,
@@ -324,7 +445,7 @@ export class Scheduler {
     } else if (!this.interrupted) {
       this.failedTasks.push(pathspec);
       this.stopping = true;
-      this.queue.length = 0;
+      this.clearQueues();
     }
   }
 
@@ -332,7 +453,7 @@ export class Scheduler {
     task.attempt++;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.stopping) this.queue.unshift(task);
+      if (!this.stopping) this.admit(task, true);
       this.pump();
     }, delayMs);
     this.timers.add(timer);

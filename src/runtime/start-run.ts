@@ -40,7 +40,15 @@ export interface RunOptions {
   readonly resume?: { readonly originRunId: string; readonly step?: string };
   readonly tags?: readonly string[];
   readonly withSpecs?: readonly WithSpec[];
+  /**
+   * `--max-workers N` when the user gave it: the most attempts in flight, local and remote together.
+   * Leave it out to cap local attempts at `maxLocalWorkers` and remote ones at `maxRemoteWorkers`.
+   */
   readonly maxWorkers?: number;
+  /** Without `maxWorkers`: the most local attempts in flight (default 16; `STEPFLOW_MAX_WORKERS` in the CLI). */
+  readonly maxLocalWorkers?: number;
+  /** Without `maxWorkers`: the most remote attempts in flight (default 10,000; `STEPFLOW_MAX_REMOTE_WORKERS`). */
+  readonly maxRemoteWorkers?: number;
   readonly maxNumSplits?: number;
   readonly reporter?: Reporter;
   readonly launcher?: TaskLauncher;
@@ -188,7 +196,9 @@ export async function prepareRun(options: RunOptions): Promise<PreparedRun> {
       storage: { kind: storage.kind, root: storage.root },
       codePackage: { sha: flow.codePackage.sha, bundlePath: flow.bundlePath },
       decorators,
-      maxWorkers: options.maxWorkers ?? 16,
+      maxWorkers: options.maxWorkers,
+      maxLocalWorkers: options.maxLocalWorkers,
+      maxRemoteWorkers: options.maxRemoteWorkers,
       maxNumSplits: options.maxNumSplits ?? 100,
       defaultLauncher: options.launcher ?? new LocalLauncher(),
       reporter: options.reporter ?? {},
