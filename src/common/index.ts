@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+export { Deque } from './deque.js';
 export {
   brandErrorClass,
   type ErrorDisplay,
@@ -17,5 +19,4 @@ export {
   StepflowError,
   type StepflowErrorOptions,
 } from './errors.js';
-export { Deque } from './deque.js';
 export { Limiter, mapBounded } from './limit.js';
