@@ -188,17 +188,28 @@ export class ContentStore {
     }
     const stored = this.storage.getSync(key);
     if (!stored) throw new ArtifactNotFoundError(flow, sha, key);
-    let body: Buffer;
-    if (stored[0] === FRAME_GZIP) {
-      try {
-        body = gunzipSync(stored.subarray(1));
-      } catch (err) {
-        throw new CorruptBlobError(key, 'gzip data cannot be decompressed', { cause: err });
-      }
-    } else {
-      body = rawBody(key, stored);
-    }
-    return this.accept(key, sha, body);
+    return this.accept(key, sha, unframeSync(key, stored));
+  }
+
+  /**
+   * Prefetches blobs synchronously, in one blocking batch of parallel reads, when the backend can
+   * (`getManySync`: S3, through its reader thread); false (nothing read) when it cannot or need not (the
+   * local backend reads synchronously at disk speed). Blobs already prefetched are not read again.
+   */
+  prefetchSync(flow: string, shas: readonly string[]): boolean {
+    const storage = this.storage as Partial<SyncGetStorage>;
+    if (typeof storage.getManySync !== 'function') return false;
+    const keys = [...new Set(shas.map((sha) => this.keyOf(flow, sha)))].filter(
+      (k) => !this.prefetched.has(k),
+    );
+    const bodies = storage.getManySync(keys);
+    keys.forEach((key, i) => {
+      const stored = bodies[i];
+      if (!stored) return; // loadBlobSync says it is missing, when it is read
+      const sha = key.slice(key.lastIndexOf('/') + 1);
+      this.prefetched.set(key, { body: this.accept(key, sha, unframeSync(key, stored)), used: false });
+    });
+    return true;
   }
 
   /** Loads blobs into memory (at most `concurrency` at a time) so that `loadBlobSync` finds them. */
@@ -262,6 +273,8 @@ export class ContentStore {
 export interface SyncGetStorage extends StorageBackend {
   /** Reads a key synchronously; `undefined` when it does not exist. */
   getSync(key: string): Buffer | undefined;
+  /** Reads several keys synchronously, in parallel (a remote backend); `undefined` for a missing key. */
+  getManySync?(keys: readonly string[]): (Buffer | undefined)[];
 }
 
 /**
@@ -274,6 +287,16 @@ export interface SyncGetStorage extends StorageBackend {
  */
 export function supportsSyncGet(storage: StorageBackend): storage is SyncGetStorage {
   return typeof (storage as Partial<SyncGetStorage>).getSync === 'function';
+}
+
+/** A stored blob's serialized bytes: gunzipped or unframed. */
+function unframeSync(key: string, stored: Buffer): Buffer {
+  if (stored[0] !== FRAME_GZIP) return rawBody(key, stored);
+  try {
+    return gunzipSync(stored.subarray(1));
+  } catch (err) {
+    throw new CorruptBlobError(key, 'gzip data cannot be decompressed', { cause: err });
+  }
 }
 
 function rawBody(key: string, stored: Buffer): Buffer {

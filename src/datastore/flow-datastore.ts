@@ -185,6 +185,18 @@ export class FlowDatastore {
     );
   }
 
+  /**
+   * Prefetches artifacts in one blocking batch of parallel reads when the backend reads remotely (S3), so
+   * that step code reading one artifact of each of many inputs does not pay one round trip per input;
+   * false when the backend reads synchronously anyway (local), and nothing was read.
+   */
+  prefetchArtifactsSync(refs: Iterable<ArtifactRef>): boolean {
+    return this.contentStore.prefetchSync(
+      this.flow,
+      [...refs].map((ref) => ref.sha),
+    );
+  }
+
   /** Loads several artifacts by name. */
   async loadArtifacts(refs: Record<string, ArtifactRef>): Promise<Record<string, unknown>> {
     const names = Object.keys(refs);

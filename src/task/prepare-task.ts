@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mapBounded } from '../common/index.js';
 import type { ArtifactRef, RunRecord, TaskDatastore } from '../datastore/index.js';
 import { FlowDatastore, openStorage, serializeArtifact, sha256Hex } from '../datastore/index.js';
 import type { TaskHookContext } from '../decorators/index.js';
@@ -21,6 +22,17 @@ import { readInputsFile } from './inputs-file.js';
 import { foreachItem } from './run-step.js';
 import type { TaskSpec } from './spec.js';
 import { RunningTaskState } from './task-state-impl.js';
+
+/**
+ * The most input tasks whose records a join reads at once (each: a listing of its attempts, then its data
+ * record): a join after a 10,000-way foreach reads them in parallel without opening 20,000 requests at once.
+ *
+ * @example
+ * ```ts
+ * await mapBounded(inputPaths, INPUT_READ_CONCURRENCY, read);
+ * ```
+ */
+export const INPUT_READ_CONCURRENCY = 64;
 
 /** What {@link openAttempt} read for an attempt, and where the attempt's records go. */
 export interface OpenedAttempt {
@@ -98,7 +110,7 @@ export async function openAttempt(spec: TaskSpec): Promise<OpenedAttempt> {
   const inputPaths = spec.inputsKey ? await readInputsFile(storage, spec.inputsKey, pathspec) : spec.inputs;
   const [run, inputs] = await Promise.all([
     fds.readRun(spec.runId) as Promise<RunRecord | undefined>,
-    Promise.all(inputPaths.map((p) => readInput(fds, spec.runId, p))),
+    mapBounded(inputPaths, INPUT_READ_CONCURRENCY, (p) => readInput(fds, spec.runId, p)),
     td.writeAttemptStart({
       attempt: spec.attempt,
       startedAt: new Date().toISOString(),

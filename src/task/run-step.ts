@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Transition } from '../datastore/index.js';
+import type { ArtifactRef, Transition } from '../datastore/index.js';
 import type { StepHooks } from '../decorators/index.js';
 import { TransitionError } from '../flow/index.js';
 import type { FlowGraph } from '../graph/index.js';
@@ -59,7 +59,8 @@ export async function runStepBody(
       const method = proto[spec.stepName] as (...args: unknown[]) => unknown;
       const split = gstep.matchingSplit ? graph.steps[gstep.matchingSplit] : undefined;
       const keyByStep = split !== undefined && split.foreach === undefined && split.next.length > 1;
-      const args = gstep.isJoin ? [makeInputs(inputs, load, keyByStep)] : [];
+      const prefetch = (refs: readonly ArtifactRef[]) => opened.fds.prefetchArtifactsSync(refs);
+      const args = gstep.isJoin ? [makeInputs(inputs, load, keyByStep, prefetch)] : [];
       await method.apply(flow, args);
       transition = transitionFor(spec, graph, state, flow);
     }

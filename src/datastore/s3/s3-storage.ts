@@ -206,26 +206,38 @@ export class S3Storage implements StorageBackend {
    * fetches it; `undefined` when it does not exist. The worker starts on the first call.
    */
   getSync(key: string): Buffer | undefined {
-    const objectKey = this.objectKey(key);
-    let answer: { body?: Buffer; error?: SyncReadErrorInfo };
+    return this.getManySync([key])[0];
+  }
+
+  /**
+   * Reads several keys synchronously, blocking this thread once while the worker thread fetches them with
+   * at most `concurrency` (default 64) GETs in flight; `undefined` for a key that does not exist. Lazy
+   * access to one artifact of each of a join's 10,000 inputs reads ahead with it.
+   */
+  getManySync(keys: readonly string[], concurrency = 64): (Buffer | undefined)[] {
+    const objectKeys = keys.map((key) => this.objectKey(key));
+    let answers: { body?: Buffer; error?: SyncReadErrorInfo }[];
     try {
       this.reader ??= new SyncReader(
         resolveS3SdkPath(),
         s3ClientConfig(this.options),
         this.options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
       );
-      answer = this.reader.read(this.bucket, objectKey);
+      answers =
+        objectKeys.length === 1
+          ? [this.reader.read(this.bucket, objectKeys[0])]
+          : this.reader.readMany(this.bucket, objectKeys, concurrency);
     } catch (err) {
       this.reader?.close();
       this.reader = undefined;
-      throw this.failure('read', key, objectKey, err);
+      throw this.failure('read', keys[0], objectKeys[0], err);
     }
-    if (answer.error) {
+    return answers.map((answer, i) => {
+      if (!answer.error) return answer.body;
       const err = rebuildError(answer.error);
       if (isNotFound(err)) return undefined;
-      throw this.failure('read', key, objectKey, err);
-    }
-    return answer.body;
+      throw this.failure('read', keys[i], objectKeys[i], err);
+    });
   }
 
   async exists(key: string): Promise<boolean> {

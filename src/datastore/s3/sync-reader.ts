@@ -23,11 +23,22 @@ export interface SyncReadErrorInfo {
   readonly attempts?: number;
 }
 
-interface Answer {
-  readonly id: number;
+interface OneAnswer {
   readonly body?: ArrayBuffer;
   readonly missing?: boolean;
   readonly error?: SyncReadErrorInfo;
+}
+
+interface Answer extends OneAnswer {
+  readonly id: number;
+  /** A batch's answers, one per key. */
+  readonly results?: readonly OneAnswer[];
+}
+
+function toResult(answer: OneAnswer): { body?: Buffer; error?: SyncReadErrorInfo } {
+  if (answer.error) return { error: answer.error };
+  if (answer.missing || !answer.body) return {};
+  return { body: Buffer.from(answer.body) };
 }
 
 /** How long one `Atomics.wait` lasts before the reader checks the deadline and the worker. */
@@ -86,11 +97,29 @@ export class SyncReader {
    * or an error description (throws only when the worker stops or the read times out).
    */
   read(bucket: string, key: string): { body?: Buffer; error?: SyncReadErrorInfo } {
+    return toResult(this.request({ bucket, key }));
+  }
+
+  /**
+   * Reads several objects of a bucket, blocking the calling thread once while the worker reads them with
+   * at most `concurrency` GETs in flight: one result per key, in order (as {@link SyncReader.read}'s).
+   */
+  readMany(
+    bucket: string,
+    keys: readonly string[],
+    concurrency: number,
+  ): { body?: Buffer; error?: SyncReadErrorInfo }[] {
+    if (keys.length === 0) return [];
+    const answer = this.request({ bucket, keys, concurrency });
+    return (answer.results ?? []).map(toResult);
+  }
+
+  private request(message: Record<string, unknown>): Answer {
     if (this.closed) throw new Error('the synchronous S3 reader is closed');
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     const id = this.nextId;
     Atomics.store(this.word, 0, 0);
-    this.port.postMessage({ id, bucket, key });
+    this.port.postMessage({ id, ...message });
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const seen = Atomics.load(this.word, 0);
@@ -116,9 +145,7 @@ export class SyncReader {
       }
       const answer = received.message as Answer;
       if (answer.id !== id) continue;
-      if (answer.error) return { error: answer.error };
-      if (answer.missing || !answer.body) return {};
-      return { body: Buffer.from(answer.body) };
+      return answer;
     }
   }
 

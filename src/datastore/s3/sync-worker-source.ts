@@ -3,7 +3,9 @@
  * package bundle has no separate worker file to point at, and the worker must load nothing of the
  * framework. It requires the AWS SDK from the path it is given, and answers each request on its port
  * (`{ id, bucket, key }`) with `{ id, body }` (the ArrayBuffer transferred, not copied),
- * `{ id, missing: true }` or `{ id, error }`, then stores `id` in the shared signal word and notifies.
+ * `{ id, missing: true }` or `{ id, error }`, then stores `id` in the shared signal word and notifies. A
+ * batch (`{ id, bucket, keys, concurrency }`) is read with at most `concurrency` GETs in flight and
+ * answered once: `{ id, results: [<one of the three answers per key>] }`.
  *
  * @module
  */
@@ -80,16 +82,34 @@ function reply(id, message, transfer) {
   Atomics.notify(word, 0);
 }
 
-port.on('message', async (req) => {
+async function getOne(bucket, key) {
   try {
     const { sdk, client } = getClient();
-    const out = await client.send(new sdk.GetObjectCommand({ Bucket: req.bucket, Key: req.key }));
-    const body = await readBody(out.Body, out.ContentLength);
-    reply(req.id, { id: req.id, body }, [body]);
+    const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { body: await readBody(out.Body, out.ContentLength) };
   } catch (err) {
     const error = describe(err);
-    if (error.name === 'NoSuchKey' || error.Code === 'NoSuchKey') reply(req.id, { id: req.id, missing: true });
-    else reply(req.id, { id: req.id, error });
+    if (error.name === 'NoSuchKey' || error.Code === 'NoSuchKey') return { missing: true };
+    return { error };
   }
+}
+
+port.on('message', async (req) => {
+  if (Array.isArray(req.keys)) {
+    const results = new Array(req.keys.length);
+    let next = 0;
+    const run = async () => {
+      while (next < req.keys.length) {
+        const i = next++;
+        results[i] = await getOne(req.bucket, req.keys[i]);
+      }
+    };
+    const workers = Math.max(1, Math.min(req.concurrency || 1, req.keys.length));
+    await Promise.all(Array.from({ length: workers }, run));
+    reply(req.id, { id: req.id, results }, results.filter((r) => r.body).map((r) => r.body));
+    return;
+  }
+  const answer = await getOne(req.bucket, req.key);
+  reply(req.id, { id: req.id, ...answer }, answer.body ? [answer.body] : []);
 });
 `;
