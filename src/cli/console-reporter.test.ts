@@ -229,4 +229,82 @@ describe('console-reporter', () => {
     );
     assert.match(stderr.text(), /marked failed; .*\nResume it: stepflow resume flow\.ts\n$/);
   });
+
+  it('a wide step (over 20 tasks in flight): progress lines at most every 5 s and at its end, failures as they happen, no task lines', () => {
+    let t = 0;
+    const { stdout, stderr, r } = reporter(false, () => t);
+    r.taskStarted({ pathspec: 'F/7/start/1', attempt: 0, launcher: 'local' });
+    r.taskFinished({ pathspec: 'F/7/start/1', attempt: 0, ok: true, elapsedMs: 5, willRetry: false });
+    r.stepProgress({ step: 'train', done: 0, running: 0, total: 30 });
+    for (let i = 0; i < 30; i++)
+      r.taskStarted({ pathspec: `F/7/train/${i + 2}`, attempt: 0, launcher: 'batch' });
+    r.taskOutput({ pathspec: 'F/7/train/3', stream: 'stdout', line: 'a line of a wide step' });
+    t = 1000;
+    r.taskFinished({ pathspec: 'F/7/train/2', attempt: 0, ok: true, elapsedMs: 5, willRetry: false });
+    r.taskFinished({
+      pathspec: 'F/7/train/3',
+      attempt: 0,
+      maxAttempts: 2,
+      ok: false,
+      elapsedMs: 7,
+      willRetry: true,
+      reason: 'out of memory',
+    });
+    t = 6000;
+    r.taskStarted({ pathspec: 'F/7/train/3', attempt: 1, maxAttempts: 2, launcher: 'batch' });
+    for (let i = 4; i < 32; i++) {
+      r.taskFinished({ pathspec: `F/7/train/${i}`, attempt: 0, ok: true, elapsedMs: 5, willRetry: false });
+    }
+    t = 7000;
+    r.taskFinished({
+      pathspec: 'F/7/train/3',
+      attempt: 1,
+      maxAttempts: 2,
+      ok: false,
+      elapsedMs: 7,
+      willRetry: false,
+      error: { type: 'Error', message: 'boom' },
+    });
+    const out = stdout.text().split('\n');
+    const started = out.filter((l) => l.startsWith('[F/7/train/') && l.endsWith('started on batch'));
+    assert.equal(started.length, 20, 'the first 20 starts, as before; then none');
+    assert.ok(!out.some((l) => l.includes('a line of a wide step')));
+    assert.ok(!out.some((l) => l.startsWith('[F/7/train/') && l.includes('finished in')));
+    assert.deepEqual(
+      out.filter((l) => l.startsWith('[F/7/train]') || l.startsWith('output of')),
+      [
+        'output of the 30 tasks of step train is not printed; see `stepflow logs F/7/train`',
+        '[F/7/train] 0/30 done: 9 queued, 21 running, 0 done, 0 failed, 0 retrying',
+        '[F/7/train] 1/30 done: 0 queued, 29 running, 1 done, 0 failed, 0 retrying',
+        '[F/7/train] 29/30 done: 0 queued, 0 running, 29 done, 1 failed, 0 retrying',
+      ],
+      'one at the start, one 5 s later, one at the end of the step',
+    );
+    assert.deepEqual(stderr.text().split('\n'), [
+      '[F/7/train/3] failed after 0.01s (attempt 1 of 2): out of memory — retrying now',
+      '[F/7/train/3] failed after 0.01s (attempt 2 of 2): Error: boom',
+      '',
+    ]);
+  });
+
+  it('a step with at most 20 tasks in flight prints every task line, as before', () => {
+    const { stdout, r } = reporter(false);
+    r.stepProgress({ step: 'train', done: 0, running: 0, total: 40 });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 20; i++) {
+        const pathspec = `F/7/train/${round * 20 + i + 2}`;
+        r.taskStarted({ pathspec, attempt: 0, launcher: 'local' });
+        r.taskOutput({ pathspec, stream: 'stdout', line: 'hi' });
+      }
+      for (let i = 0; i < 20; i++) {
+        const pathspec = `F/7/train/${round * 20 + i + 2}`;
+        r.taskFinished({ pathspec, attempt: 0, ok: true, elapsedMs: 5, willRetry: false });
+      }
+    }
+    const out = stdout.text().split('\n');
+    assert.equal(out.filter((l) => l.endsWith('started')).length, 40);
+    assert.equal(out.filter((l) => l.endsWith('] hi')).length, 40);
+    assert.equal(out.filter((l) => l.includes('finished in')).length, 40);
+    assert.ok(!out.some((l) => l.includes('not printed') || l.startsWith('[F/7/train]')));
+  });
 });

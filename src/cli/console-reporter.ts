@@ -1,11 +1,13 @@
 /**
  * Renders a run's events on the terminal: each task starting and finishing with its pathspec, task output
  * prefixed with it, failures with their message, a live progress line for wide foreach steps when stdout
- * is a terminal, and a final summary.
+ * is a terminal, and a final summary. A step with more than 20 tasks in flight at once prints progress
+ * lines and its failures instead of every task's lines (see wide-steps.ts).
  *
  * @module
  */
 import type { Reporter, RunSummary } from '../runtime/index.js';
+import { WIDE_PROGRESS_MS, WideSteps } from './wide-steps.js';
 
 /** Where the reporter writes. */
 export interface ConsoleStreams {
@@ -65,12 +67,29 @@ export class ConsoleReporter implements Reporter {
   private ticker: NodeJS.Timeout | undefined;
   private shown = false;
   private readonly tty: boolean;
+  private readonly wide: WideSteps;
+  private wideTicker: NodeJS.Timeout | undefined;
+  /** `Flow/run` of the run's tasks (the scheduler's step progress names only the step). */
+  private runPath: string | undefined;
 
   constructor(
     private readonly streams: ConsoleStreams,
     private readonly now: () => number = Date.now,
   ) {
     this.tty = streams.stdout.isTTY === true;
+    this.wide = new WideSteps(now, (line) => this.out(line));
+  }
+
+  /** While a step is wide, its progress line is printed every few seconds even when no task changes. */
+  private tickWide(): void {
+    if (this.wideTicker || !this.wide.anyWide) return;
+    this.wideTicker = setInterval(() => {
+      this.wide.tick();
+      if (!this.wide.anyWide && this.wideTicker) {
+        clearInterval(this.wideTicker);
+        this.wideTicker = undefined;
+      }
+    }, WIDE_PROGRESS_MS).unref();
   }
 
   /** Shows (on a TTY) that `pathspec` waits for its next attempt, counting down each second. */
@@ -118,16 +137,24 @@ export class ConsoleReporter implements Reporter {
 
   taskStarted(event: { pathspec: string; attempt: number; maxAttempts?: number; launcher: string }): void {
     this.removeWait(event.pathspec);
+    this.runPath ??= event.pathspec.split('/').slice(0, 2).join('/');
+    if (this.wide.started(event.pathspec, event.attempt)) {
+      this.tickWide();
+      return;
+    }
     const retry = event.attempt > 0 ? ` (${attemptLabel(event.attempt, event.maxAttempts)})` : '';
     const where = event.launcher !== 'local' ? ` on ${event.launcher}` : '';
     this.out(`[${event.pathspec}] started${retry}${where}`);
   }
 
   taskCloned(event: { pathspec: string; from: string }): void {
+    this.runPath ??= event.pathspec.split('/').slice(0, 2).join('/');
+    if (this.wide.cloned(event.pathspec)) return;
     this.out(`[${event.pathspec}] cloned from ${event.from}`);
   }
 
   taskOutput(event: { pathspec: string; stream: 'stdout' | 'stderr'; line: string }): void {
+    if (this.wide.quiet(event.pathspec)) return;
     this.out(`[${event.pathspec}] ${event.line}`, event.stream);
   }
 
@@ -143,6 +170,7 @@ export class ConsoleReporter implements Reporter {
     error?: { type: string; message: string };
     reason?: string;
   }): void {
+    if (this.wide.finished(event.pathspec, event.ok, event.willRetry)) return;
     if (event.ok) {
       this.out(`[${event.pathspec}] finished in ${seconds(event.elapsedMs)}`);
       return;
@@ -169,6 +197,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   stepProgress(event: { step: string; done: number; running: number; total: number }): void {
+    this.wide.total(event.step, this.runPath, event.total);
     if (!this.tty) return;
     if (event.done >= event.total) this.progress.delete(event.step);
     else
@@ -185,6 +214,9 @@ export class ConsoleReporter implements Reporter {
   }
 
   runFinished(summary: RunSummary): void {
+    this.wide.finish();
+    if (this.wideTicker) clearInterval(this.wideTicker);
+    this.wideTicker = undefined;
     this.progress.clear();
     for (const pathspec of [...this.waits.keys()]) this.removeWait(pathspec);
     const path = `${summary.flowName}/${summary.runId}`;
