@@ -19,4 +19,4 @@ export {
   StepflowError,
   type StepflowErrorOptions,
 } from './errors.js';
-export { Limiter, mapBounded } from './limit.js';
+export { Limiter, mapAhead, mapBounded } from './limit.js';

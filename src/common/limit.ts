@@ -86,3 +86,37 @@ export async function mapBounded<T, R>(
   if (failed) throw firstError;
   return results;
 }
+
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight, yielding the results in input order as
+ * they become available: a consumer that prints each result (a 10,000-task `stepflow logs`) overlaps its
+ * reads instead of waiting for each, and holds at most `limit` results ahead of the one it prints. An error
+ * is thrown when its item's turn comes.
+ *
+ * @example
+ * ```ts
+ * for await (const text of mapAhead(ids, 32, (id) => readLog(id))) process.stdout.write(text);
+ * ```
+ */
+export async function* mapAhead<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): AsyncGenerator<R> {
+  const window: Promise<R>[] = [];
+  let next = 0;
+  const start = () => {
+    const i = next++;
+    const promise = fn(items[i] as T, i);
+    promise.catch(() => undefined); // seen when its turn comes
+    window.push(promise);
+  };
+  while (next < items.length && window.length < Math.max(1, limit)) start();
+  let head = 0;
+  while (head < window.length) {
+    const result = await window[head];
+    window[head++] = undefined as unknown as Promise<R>;
+    if (next < items.length) start();
+    yield result;
+  }
+}

@@ -11,7 +11,7 @@
 
 import { didYouMean } from '../common/did-you-mean.js';
 import { mapBounded } from '../common/index.js';
-import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
+import { type FlowDatastore, type ForeachFrame, runPrefix, type Transition } from '../datastore/index.js';
 import type { FlowGraph } from '../graph/index.js';
 import { RuntimeError } from './errors.js';
 
@@ -51,19 +51,55 @@ export function downstreamOf(graph: FlowGraph, from: string): Set<string> {
   return seen;
 }
 
+/**
+ * The reads of the origin run in flight at once, while indexing it and while cloning one of its tasks (the
+ * scheduler runs up to 64 clones at once): records of a 10,000-task step are read in parallel, not in turn.
+ *
+ * @example
+ * ```ts
+ * await mapBounded(tasks, ORIGIN_READ_CONCURRENCY, readTask);
+ * ```
+ */
+export const ORIGIN_READ_CONCURRENCY = 64;
+
+const DONE_FILE = /^(\d+)\.done\.json$/;
+
+/**
+ * The latest done attempt of each task of a step, from one recursive listing of the step (a few paginated
+ * LIST calls for 10,000 tasks, instead of one listing per task).
+ */
+async function latestDoneAttempts(
+  fds: FlowDatastore,
+  runId: string,
+  step: string,
+): Promise<Map<string, number>> {
+  const prefix = `${runPrefix(fds.flow, runId)}${step}/`;
+  const latest = new Map<string, number>();
+  for (const entry of await fds.storage.list(prefix, { recursive: true })) {
+    if (entry.isPrefix) continue;
+    const rest = entry.key.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    const match = slash > 0 ? DONE_FILE.exec(rest.slice(slash + 1)) : null;
+    if (!match) continue;
+    const id = rest.slice(0, slash);
+    latest.set(id, Math.max(latest.get(id) ?? -1, Number(match[1])));
+  }
+  return latest;
+}
+
 /** Indexes the successful tasks of a run by position. */
 async function indexOrigin(fds: FlowDatastore, runId: string): Promise<Map<string, OriginTask>> {
   const index = new Map<string, OriginTask>();
   const steps = await fds.listSteps(runId);
   const tasks = (
     await Promise.all(
-      steps.map(async (step) => (await fds.listTasks(runId, step)).map((id) => ({ step, id }))),
+      steps.map(async (step) =>
+        [...(await latestDoneAttempts(fds, runId, step))].map(([id, attempt]) => ({ step, id, attempt })),
+      ),
     )
   ).flat();
-  await mapBounded(tasks, 16, async ({ step, id }) => {
+  await mapBounded(tasks, ORIGIN_READ_CONCURRENCY, async ({ step, id, attempt }) => {
     const td = fds.task(runId, step, id);
-    const attempt = await td.latestDoneAttempt();
-    if (attempt === undefined) return;
     const [done, start] = await Promise.all([td.readDone(attempt), td.readAttemptStart(attempt)]);
     if (!done?.ok || !start) return;
     index.set(positionKey(step, start.foreachStack), { taskId: id, attempt, transition: done.transition });
@@ -142,16 +178,18 @@ function clonerOf(
     ]);
     if (!start || !done) return undefined;
     const clonedFrom = `${fds.flow}/${originRunId}/${task.step}/${found.taskId}`;
-    await to.writeAttemptStart({
-      ...start,
-      attempt: 0,
-      inputs: task.inputs,
-      foreachStack: task.foreachStack,
-      extra: { ...start.extra, clonedFrom },
-    });
-    await to.writeData(0, data ?? {});
-    await from.copyLogs(found.attempt, to, 0); // segments and log record, one segment at a time
-    await to.writeDone(0, { ...done, attempt: 0, clonedFrom });
+    await Promise.all([
+      to.writeAttemptStart({
+        ...start,
+        attempt: 0,
+        inputs: task.inputs,
+        foreachStack: task.foreachStack,
+        extra: { ...start.extra, clonedFrom },
+      }),
+      to.writeData(0, data ?? {}),
+      from.copyLogs(found.attempt, to, 0), // segments and log record, one segment at a time
+    ]);
+    await to.writeDone(0, { ...done, attempt: 0, clonedFrom }); // last: it makes the attempt visible
     cloned.add(`${task.step}/${task.taskId}`);
     return { transition: done.transition, from: clonedFrom };
   };

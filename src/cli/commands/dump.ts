@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { once } from 'node:events';
 import {
   ClientError,
   type DataArtifact,
@@ -11,6 +12,7 @@ import {
   type Task,
   toTaggedJson,
 } from '../../client/index.js';
+import { mapAhead } from '../../common/index.js';
 import { readAnyRun, readErrorExit } from './logs.js';
 
 /**
@@ -80,22 +82,49 @@ export async function dumpCommand(pathspec: string, options: DumpOptions = {}): 
         `stepflow dump takes a step or task pathspec (Flow/run/step or Flow/run/step/task), not "${pathspec}".`,
       );
     }
-    const tasks = target.kind === 'task' ? [target] : await target.tasks();
-    if (options.json) {
-      const out: Record<string, JsonValue> = {};
-      for (const task of tasks) out[task.id] = await taskJson(task);
-      const doc = target.kind === 'task' ? out[target.id] : out;
-      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    if (target.kind === 'task') {
+      const text = options.json
+        ? JSON.stringify(await taskJson(target), null, 2)
+        : formatTable(await target.artifacts()).slice(0, -1);
+      await write(`${text}\n`);
       return 0;
     }
-    for (const [i, task] of tasks.entries()) {
-      if (target.kind === 'step') process.stdout.write(`${i > 0 ? '\n' : ''}==> ${task.pathspec} <==\n`);
-      process.stdout.write(formatTable(await task.artifacts()));
+    // A step: its tasks read DUMP_READ_AHEAD at a time ahead of the one printed, and printed as they come,
+    // so a 10,000-task step neither waits for each read in turn nor is held in memory whole.
+    const step = target;
+    const ids = await step.taskIds();
+    const read = async (id: string): Promise<string> => {
+      const [task] = await step.tasksOf([id]);
+      return options.json
+        ? `  ${JSON.stringify(id)}: ${JSON.stringify(await taskJson(task), null, 2).replaceAll('\n', '\n  ')}`
+        : `==> ${task.pathspec} <==\n${formatTable(await task.artifacts())}`;
+    };
+    if (options.json && ids.length === 0) await write('{}\n');
+    let first = true;
+    for await (const text of mapAhead(ids, DUMP_READ_AHEAD, read)) {
+      await write(options.json ? `${first ? '{\n' : ',\n'}${text}` : `${first ? '' : '\n'}${text}`);
+      first = false;
     }
+    if (options.json && ids.length > 0) await write('\n}\n');
     return 0;
   } catch (err) {
     return readErrorExit(err);
   }
+}
+
+/**
+ * Tasks of a step read ahead of the one `stepflow dump` prints (the client's read concurrency).
+ *
+ * @example
+ * ```ts
+ * for await (const text of mapAhead(ids, DUMP_READ_AHEAD, read)) await write(text);
+ * ```
+ */
+export const DUMP_READ_AHEAD = 32;
+
+/** Writes to stdout, waiting for it to drain when its buffer is full. */
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
 async function taskJson(task: Task): Promise<JsonValue> {

@@ -12,6 +12,7 @@ import {
   type Step,
   type Task,
 } from '../../client/index.js';
+import { mapAhead } from '../../common/index.js';
 import { ConfigError, datastoreSpecForRoot } from '../../config/index.js';
 import { DatastoreError } from '../../datastore/index.js';
 
@@ -72,7 +73,7 @@ export async function logsCommand(pathspec: string, options: LogsOptions = {}): 
       throw new ClientError(`${pathspec} is not a step or task.`);
     const stream = options.stderr ? 'stderr' : 'stdout';
     if (target.kind === 'task') {
-      await printLog(target, stream, options.attempt);
+      await printLog(await readLogHead(target, stream, options.attempt), stream);
       return 0;
     }
     await printStep(target, stream, options.attempt);
@@ -87,29 +88,91 @@ async function printStep(
   stream: 'stdout' | 'stderr',
   attempt: number | undefined,
 ): Promise<void> {
-  const tasks = await step.tasks();
-  for (const [i, task] of tasks.entries()) {
+  const ids = await step.taskIds();
+  // The tasks' records and the start of their logs are read LOGS_READ_AHEAD tasks ahead of the one printed.
+  const read = async (id: string) => {
+    const [task] = await step.tasksOf([id]);
     const has = attempt === undefined || task.attemptNumbers.includes(attempt);
+    return { task, has, log: has ? await readLogHead(task, stream, attempt) : undefined };
+  };
+  let i = 0;
+  for await (const { task, has, log } of mapAhead(ids, LOGS_READ_AHEAD, read)) {
     const which = has ? `attempt ${attempt ?? task.currentAttempt}` : `no attempt ${attempt}`;
-    process.stdout.write(`${i > 0 ? '\n' : ''}==> ${task.pathspec} (${which}) <==\n`);
-    if (!has) continue;
-    const last = await printLog(task, stream, attempt);
-    if (last !== undefined && last !== 10) process.stdout.write('\n');
+    await write(`${i++ > 0 ? '\n' : ''}==> ${task.pathspec} (${which}) <==\n`);
+    if (!log) continue;
+    const last = await printLog(log, stream);
+    if (last !== undefined && last !== 10) await write('\n');
   }
+}
+
+/**
+ * Tasks of a step whose logs `stepflow logs` reads ahead of the one it prints; each holds at most
+ * {@link LOG_HEAD_BYTES} (plus one segment) until its turn.
+ *
+ * @example
+ * ```ts
+ * for await (const log of mapAhead(ids, LOGS_READ_AHEAD, read)) await printLog(log, 'stdout');
+ * ```
+ */
+export const LOGS_READ_AHEAD = 16;
+
+/**
+ * How much of a task's log is read ahead before its turn; the rest is read when it is printed.
+ *
+ * @example
+ * ```ts
+ * while (held < LOG_HEAD_BYTES) parts.push(await next());
+ * ```
+ */
+export const LOG_HEAD_BYTES = 1024 * 1024;
+
+/** A task's log: the parts read ahead, the rest still to read, and what could not be saved of it. */
+interface LogHead {
+  readonly parts: readonly Buffer[];
+  readonly rest: AsyncGenerator<Buffer> | undefined;
+  readonly warnings: readonly string[];
+}
+
+async function readLogHead(
+  task: Task,
+  stream: 'stdout' | 'stderr',
+  attempt: number | undefined,
+): Promise<LogHead> {
+  const parts: Buffer[] = [];
+  const all = task.logParts(stream, attempt);
+  let held = 0;
+  let rest: AsyncGenerator<Buffer> | undefined = all;
+  while (held < LOG_HEAD_BYTES) {
+    const next = await all.next();
+    if (next.done) {
+      rest = undefined;
+      break;
+    }
+    parts.push(next.value);
+    held += next.value.byteLength;
+  }
+  return { parts, rest, warnings: await task.logWarnings(attempt) };
+}
+
+/** Writes to stdout, waiting for it to drain when its buffer is full. */
+async function write(text: string | Buffer): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
 /**
  * Writes a task's log to stdout one stored segment at a time (bounded memory whatever its size), waiting
  * for stdout to drain, and what could not be saved of it to stderr; returns the last byte written.
  */
-async function printLog(task: Task, stream: 'stdout' | 'stderr', attempt: number | undefined) {
+async function printLog(log: LogHead, stream: 'stdout' | 'stderr') {
   let last: number | undefined;
-  for await (const part of task.logParts(stream, attempt)) {
-    if (part.byteLength === 0) continue;
+  const print = async (part: Buffer) => {
+    if (part.byteLength === 0) return;
     last = part[part.byteLength - 1];
-    if (!process.stdout.write(part)) await once(process.stdout, 'drain');
-  }
-  for (const warning of await task.logWarnings(attempt)) {
+    await write(part);
+  };
+  for (const part of log.parts) await print(part);
+  if (log.rest) for await (const part of log.rest) await print(part);
+  for (const warning of log.warnings) {
     if (warning.includes(` ${stream} `))
       process.stderr.write(`stepflow: this log is incomplete: ${warning}\n`);
   }
