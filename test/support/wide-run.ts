@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Flow, namespace, setDatastore } from '../../src/client/index.js';
 import { openStorage } from '../../src/datastore/backends.js';
 import { FlowDatastore } from '../../src/datastore/flow-datastore.js';
@@ -19,7 +19,7 @@ import { prepareRun } from '../../src/runtime/start-run.js';
 import { NoopLauncher } from './noop-task.js';
 
 /** The flow the driver runs. */
-export const WIDE_FLOW_FILE = 'bench/flows/wide-flow.ts';
+export const WIDE_FLOW_FILE = fileURLToPath(new URL('../../bench/flows/wide-flow.ts', import.meta.url));
 
 /**
  * Options of {@link runWide}.
