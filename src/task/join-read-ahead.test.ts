@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { awsEndpoint, createTestBucket } from '../../test/support/aws.js';
+import { mapBounded } from '../common/index.js';
 import { FlowDatastore } from '../datastore/flow-datastore.js';
 import { S3Storage } from '../datastore/s3/s3-storage.js';
 import type { ArtifactRef } from '../datastore/types.js';
@@ -89,12 +90,14 @@ describe('join inputs on S3 (moto)', () => {
   it('one artifact of each of 300 inputs is read in 3 parallel batches, not 300 GETs', async (t) => {
     if (!awsEndpoint(t)) return;
     const fds = new FlowDatastore(storage, 'WideFlow');
-    const joinInputs = await Promise.all(
-      Array.from({ length: 300 }, async (_, i) => ({
+    const joinInputs = await mapBounded(
+      Array.from({ length: 300 }, (_, i) => i),
+      8,
+      async (i) => ({
         step: 'work',
         taskId: String(i + 2),
         refs: await fds.saveArtifacts({ score: i, big: 'never read' }),
-      })),
+      }),
     );
     const batches: number[] = [];
     const getManySync = storage.getManySync.bind(storage);
