@@ -37,6 +37,8 @@ export interface WideOptions {
   readonly concurrency?: number;
   /** Also resume the run (default true). */
   readonly resume?: boolean;
+  /** Also list the step through the client (default true). */
+  readonly list?: boolean;
 }
 
 /**
@@ -63,10 +65,10 @@ export interface WideFigures {
   readonly joinInOrder: boolean;
   /** Whole run. */
   readonly runMs: number;
-  /** Client: `step.tasks()` of `work`, and `step.taskStates()`. */
-  readonly listTasksMs: number;
-  readonly taskStatesMs: number;
-  readonly listed: number;
+  /** Client: `step.tasks()` of `work`, and `step.taskStates()` (unless `list: false`). */
+  readonly listTasksMs?: number;
+  readonly taskStatesMs?: number;
+  readonly listed?: number;
   /** Resume of the run: its time, tasks cloned. */
   readonly resumeMs?: number;
   readonly resumeCloned?: number;
@@ -137,15 +139,18 @@ export async function runWide(options: WideOptions): Promise<WideFigures> {
     inOrder: joinRefs.inOrder,
   });
 
-  setDatastore(options.storage);
-  namespace(null);
-  const step = await (await new Flow(flow.graph.flowName).run(run.runId)).step('work');
+  let listing: Pick<WideFigures, 'listTasksMs' | 'taskStatesMs' | 'listed'> = {};
   let t = performance.now();
-  const listed = (await step.tasks()).length;
-  const listTasksMs = performance.now() - t;
-  t = performance.now();
-  await step.taskStates();
-  const taskStatesMs = performance.now() - t;
+  if (options.list !== false) {
+    setDatastore(options.storage);
+    namespace(null);
+    const step = await (await new Flow(flow.graph.flowName).run(run.runId)).step('work');
+    const listed = (await step.tasks()).length;
+    const listTasksMs = performance.now() - t;
+    t = performance.now();
+    await step.taskStates();
+    listing = { listed, listTasksMs, taskStatesMs: performance.now() - t };
+  }
 
   let resumed: Pick<WideFigures, 'resumeMs' | 'resumeCloned' | 'resumeStatus'> = {};
   if (options.resume !== false) {
@@ -171,9 +176,7 @@ export async function runWide(options: WideOptions): Promise<WideFigures> {
     joinCount: joined.count as number,
     joinInOrder: joined.inOrder as boolean,
     runMs,
-    listTasksMs,
-    taskStatesMs,
-    listed,
+    ...listing,
     ...resumed,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
