@@ -18,7 +18,14 @@ import type { Reporter } from '../../src/runtime/reporter.js';
 import { prepareRun } from '../../src/runtime/start-run.js';
 import { NoopLauncher } from './noop-task.js';
 
-/** The flow the driver runs. */
+/**
+ * The flow the driver runs (absolute path).
+ *
+ * @example
+ * ```ts
+ * const flow = await loadFlow(WIDE_FLOW_FILE);
+ * ```
+ */
 export const WIDE_FLOW_FILE = fileURLToPath(new URL('../../bench/flows/wide-flow.ts', import.meta.url));
 
 /**
