@@ -5,6 +5,8 @@
  * @module
  */
 
+import { Deque } from './deque.js';
+
 /**
  * A counting semaphore: at most `max` functions passed to {@link Limiter.run} run at once; the rest
  * wait in FIFO order.
@@ -19,7 +21,8 @@ export class Limiter {
   readonly max: number;
   #active = 0;
   #peak = 0;
-  readonly #waiting: Array<() => void> = [];
+  /** FIFO of waiters (a deque: 10,000 waiters would make `Array#shift` quadratic). */
+  readonly #waiting = new Deque<() => void>();
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1)
