@@ -92,6 +92,31 @@ describe('flow-datastore', () => {
     assert.equal(task.pathspec, 'TrainFlow/1/train/3');
   });
 
+  it("latestDoneAttempts: each task's latest done attempt from one recursive listing of the step", async () => {
+    const done = (attempt: number) => ({ attempt, ok: attempt > 0, endedAt: '' });
+    const a = ds.task('1', 'work', '2');
+    await a.writeAttemptStart(started(0));
+    await a.writeDone(0, done(0));
+    await a.writeAttemptStart(started(1));
+    await a.writeDone(1, done(1));
+    await a.writeAttemptStart(started(2)); // running: no done record
+    await ds.task('1', 'work', '3').writeDone(0, done(0));
+    await ds.task('1', 'work', '4').writeAttemptStart(started(0));
+    await ds.task('1', 'other', '5').writeDone(3, done(3));
+    const lists: string[] = [];
+    const list = storage.list.bind(storage);
+    storage.list = (prefix, options) => {
+      lists.push(prefix);
+      return list(prefix, options);
+    };
+    const latest = await ds.latestDoneAttempts('1', 'work');
+    assert.deepEqual([...latest].sort(), [
+      ['2', 1],
+      ['3', 0],
+    ]);
+    assert.deepEqual(lists, ['TrainFlow/1/work/']);
+  });
+
   it('artifacts round trip through saveArtifacts, data.json and loadArtifact', async () => {
     const values = {
       alpha: 0.5,

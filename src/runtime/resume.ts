@@ -11,7 +11,7 @@
 
 import { didYouMean } from '../common/did-you-mean.js';
 import { mapBounded } from '../common/index.js';
-import { type FlowDatastore, type ForeachFrame, runPrefix, type Transition } from '../datastore/index.js';
+import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
 import type { FlowGraph } from '../graph/index.js';
 import { RuntimeError } from './errors.js';
 
@@ -62,31 +62,6 @@ export function downstreamOf(graph: FlowGraph, from: string): Set<string> {
  */
 export const ORIGIN_READ_CONCURRENCY = 64;
 
-const DONE_FILE = /^(\d+)\.done\.json$/;
-
-/**
- * The latest done attempt of each task of a step, from one recursive listing of the step (a few paginated
- * LIST calls for 10,000 tasks, instead of one listing per task).
- */
-async function latestDoneAttempts(
-  fds: FlowDatastore,
-  runId: string,
-  step: string,
-): Promise<Map<string, number>> {
-  const prefix = `${runPrefix(fds.flow, runId)}${step}/`;
-  const latest = new Map<string, number>();
-  for (const entry of await fds.storage.list(prefix, { recursive: true })) {
-    if (entry.isPrefix) continue;
-    const rest = entry.key.slice(prefix.length);
-    const slash = rest.indexOf('/');
-    const match = slash > 0 ? DONE_FILE.exec(rest.slice(slash + 1)) : null;
-    if (!match) continue;
-    const id = rest.slice(0, slash);
-    latest.set(id, Math.max(latest.get(id) ?? -1, Number(match[1])));
-  }
-  return latest;
-}
-
 /** Indexes the successful tasks of a run by position. */
 async function indexOrigin(fds: FlowDatastore, runId: string): Promise<Map<string, OriginTask>> {
   const index = new Map<string, OriginTask>();
@@ -94,7 +69,7 @@ async function indexOrigin(fds: FlowDatastore, runId: string): Promise<Map<strin
   const tasks = (
     await Promise.all(
       steps.map(async (step) =>
-        [...(await latestDoneAttempts(fds, runId, step))].map(([id, attempt]) => ({ step, id, attempt })),
+        [...(await fds.latestDoneAttempts(runId, step))].map(([id, attempt]) => ({ step, id, attempt })),
       ),
     )
   ).flat();
