@@ -18,7 +18,7 @@ describe(`resume of a ${WIDTH.toLocaleString('en')}-way foreach on the local dat
 
   before(async () => {
     ws = await workspace();
-    figures = await runWide({ width: WIDTH, storage: { kind: 'local', root: ws.root } });
+    figures = await runWide({ width: WIDTH, storage: { kind: 'local', root: ws.root }, list: false });
   });
   after(async () => ws?.cleanup());
 
