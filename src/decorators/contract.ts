@@ -281,10 +281,18 @@ export interface LaunchedTask {
  * const task = launcher.launch(spec);
  * task.stdout.on('data', (d) => process.stdout.write(d));
  * const outcome = await task.done;
+ * launcher.remote; // true for a launcher of AWS Batch jobs
  * ```
  */
 export interface TaskLauncher {
   readonly name: string;
+  /**
+   * True when the launcher's attempts run on another machine (an AWS Batch job), false or absent for
+   * processes on this machine. It decides which cap of attempts in flight applies: without an explicit
+   * `--max-workers`, local attempts are capped at 16 and remote ones at `STEPFLOW_MAX_REMOTE_WORKERS`
+   * (default 10,000: the compute environment's vCPUs bound them); an explicit `--max-workers N` caps both.
+   */
+  readonly remote?: boolean;
   launch(spec: TaskLaunchSpec): LaunchedTask;
 }
 
