@@ -19,7 +19,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
@@ -40,12 +40,12 @@ export const order = 62;
 export const description =
   '10,000-way @batch foreach of no-op tasks as array jobs vs. plain jobs (STEPFLOW_BATCH_ARRAYS=0), moto simple mode + job-runner stand-in';
 
-const FLOW = 'bench/flows/batch-wide-flow.ts';
+const FLOW = 'test/e2e/batch/flows/batch-wide-flow.ts';
 const FLOW_NAME = 'BatchWideFlow';
 const POLL_MS = 1000;
 const CONCURRENCY = 32;
 const TIMEOUT_MS = 40 * 60_000;
-const BUCKET = 'bench-wide';
+const BUCKETS = { arrays: 'bench-wide-arrays', plain: 'bench-wide-plain' };
 const QUEUE = 'bench-wide-queue';
 const MiB = 1024 * 1024;
 const AWS_ENV = {
@@ -77,7 +77,8 @@ function runCli(ctx, args, env) {
 /** One run of the wide flow (arrays on or off) through a fresh stand-in; resolves its figures. */
 async function oneRun(ctx, moto, lib, { width, arrays }) {
   const label = arrays ? 'arrays' : 'plain jobs';
-  const root = `s3://${BUCKET}/${arrays ? 'arrays' : 'plain'}`;
+  // A bucket per half: moto scans every key of a bucket on each list.
+  const root = `s3://${arrays ? BUCKETS.arrays : BUCKETS.plain}/runs`;
   const storage = new lib.S3Storage(root, { endpoint: moto.url, credentials: lib.credentials });
   const proxy = await startFaultProxy({
     target: moto.url,
@@ -102,6 +103,10 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
     const started = performance.now();
     const r = await runCli(ctx, args, env);
     const seconds = (performance.now() - started) / 1000;
+    const logFile = path.join(ctx.root, 'bench', 'results', `batch-wide-${arrays ? 'arrays' : 'plain'}.log`);
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    writeFileSync(logFile, r.out);
+    ctx.log(`${label}: the run's output is in ${path.relative(ctx.root, logFile)}`);
     if (r.code !== 0) {
       throw new Error(
         `${label}: the run exited ${r.code ?? r.signal} after ${seconds.toFixed(0)} s:\n${lastLines(r.out, 25)}`,
@@ -164,7 +169,7 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
 
 /** `aws s3 cp --recursive` of the flow's artifact objects from moto; resolves ms and the object count. */
 async function awsCopy(ctx, moto, lib) {
-  const storage = new lib.S3Storage(`s3://${BUCKET}/plain`, {
+  const storage = new lib.S3Storage(`s3://${BUCKETS.plain}/runs`, {
     endpoint: moto.url,
     credentials: lib.credentials,
   });
@@ -179,7 +184,7 @@ async function awsCopy(ctx, moto, lib) {
       'cp',
       '--recursive',
       '--quiet',
-      `s3://${BUCKET}/plain/${FLOW_NAME}/data/`,
+      `s3://${BUCKETS.plain}/runs/${FLOW_NAME}/data/`,
       dest,
     ],
     { env: { ...process.env, ...AWS_ENV }, stdio: 'capture', timeoutMs: 10 * 60_000 },
@@ -215,13 +220,15 @@ export async function run(ctx) {
       body: JSON.stringify({ batch: { use_docker: false } }),
     });
     if (!config.ok) throw new Error(`moto refused simple mode: HTTP ${config.status}`);
-    await createBatchResources(moto.url, {
-      bucket: BUCKET,
-      queue: QUEUE,
-      computeEnvironment: 'bench-wide-ce',
-      role: 'bench-wide-role',
-      region: 'us-east-1',
-    });
+    for (const bucket of Object.values(BUCKETS)) {
+      await createBatchResources(moto.url, {
+        bucket,
+        queue: QUEUE,
+        computeEnvironment: 'bench-wide-ce',
+        role: 'bench-wide-role',
+        region: 'us-east-1',
+      });
+    }
     const arraysLanded = hasArrayLauncher(ctx.root);
     if (!arraysLanded)
       ctx.log('the array launcher is not in dist/ yet (no STEPFLOW_BATCH_ARRAYS): plain jobs only');

@@ -46,6 +46,33 @@ export interface NoopChildRunnerOptions {
   readonly onTask?: (task: TaskSpec, index: number | undefined) => void;
 }
 
+/**
+ * The storage with each listing made once: the no-op task lists only its input tasks' folders (to find
+ * their latest attempt), which are final once their step ended. Real S3 lists by prefix in an index;
+ * moto scans every key of the bucket on each list (O(keys)), which at 10,000 children × ~50,000 keys
+ * would be the test's whole time, not the runtime's.
+ */
+function listingOnce(storage: StorageBackend): StorageBackend {
+  const lists = new Map<string, ReturnType<StorageBackend['list']>>();
+  return new Proxy(storage, {
+    get(target, key, receiver) {
+      if (key !== 'list') {
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (prefix: string, opts?: { readonly recursive?: boolean }) => {
+        const id = `${opts?.recursive ? 'r' : 'd'}:${prefix}`;
+        let found = lists.get(id);
+        if (!found) {
+          found = target.list(prefix, opts);
+          lists.set(id, found);
+        }
+        return found;
+      };
+    },
+  });
+}
+
 /** Size of a manifest chunk (contract: chunk k holds children 100k .. 100k+99). */
 export const MANIFEST_CHUNK = 100;
 
@@ -60,11 +87,11 @@ export const MANIFEST_CHUNK = 100;
 export function noopChildRunner(
   options: NoopChildRunnerOptions,
 ): (job: NoopRunnerJob, index: number | undefined) => Promise<number> {
-  const { storage } = options;
+  const storage = listingOnce(options.storage);
   const chunks = new Map<string, Promise<ManifestChunk>>();
   const graphs = new Map<string, Promise<FlowGraph>>();
   const cache = new Map<string, unknown>();
-  const root = `${storage.root.replace(/\/+$/, '')}/`;
+  const root = `${options.storage.root.replace(/\/+$/, '')}/`;
 
   const chunk = (url: string): Promise<ManifestChunk> => {
     let found = chunks.get(url);

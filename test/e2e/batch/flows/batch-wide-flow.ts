@@ -13,7 +13,7 @@ import { batch, FlowSpec, type Inputs, parameter, retry, step } from 'stepflow';
  *
  * @example
  * ```sh
- * node bin/stepflow.mjs run bench/flows/batch-wide-flow.ts --width 10000 --datastore s3
+ * node bin/stepflow.mjs run test/e2e/batch/flows/batch-wide-flow.ts --width 10000 --datastore s3
  * ```
  */
 export default class BatchWideFlow extends FlowSpec {
