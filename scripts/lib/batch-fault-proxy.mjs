@@ -259,6 +259,11 @@ export function startFaultProxy({ target, faults, runner }) {
       jobs?.submit(jobId, request);
     } else if (up.status === 200 && action === 'TerminateJob') {
       jobs?.terminate(request.jobId, request.reason);
+    } else if (up.status === 200 && action === 'ListJobs' && jobs) {
+      // A queue's listing: the runner's jobs and array parents in their own states (moto says SUCCEEDED).
+      const out = JSON.parse(up.body.toString('utf8'));
+      out.jobSummaryList = (out.jobSummaryList ?? []).map((summary) => jobs.summarize(summary));
+      return json(out);
     }
     return up;
   };

@@ -314,6 +314,20 @@ export class JobRunner {
     return out;
   }
 
+  /** A ListJobs summary of a job or array parent this runner runs, in its state; others as they are. */
+  summarize(summary) {
+    const parent = this.arrays.get(summary.jobId);
+    const unit = parent ? undefined : this.jobs.get(summary.jobId);
+    if (!parent && !unit) return summary;
+    const out = { ...summary, status: parent ? this.parentStatus(parent) : unit.status };
+    if (parent) out.arrayProperties = { size: parent.size };
+    const stoppedAt = parent ? undefined : unit.stoppedAt;
+    if (stoppedAt !== undefined) out.stoppedAt = stoppedAt;
+    else delete out.stoppedAt;
+    if (unit?.reason) out.statusReason = unit.reason;
+    return out;
+  }
+
   /** A child's DescribeJobs detail, made from its parent's (moto's) detail. */
   describeChild(parentDetail, jobId) {
     const unit = this.jobs.get(jobId);

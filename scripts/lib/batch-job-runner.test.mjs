@@ -277,6 +277,14 @@ describe('job-runner stand-in: AWS Batch array jobs over moto (simple mode)', ()
     const parent = await describeOne(many);
     assert.equal(parent.status, 'FAILED');
     assert.equal(parent.arrayProperties.statusSummary.FAILED, 4);
+    const listed = await batch.send(
+      new ListJobsCommand({ jobQueue: QUEUE, filters: [{ name: 'JOB_NAME', values: ['arr-4'] }] }),
+    );
+    assert.deepEqual(
+      listed.jobSummaryList.filter((s) => s.jobId === many).map((s) => [s.status, s.arrayProperties?.size]),
+      [['FAILED', 4]],
+      "the queue's listing shows the parent in its AWS state",
+    );
   });
 
   it('refuses what AWS refuses and moto accepts: array size 1 or 10,001, DescribeJobs of 101 ids', async (t) => {
