@@ -23,10 +23,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** AWS's `container.reason` of a job killed for exceeding its memory. */
+/**
+ * AWS's `container.reason` of a job killed for exceeding its memory.
+ *
+ * @example
+ * runner.setChildFailures([{ index: 3, exitCode: 137, reason: OOM_REASON }]);
+ */
 export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 
-/** The states AWS counts in an array parent's `statusSummary`. */
+/**
+ * The states AWS counts in an array parent's `statusSummary`.
+ *
+ * @example
+ * const summary = Object.fromEntries(JOB_STATES.map((s) => [s, 0]));
+ */
 export const JOB_STATES = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
 
 const ENDED = new Set(['SUCCEEDED', 'FAILED']);

@@ -22,7 +22,14 @@ interface ManifestChunk {
   readonly children: readonly { readonly task: TaskSpec; readonly env?: Record<string, string> }[];
 }
 
-/** What the stand-in hands the runner (a `RunnerJob` of batch-fault-proxy.d.mts). */
+/**
+ * What the stand-in hands the runner (a `RunnerJob` of batch-fault-proxy.d.mts).
+ *
+ * @example
+ * ```ts
+ * const job: NoopRunnerJob = { jobId: 'p:7', command: [], environment: { STEPFLOW_ARRAY_MANIFEST: 's3://b/r/' } };
+ * ```
+ */
 export interface NoopRunnerJob {
   readonly jobId: string;
   readonly command: readonly string[];
@@ -73,7 +80,14 @@ function listingOnce(storage: StorageBackend): StorageBackend {
   });
 }
 
-/** Size of a manifest chunk (contract: chunk k holds children 100k .. 100k+99). */
+/**
+ * Size of a manifest chunk (contract: chunk k holds children 100k .. 100k+99).
+ *
+ * @example
+ * ```ts
+ * const key = `${prefix}${Math.floor(index / MANIFEST_CHUNK)}.json`;
+ * ```
+ */
 export const MANIFEST_CHUNK = 100;
 
 /**
