@@ -1,6 +1,6 @@
 /**
- * A wide `@batch` foreach (300 by default, 10,000 on demand: see WIDTH) as AWS Batch ARRAY jobs, on a moto server of this file's own in simple mode
- * behind the job-runner stand-in (scripts/lib/batch-fault-proxy.mjs), which models AWS's arrays (moto's
+ * A wide `@batch` foreach (300 by default, 10,000 on demand: see WIDTH) as AWS Batch ARRAY jobs, on a
+ * moto server of this file's own in simple mode behind the job-runner stand-in (scripts/lib/batch-fault-proxy.mjs), which models AWS's arrays (moto's
  * differ: local-aws.md §7) and runs each child IN-PROCESS as a no-op task (test/support/noop-batch-runner.ts:
  * the child reads its manifest chunk from the S3 datastore on moto and writes the records of a successful
  * attempt). One child fails once (injected: exit 1 without running), and must be retried alone, as a plain
