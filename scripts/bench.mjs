@@ -31,7 +31,8 @@ const USAGE = `usage: npm run bench [-- [--no-build] [--list] [NAME ...]]
   (no names)   run every benchmark in bench/*.bench.mjs
   NAME ...     run only these (e.g. \`npm run bench -- fan-out\`)
   --list       list the benchmarks
-  --no-build   skip \`npm run build\``;
+  --no-build   skip \`npm run build\`
+  --width N    the width of the benchmarks that take one (ctx.options.width; e.g. batch-wide)`;
 
 main().catch((err) => {
   process.stderr.write(`bench harness failed: ${err.stack ?? err}\n`);
@@ -56,7 +57,7 @@ async function main() {
   if (opts.build) await build();
 
   const results = [];
-  for (const bench of chosen) results.push(await runOne(bench));
+  for (const bench of chosen) results.push(await runOne(bench, opts.options));
 
   process.stdout.write(`\n${formatTable(results)}`);
   process.stdout.write('ratio = value ÷ baseline, both measured in this run; compare ratios across runs.\n');
@@ -69,14 +70,20 @@ async function main() {
 }
 
 function parseArgs(argv) {
-  const opts = { build: true, list: false, names: [] };
-  for (const arg of argv) {
+  const opts = { build: true, list: false, names: [], options: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else if (arg === '--no-build') opts.build = false;
     else if (arg === '--list') opts.list = true;
-    else if (arg.startsWith('-')) usageError(`unknown option ${arg}`);
+    else if (arg === '--width') {
+      const width = Number(argv[++i]);
+      if (!Number.isInteger(width) || width < 1)
+        usageError(`--width needs a whole number ≥ 1, got ${argv[i]}`);
+      opts.options.width = width;
+    } else if (arg.startsWith('-')) usageError(`unknown option ${arg}`);
     else opts.names.push(arg);
   }
   return opts;
@@ -110,9 +117,9 @@ async function build() {
   process.stdout.write(`✔ build (${formatDuration(r.durationMs)})\n`);
 }
 
-async function runOne(bench) {
+async function runOne(bench, options) {
   process.stdout.write(`\n━━ ${bench.name}: ${bench.description ?? ''}\n`);
-  const ctx = createBenchContext(ROOT);
+  const ctx = createBenchContext(ROOT, options);
   const started = performance.now();
   try {
     const rows = (await bench.run(ctx)).map(finishRow);

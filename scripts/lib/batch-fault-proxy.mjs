@@ -13,16 +13,22 @@
  * Optionally (`runner`) it is also a JOB-RUNNER stand-in for moto's simple mode, where jobs succeed
  * without running: each submitted job's command runs as a local process with the job's environment
  * (plus the given credentials, as the job's credentials endpoint would give them; a temp folder of its
- * own; at most `concurrency` at once), and DescribeJobs answers RUNNABLE, then RUNNING until the
- * process exits, then SUCCEEDED or FAILED with its exit code.
+ * own; at most `concurrency` at once) — or through an in-process function (`runner.child`) — and
+ * DescribeJobs answers RUNNABLE, then RUNNING until it ends, then SUCCEEDED or FAILED with its exit code.
+ * In runner mode, ARRAY jobs are modelled on AWS, not moto (scripts/lib/batch-job-runner.mjs): moto holds
+ * only the parent (as a plain job), the proxy answers for the children (DescribeJobs by child id,
+ * ListJobs by `arrayJobId` and status, paged; TerminateJob of the parent or of one child).
+ *
+ * In every mode, requests AWS refuses and moto accepts are refused as AWS does (ClientException): an array
+ * size outside 2..10,000, DescribeJobs of more than 100 ids, ListJobs `maxResults` outside 1..1000.
+ * Every call is logged with its time (`calls`, `countsBetween`), so a benchmark can count calls per cycle.
  *
  * @module
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { JobRunner } from './batch-job-runner.mjs';
+
+export { OOM_REASON } from './batch-job-runner.mjs';
 
 const REST_ACTIONS = {
   submitjob: 'SubmitJob',
@@ -143,105 +149,49 @@ function forward(target, req, body) {
   });
 }
 
-/** The job-runner stand-in: runs submitted jobs' commands as local processes. */
-class JobRunner {
-  constructor({ concurrency = 16, env = {} }) {
-    this.concurrency = concurrency;
-    this.env = env;
-    /** @type {Map<string, { status: string, exitCode?: number, reason?: string, output: string, child?: import('node:child_process').ChildProcess }>} */
-    this.jobs = new Map();
-    this.queue = [];
-    this.running = 0;
-    this.idle = [];
+/** A JSON body, or `{}` when it is not JSON. */
+function parseJson(body) {
+  try {
+    return JSON.parse(body.toString('utf8')) ?? {};
+  } catch {
+    return {};
   }
+}
 
-  submit(jobId, request) {
-    const job = { status: 'RUNNABLE', output: '' };
-    this.jobs.set(jobId, job);
-    this.queue.push({ jobId, job, request });
-    this.pump();
-  }
+/** A 200 answer with a JSON body. */
+function json(value) {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(value)),
+  };
+}
 
-  pump() {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const { job, request } = this.queue.shift();
-      this.running++;
-      this.start(job, request);
-    }
-    if (this.running === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
-  }
-
-  start(job, request) {
-    const command = request.containerOverrides?.command ?? [];
-    const environment = Object.fromEntries(
-      (request.containerOverrides?.environment ?? []).map((e) => [e.name, e.value ?? '']),
-    );
-    const dir = mkdtempSync(path.join(tmpdir(), 'stepflow-job-'));
-    const done = (exitCode, reason) => {
-      job.status = exitCode === 0 ? 'SUCCEEDED' : 'FAILED';
-      job.exitCode = exitCode;
-      job.reason = reason;
-      job.child = undefined;
-      rmSync(dir, { recursive: true, force: true });
-      this.running--;
-      this.pump();
-    };
-    if (command.length === 0) return done(1, 'the job has no command');
-    job.status = 'RUNNING';
-    // A container's view: the job's environment, credentials from the (stand-in) endpoint, its own /tmp.
-    const child = spawn(command[0], command.slice(1), {
-      env: { PATH: process.env.PATH, HOME: dir, TMPDIR: dir, ...environment, ...this.env },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    job.child = child;
-    const keep = (chunk) => {
-      job.output = (job.output + chunk.toString('utf8')).slice(-4000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (err) => done(127, `could not start ${command[0]}: ${err.message}`));
-    child.on('close', (code, signal) =>
-      done(code ?? 137, code === 0 ? 'Essential container in task exited' : `exited with ${code ?? signal}`),
-    );
-  }
-
-  terminate(jobId) {
-    const job = this.jobs.get(jobId);
-    if (!job) return;
-    job.child?.kill('SIGKILL');
-    const queued = this.queue.findIndex((q) => q.jobId === jobId);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
-      job.status = 'FAILED';
-      job.reason = 'terminated';
-      this.pump();
+/** AWS's ClientException for a request it refuses before acting (moto accepts these). */
+function refusal(action, request) {
+  const refuse = (message) => ({ status: 400, type: 'ClientException', message });
+  if (action === 'SubmitJob' && request.arrayProperties !== undefined) {
+    const size = request.arrayProperties?.size;
+    if (!Number.isInteger(size) || size < 2 || size > 10_000) {
+      return refuse(`Array size must be between 2 and 10000; got ${size}.`);
     }
   }
-
-  /** Rewrites moto's description of a job the runner runs (moto's simple mode says SUCCEEDED at once). */
-  describe(detail) {
-    const job = this.jobs.get(detail.jobId);
-    if (!job) return detail;
-    const container = { ...(detail.container ?? {}) };
-    delete container.logStreamName;
-    if (job.exitCode !== undefined) container.exitCode = job.exitCode;
-    else delete container.exitCode;
-    const out = { ...detail, status: job.status, container, attempts: [] };
-    if (job.reason) out.statusReason = job.reason;
-    else delete out.statusReason;
-    return out;
+  if (action === 'DescribeJobs' && (request.jobs?.length ?? 0) > 100) {
+    return refuse('Maximum number of jobs supported is 100');
   }
-
-  whenIdle() {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+  if (action === 'ListJobs' && request.maxResults !== undefined) {
+    if (!Number.isInteger(request.maxResults) || request.maxResults < 1 || request.maxResults > 1000) {
+      return refuse(`maxResults must be between 1 and 1000; got ${request.maxResults}.`);
+    }
   }
+  return undefined;
+}
 
-  stop() {
-    this.queue.length = 0;
-    for (const job of this.jobs.values()) job.child?.kill('SIGKILL');
-  }
+/** Forwards a call with a JSON body of our own (same headers, the body's length) to `path` on moto. */
+function forwardJson(target, req, path, value) {
+  const body = Buffer.from(JSON.stringify(value));
+  const headers = { ...req.headers, 'content-length': String(body.length) };
+  return forward(target, { method: 'POST', url: path, headers }, body);
 }
 
 /**
@@ -258,6 +208,7 @@ class JobRunner {
  */
 export function startFaultProxy({ target, faults, runner }) {
   const counts = {};
+  const calls = [];
   const submitted = [];
   const describeJobs = [];
   const state = { throttled: 0, decide: faultDecider(faults) };
@@ -265,6 +216,77 @@ export function startFaultProxy({ target, faults, runner }) {
   const actionFaults = new Map();
   const faulted = {};
   const jobs = runner ? new JobRunner(runner) : undefined;
+  /** Moto's detail of each array parent (a plain job there), the base of its children's details. */
+  const parents = new Map();
+  const parentDetail = async (req, jobId) => {
+    if (!parents.has(jobId)) {
+      const up = await forwardJson(target, req, '/v1/describejobs', { jobs: [jobId] });
+      const detail = JSON.parse(up.body.toString('utf8')).jobs?.[0];
+      if (detail) parents.set(jobId, detail);
+    }
+    return parents.get(jobId);
+  };
+  /** Answers one call: forwarded to moto, array calls answered (runner mode) as AWS would. */
+  const answer = async (action, req, body) => {
+    const request =
+      action === 'SubmitJob' ||
+      action === 'DescribeJobs' ||
+      action === 'ListJobs' ||
+      action === 'TerminateJob'
+        ? parseJson(body)
+        : undefined;
+    const refused = request && refusal(action, request);
+    if (refused) return { error: refused };
+    if (jobs && action === 'DescribeJobs') return describe(req, request);
+    if (jobs && action === 'ListJobs' && jobs.arrayOf(request.arrayJobId)) {
+      const parent = jobs.arrayOf(request.arrayJobId);
+      const detail = await parentDetail(req, parent.jobId);
+      return json(jobs.listChildren(parent, request, detail?.jobArn));
+    }
+    if (jobs && action === 'TerminateJob' && jobs.isChild(request.jobId)) {
+      jobs.terminate(request.jobId, request.reason);
+      return json({});
+    }
+    const arrayInRunner = jobs && action === 'SubmitJob' && request.arrayProperties;
+    const up = arrayInRunner
+      ? // moto makes the parent as a plain job; the runner makes and runs the children (AWS's way).
+        await forwardJson(target, req, req.url, { ...request, arrayProperties: undefined })
+      : await forward(target, req, body);
+    if (up.status === 200 && action === 'SubmitJob') {
+      const { jobId } = JSON.parse(up.body.toString('utf8'));
+      const size = request.arrayProperties?.size;
+      submitted.push({ jobId, jobName: request.jobName, ...(size ? { size } : {}) });
+      jobs?.submit(jobId, request);
+    } else if (up.status === 200 && action === 'TerminateJob') {
+      jobs?.terminate(request.jobId, request.reason);
+    } else if (up.status === 200 && action === 'ListJobs' && jobs) {
+      // A queue's listing: the runner's jobs and array parents in their own states (moto says SUCCEEDED).
+      const out = JSON.parse(up.body.toString('utf8'));
+      out.jobSummaryList = (out.jobSummaryList ?? []).map((summary) => jobs.summarize(summary));
+      return json(out);
+    }
+    return up;
+  };
+  /** DescribeJobs in runner mode: moto's details rewritten, array children's made from their parent's. */
+  const describe = async (req, request) => {
+    const ids = request.jobs ?? [];
+    const children = ids.filter((id) => jobs.isChild(id));
+    const others = ids.filter((id) => !jobs.isChild(id));
+    const details = [];
+    if (others.length > 0) {
+      const up = await forwardJson(target, req, req.url, { jobs: others });
+      if (up.status !== 200) return up;
+      for (const d of JSON.parse(up.body.toString('utf8')).jobs ?? []) {
+        if (jobs.arrayOf(d.jobId) && !parents.has(d.jobId)) parents.set(d.jobId, d);
+        details.push(jobs.describe(d));
+      }
+    }
+    for (const id of children) {
+      const base = await parentDetail(req, id.slice(0, id.lastIndexOf(':')));
+      if (base) details.push(jobs.describeChild(base, id));
+    }
+    return json({ jobs: details });
+  };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -272,6 +294,7 @@ export function startFaultProxy({ target, faults, runner }) {
       const body = Buffer.concat(chunks);
       const action = actionOf(req);
       counts[action] = (counts[action] ?? 0) + 1;
+      calls.push({ at: performance.now(), action });
       if (action === 'DescribeJobs') describeJobs.push({ at: performance.now(), ids: jobIdsOf(body) });
       if (action === 'SubmitJob' && state.decide()) {
         state.throttled++;
@@ -284,25 +307,13 @@ export function startFaultProxy({ target, faults, runner }) {
       }
       if (fault && !fault.forward) return awsError(res, fault);
       try {
-        const up = await forward(target, req, body);
-        let answer = up.body;
-        if (up.status === 200 && action === 'SubmitJob') {
-          const request = JSON.parse(body.toString('utf8'));
-          const { jobId } = JSON.parse(up.body.toString('utf8'));
-          submitted.push({ jobId, jobName: request.jobName });
-          jobs?.submit(jobId, request);
-        } else if (up.status === 200 && action === 'DescribeJobs' && jobs) {
-          const out = JSON.parse(up.body.toString('utf8'));
-          out.jobs = (out.jobs ?? []).map((d) => jobs.describe(d));
-          answer = Buffer.from(JSON.stringify(out));
-        } else if (up.status === 200 && action === 'TerminateJob' && jobs) {
-          jobs.terminate(JSON.parse(body.toString('utf8')).jobId);
-        }
+        const up = await answer(action, req, body);
         if (fault) return awsError(res, fault); // the call had its effect; the answer is an error
-        const headers = { ...up.headers, 'content-length': String(answer.length) };
+        if (up.error) return awsError(res, up.error);
+        const headers = { ...up.headers, 'content-length': String(up.body.length) };
         delete headers['transfer-encoding'];
         res.writeHead(up.status, headers);
-        res.end(answer);
+        res.end(up.body);
       } catch (err) {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(String(err));
@@ -315,7 +326,15 @@ export function startFaultProxy({ target, faults, runner }) {
       resolve({
         url: `http://127.0.0.1:${port}`,
         counts,
+        calls,
+        countsBetween(from, to = Number.POSITIVE_INFINITY) {
+          const by = {};
+          for (const c of calls) if (c.at >= from && c.at < to) by[c.action] = (by[c.action] ?? 0) + 1;
+          return by;
+        },
         submitted,
+        stateChanges: jobs?.changes ?? [],
+        setChildFailures: (failures) => jobs?.setChildFailures(failures),
         describeJobs,
         get throttled() {
           return state.throttled;
@@ -330,6 +349,15 @@ export function startFaultProxy({ target, faults, runner }) {
         },
         jobOutput: (jobId) => jobs?.jobs.get(jobId)?.output,
         jobStatus: (jobId) => jobs?.jobs.get(jobId)?.status,
+        arrayStatus(jobId) {
+          const parent = jobs?.arrayOf(jobId);
+          if (!parent) return undefined;
+          return {
+            status: jobs.parentStatus(parent),
+            size: parent.size,
+            statusSummary: { ...parent.counts },
+          };
+        },
         jobStatuses: () => {
           const by = {};
           for (const job of jobs?.jobs.values() ?? []) by[job.status] = (by[job.status] ?? 0) + 1;

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { describeExit, hostNodeEnv, runCommand } from './proc.mjs';
 
 /**
- * Make a context for one benchmark; call `dispose()` when it is done (removes its temp dirs).
+ * Make a context for one benchmark (`options`: the harness's `--width N` etc.); call `dispose()` when it is
+ * done (removes its temp dirs).
  *
  * @example
  * ```js
@@ -18,12 +19,14 @@ import { describeExit, hostNodeEnv, runCommand } from './proc.mjs';
  * try { rows = await bench.run(ctx); } finally { ctx.dispose(); }
  * ```
  */
-export function createBenchContext(root) {
+export function createBenchContext(root, options = {}) {
   const dirs = [];
   const cli = path.join(root, 'bin', 'stepflow.mjs');
   return {
     /** The repository root (the CLI runs with it as working directory). */
     root,
+    /** Options given to the harness for the benchmarks (`--width N` → `{ width: N }`). */
+    options,
     /** The node running the benchmarks (the host's Node 20). */
     node: process.execPath,
     /** A fresh temp dir, removed after the benchmark. */
