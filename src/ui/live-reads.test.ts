@@ -19,6 +19,15 @@ const STEPS = {
   work: { name: 'work', kind: 'linear', next: ['end'], decorators: [] },
   end: { name: 'end', kind: 'end', next: [], decorators: [] },
 };
+/** The run's graph as the runtime records it. */
+const GRAPH = {
+  flowName: FLOW,
+  file: 'f.ts',
+  line: 1,
+  steps: STEPS,
+  order: Object.keys(STEPS),
+  parameters: [],
+};
 const AT = '2026-01-01T00:00:00.000Z';
 
 let dir: string;
@@ -48,21 +57,13 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stepflow-ui-live-'));
   storage = new CountingStorage(new LocalStorage(dir));
   fds = new FlowDatastore(storage, FLOW);
-  const graph = {
-    flowName: FLOW,
-    file: 'f.ts',
-    line: 1,
-    steps: STEPS,
-    order: Object.keys(STEPS),
-    parameters: [],
-  };
   await fds.writeRun({
     flowName: FLOW,
     runId: RUN,
     user: 'ana',
     tags: [],
     startedAt: AT,
-    graph,
+    graph: GRAPH,
     parameters: {},
   });
   for (let i = 2; i < 42; i++) {
@@ -178,14 +179,7 @@ describe('ui live pages', () => {
       user: 'ana',
       tags: [],
       startedAt: AT,
-      graph: {
-        flowName: FLOW,
-        file: 'f.ts',
-        line: 1,
-        steps: STEPS,
-        order: Object.keys(STEPS),
-        parameters: [],
-      },
+      graph: GRAPH,
       parameters: {},
     });
     const batchKey = (i: number) => `${FLOW}/${RUN}/work/${i}/0.batch.json`;
@@ -226,21 +220,13 @@ describe('ui live pages', () => {
   it('lists a wide step of a non-local backend in one go, and only the unfinished tasks once the rest succeeded', async () => {
     const memory = new CountingStorage(new MemoryStorage());
     const mem = new FlowDatastore(memory, FLOW);
-    const graph = {
-      flowName: FLOW,
-      file: 'f.ts',
-      line: 1,
-      steps: STEPS,
-      order: Object.keys(STEPS),
-      parameters: [],
-    };
     await mem.writeRun({
       flowName: FLOW,
       runId: RUN,
       user: 'ana',
       tags: [],
       startedAt: AT,
-      graph,
+      graph: GRAPH,
       parameters: {},
     });
     for (let i = 2; i < 62; i++) {
