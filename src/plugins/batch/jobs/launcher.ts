@@ -317,6 +317,7 @@ export class BatchLauncher implements TaskLauncher {
           await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
         },
         logs: { storage, prefix: `${prefix}${spec.task.attempt}.`, budget: this.tailBudget },
+        ...(spec.outputPrinted ? { outputPrinted: spec.outputPrinted } : {}),
       },
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
