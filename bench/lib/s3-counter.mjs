@@ -38,7 +38,7 @@ export function s3Kind(url) {
  */
 export async function startS3Counter(target) {
   const counts = {};
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     const name = `${req.method} ${s3Kind(req.url ?? '/')}`;
     counts[name] = (counts[name] ?? 0) + 1;

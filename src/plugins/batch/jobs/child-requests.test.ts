@@ -66,4 +66,24 @@ describe('@batch children whose output is not printed (fake Batch API, in-memory
     assert.deepEqual([...read], ['11']);
     launcher.close();
   });
+
+  it("an array's children write their records a few at a time (recordWrites), not all at once", async () => {
+    const memory = new S3Memory();
+    let writing = 0;
+    let peak = 0;
+    const put = memory.put.bind(memory);
+    memory.put = async (key, body, options) => {
+      if (!key.endsWith('.batch.json')) return put(key, body, options);
+      peak = Math.max(peak, ++writing);
+      await new Promise((r) => setTimeout(r, 2));
+      writing--;
+      return put(key, body, options);
+    };
+    const { launcher } = testLauncher({ steps: [batchStep('train')], storage: memory, recordWrites: 2 });
+    const outcomes = await runChildren(launcher, 6, false);
+    assert.equal(outcomes.filter((o) => o.exitCode === 0).length, 6);
+    assert.equal(peak, 2);
+    assert.ok(await memory.get('F/1/train/15/0.batch.json'));
+    launcher.close();
+  });
 });
