@@ -29,6 +29,7 @@ import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 import { cycleFigures, hasArrayLauncher, lastLines } from './lib/batch-wide.mjs';
 import { readRunId } from './lib/done-records.mjs';
+import { startS3Counter } from './lib/s3-counter.mjs';
 
 /** The benchmark's name (`npm run bench -- batch-wide`). */
 export const name = 'batch-wide';
@@ -84,13 +85,15 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
     target: moto.url,
     runner: { concurrency: CONCURRENCY, child: lib.noopChildRunner({ storage, inputName: 'item' }) },
   });
+  // The runtime's S3 requests (not the stand-in's children's) pass through a counter.
+  const s3 = await startS3Counter(moto.url);
   try {
     const ioDir = ctx.tempDir();
     const runIdFile = path.join(ctx.tempDir(), 'run-id');
     const env = {
       ...AWS_ENV,
       AWS_ENDPOINT_URL: proxy.url,
-      METAFLOW_S3_ENDPOINT_URL: moto.url,
+      METAFLOW_S3_ENDPOINT_URL: s3.url,
       METAFLOW_BATCH_JOB_QUEUE: QUEUE,
       METAFLOW_BATCH_CONTAINER_IMAGE: 'node:20',
       STEPFLOW_BATCH_POLL_MS: String(POLL_MS),
@@ -147,6 +150,8 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
       rssMiB: rss / MiB,
       counts: { ...proxy.counts },
       statuses: proxy.jobStatuses(),
+      s3: { ...s3.counts },
+      s3PerChild: perChild(s3.counts, width),
     };
     ctx.log(
       `${label}: ${seconds.toFixed(1)} s; SubmitJob ${figures.submit}; jobs/children by status ${JSON.stringify(figures.statuses)}; ` +
@@ -161,10 +166,22 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
         `(overhead ${figures.overheadS.toFixed(1)} s); join body read ${figures.joinBodyMs.toFixed(0)} ms, join task ` +
         `${figures.joinTaskMs} ms; runtime peak RSS ${figures.rssMiB.toFixed(0)} MiB`,
     );
+    ctx.log(
+      `${label}: runtime S3 requests per child ${figures.s3PerChild.toFixed(2)} (batch.json, log segments, logs.json, ` +
+        `done.json); all runtime S3 requests ${JSON.stringify(figures.s3)}`,
+    );
     return figures;
   } finally {
     await proxy.close();
+    await s3.close();
   }
+}
+
+/** The runtime's S3 requests on the per-task records (batch.json, log segments, logs.json, done.json) per child. */
+function perChild(counts, width) {
+  let n = 0;
+  for (const [name, count] of Object.entries(counts)) if (!name.endsWith(' other')) n += count;
+  return n / width;
 }
 
 /** `aws s3 cp --recursive` of the flow's artifact objects from moto; resolves ms and the object count. */
@@ -306,6 +323,13 @@ export async function run(ctx) {
         unit: 'MiB',
         ...baselinePlain('plain jobs', plain?.rssMiB),
         target: { max: 1024 },
+        lowerIsBetter: true,
+      },
+      {
+        metric: `runtime S3 requests per child (batch.json, logs, done.json), ${subjectLabel}`,
+        value: subject.s3PerChild,
+        unit: 'requests',
+        ...baselinePlain('plain jobs', plain?.s3PerChild),
         lowerIsBetter: true,
       },
       ...(plainFailed

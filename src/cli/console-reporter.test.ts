@@ -239,6 +239,9 @@ describe('console-reporter', () => {
     for (let i = 0; i < 30; i++)
       r.taskStarted({ pathspec: `F/7/train/${i + 2}`, attempt: 0, launcher: 'batch' });
     r.taskOutput({ pathspec: 'F/7/train/3', stream: 'stdout', line: 'a line of a wide step' });
+    // Launchers are told: a wide step's lines are not printed (so a remote one need not fetch them).
+    assert.equal(r.printsOutput('F/7/train/3'), false);
+    assert.equal(r.printsOutput('F/7/start/1'), true);
     t = 1000;
     r.taskFinished({ pathspec: 'F/7/train/2', attempt: 0, ok: true, elapsedMs: 5, willRetry: false });
     r.taskFinished({

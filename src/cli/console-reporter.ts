@@ -153,6 +153,11 @@ export class ConsoleReporter implements Reporter {
     this.out(`[${event.pathspec}] cloned from ${event.from}`);
   }
 
+  /** False for the tasks of a wide step (their lines are not printed). */
+  printsOutput(pathspec: string): boolean {
+    return !this.wide.quiet(pathspec);
+  }
+
   taskOutput(event: { pathspec: string; stream: 'stdout' | 'stderr'; line: string }): void {
     if (this.wide.quiet(event.pathspec)) return;
     this.out(`[${event.pathspec}] ${event.line}`, event.stream);

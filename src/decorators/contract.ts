@@ -242,6 +242,11 @@ export interface TaskLaunchSpec {
   readonly bundlePath: string;
   /** Environment variables the decorators ask for (e.g. `@environment`). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Whether the attempt's output lines are printed now (a wide step prints progress instead): a launcher
+   * that fetches the output from afar may skip the reads nobody would see. Absent: printed.
+   */
+  readonly outputPrinted?: () => boolean;
 }
 
 /** How an attempt ended, as the launcher saw it. */

@@ -57,6 +57,11 @@ export interface Reporter {
     readonly stream: 'stdout' | 'stderr';
     readonly line: string;
   }): void;
+  /**
+   * Whether {@link taskOutput} prints the lines of `pathspec` now (absent: it does). A launcher skips
+   * fetching output nobody sees (a wide step's tasks that succeed).
+   */
+  printsOutput?(pathspec: string): boolean;
   /** Progress of a step with many tasks (a wide foreach). */
   stepProgress?(event: {
     readonly step: string;

@@ -32,6 +32,25 @@ describe('scheduler', () => {
     assert.equal((await fds.task('1', 'a', '2').readLog(0, 'stdout'))?.toString(), 'own\n');
   });
 
+  it("a launch spec's outputPrinted asks the reporter's printsOutput about its task (printed without one)", async () => {
+    const graph = makeGraph({ start: { next: ['a'] }, a: {} });
+    const quiet = new Set(['F/1/a/2']);
+    const { scheduler, launcher } = setup(graph, {
+      scheduler: { reporter: { printsOutput: (pathspec) => !quiet.has(pathspec) } },
+    });
+    await scheduler.run();
+    assert.deepEqual(
+      launcher.launched.map((l) => l.outputPrinted?.()),
+      [true, false],
+    );
+    const plain = setup(graph);
+    await plain.scheduler.run();
+    assert.deepEqual(
+      plain.launcher.launched.map((l) => l.outputPrinted?.() ?? true),
+      [true, true],
+    );
+  });
+
   it('branch (fake launcher): both branches run; the join gets inputs in in-step order', async () => {
     const graph = makeGraph({
       start: { next: ['a', 'b'] },

@@ -395,6 +395,7 @@ export class Scheduler {
       codePackage: options.codePackage.sha,
       bundlePath: options.codePackage.bundlePath,
       env: hooks.environment(ctx),
+      outputPrinted: () => options.reporter.printsOutput?.(pathspec) ?? true,
     });
     this.running.set(pathspec, launched);
     const limit = hooks.attemptTimeout(ctx);

@@ -178,15 +178,7 @@ export class ArrayGrouper {
       this.stats.arrays++;
       this.stats.children += members.length;
       const parent = out.jobId;
-      const open = new Set(members.keys());
-      let killed = false;
-      const release = (index: number) => (byKill: boolean) => {
-        if (!open.delete(index)) return;
-        killed ||= byKill;
-        // Every child ended or was stopped, one by a kill: the parent goes too (AWS would end it anyway
-        // once its children ended; the local stand-in ignores it and stops children only by id).
-        if (open.size === 0 && killed) void this.options.terminate?.(parent).catch(() => {});
-      };
+      const release = this.releaser(parent, members.length);
       members.forEach((m, index) => {
         m.resolve({
           jobId: `${parent}:${index}`,
@@ -198,6 +190,22 @@ export class ArrayGrouper {
     } catch (err) {
       for (const m of members) m.reject(err);
     }
+  }
+
+  /**
+   * The release of each child of array job `parent` (of `size` children). Made apart from {@link send} so
+   * the children's releases, held until each child ends, do not keep the group's requests alive.
+   */
+  private releaser(parent: string, size: number): (index: number) => (byKill: boolean) => void {
+    const open = new Set(Array.from({ length: size }, (_, i) => i));
+    let killed = false;
+    return (index) => (byKill) => {
+      if (!open.delete(index)) return;
+      killed ||= byKill;
+      // Every child ended or was stopped, one by a kill: the parent goes too (AWS would end it anyway
+      // once its children ended; the local stand-in ignores it and stops children only by id).
+      if (open.size === 0 && killed) void this.options.terminate?.(parent).catch(() => {});
+    };
   }
 }
 

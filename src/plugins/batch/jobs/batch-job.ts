@@ -61,6 +61,11 @@ export interface BatchJobContext {
     /** The run's shared budget of log reads. */
     readonly budget?: TailBudget;
   };
+  /**
+   * Whether the task's output lines are printed now (absent: they are). When they are not, the logs are
+   * not tailed, and read after the job ended only when it failed (for the failure's last lines).
+   */
+  readonly outputPrinted?: () => boolean;
 }
 
 export type { BatchJobRecord } from './job-record.js';
@@ -158,33 +163,43 @@ export class BatchJob {
     this.resolveDone(outcome);
   }
 
-  private async start(): Promise<void> {
-    let request: SubmitJobCommandInput & { jobName: string };
-    try {
-      request = await this.request();
-      const sent = request;
-      const out = await this.ctx
-        .submit(sent, () => this.killedReason !== undefined)
-        .catch((err: unknown) => {
-          throw submitJobError(err, {
-            pathspec: this.info.pathspec,
-            request: sent,
-            resolved: this.step.resolved,
-          });
+  /**
+   * Submits the job; resolves its name, or undefined when it was killed before it went out. The request
+   * (environment, command) is dropped once sent: a job followed for hours keeps only its name.
+   */
+  private async submit(): Promise<string | undefined> {
+    const request = await this.request();
+    const out = await this.ctx
+      .submit(request, () => this.killedReason !== undefined)
+      .catch((err: unknown) => {
+        throw submitJobError(err, {
+          pathspec: this.info.pathspec,
+          request,
+          resolved: this.step.resolved,
         });
-      if (!out)
+      });
+    if (!out) return undefined;
+    if (!out.jobId) throw new Error('SubmitJob returned no job id');
+    this.jobId = out.jobId;
+    this.array =
+      out.arrayJobId !== undefined
+        ? {
+            id: out.arrayJobId,
+            index: out.arrayIndex ?? 0,
+            ...(out.release ? { release: out.release } : {}),
+          }
+        : undefined;
+    this.jobName = request.jobName;
+    return request.jobName;
+  }
+
+  private async start(): Promise<void> {
+    let jobName: string;
+    try {
+      const sent = await this.submit();
+      if (sent === undefined)
         return this.end({ exitCode: null, signal: null, killedReason: this.killedReason ?? 'killed' });
-      if (!out.jobId) throw new Error('SubmitJob returned no job id');
-      this.jobId = out.jobId;
-      this.array =
-        out.arrayJobId !== undefined
-          ? {
-              id: out.arrayJobId,
-              index: out.arrayIndex ?? 0,
-              ...(out.release ? { release: out.release } : {}),
-            }
-          : undefined;
-      this.jobName = request.jobName;
+      jobName = sent;
     } catch (err) {
       const text =
         err instanceof BatchLaunchError
@@ -194,16 +209,16 @@ export class BatchJob {
       // A launch failure, not a kill: the attempt failed (and @retry applies), with this explanation.
       return this.end({ exitCode: null, signal: null, failure: text });
     }
-    const jobId = this.jobId;
-    const what = this.array ? `child ${this.array.index} of array job ${this.array.id}` : request.jobName;
+    const jobId = this.jobId as string;
+    const what = this.array ? `child ${this.array.index} of array job ${this.array.id}` : jobName;
     this.say(`${this.info.pathspec}: job ${jobId} (${what}) submitted to queue ${this.step.queue.queue}`);
-    await this.record({ jobName: request.jobName }).catch((err: unknown) =>
+    await this.record({ jobName }).catch((err: unknown) =>
       this.say(`could not write the job record: ${errorMessage(err)}`),
     );
     if (this.killedReason) await this.terminate(this.killedReason);
     this.ctx.poller.watch(
       jobId,
-      (job) => this.update(job, request.jobName),
+      (job) => this.update(job, jobName),
       (message) => this.lost(message),
     );
   }
@@ -238,7 +253,7 @@ export class BatchJob {
     }
     if (job.status === 'RUNNABLE') this.runnable(job);
     const stream = job.container?.logStreamName ?? job.attempts?.at(-1)?.container?.logStreamName;
-    if (job.status === 'STARTING' || job.status === 'RUNNING') {
+    if ((job.status === 'STARTING' || job.status === 'RUNNING') && this.printed()) {
       this.tailStarted = true;
       this.tail.start();
     }
@@ -289,20 +304,29 @@ export class BatchJob {
     return true;
   }
 
+  /** Whether the task's output lines are printed now. */
+  private printed(): boolean {
+    return this.ctx.outputPrinted?.() ?? true;
+  }
+
   private async finish(job: JobDetail, jobName: string, stream: string | undefined): Promise<void> {
-    await finishLogs({
-      tail: this.tail,
-      started: this.tailStarted,
-      api: this.ctx.api,
-      group: this.group,
-      stream,
-      prefix: this.ctx.logs.prefix,
-      storage: this.ctx.logs.storage,
-      say: (m) => this.say(m),
-      push: (line) => this.stdout.write(`${line}\n`),
-      // A failed job's stream may show up in CloudWatch a little late; a succeeded one is read once.
-      tries: job.status === 'FAILED' ? 3 : 1,
-    });
+    // The task saved its own logs (`stepflow logs` reads them): read them back only to print them, or to
+    // explain a failure with their last lines.
+    if (job.status === 'SUCCEEDED' && !this.printed()) this.tail.stop();
+    else
+      await finishLogs({
+        tail: this.tail,
+        started: this.tailStarted,
+        api: this.ctx.api,
+        group: this.group,
+        stream,
+        prefix: this.ctx.logs.prefix,
+        storage: this.ctx.logs.storage,
+        say: (m) => this.say(m),
+        push: (line) => this.stdout.write(`${line}\n`),
+        // A failed job's stream may show up in CloudWatch a little late; a succeeded one is read once.
+        tries: job.status === 'FAILED' ? 3 : 1,
+      });
     let exitCode: number | null = job.status === 'SUCCEEDED' ? 0 : null;
     if (job.status === 'FAILED') {
       const where = this.array ? { arrayJobId: this.array.id } : { jobQueue: this.step.queue.queue };

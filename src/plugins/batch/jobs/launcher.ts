@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { regionEnvironment } from '../../../aws/index.js';
+import { Limiter } from '../../../common/index.js';
 import { type Config, loadConfig } from '../../../config/index.js';
 import type { StorageBackend } from '../../../datastore/index.js';
 import { attemptFile, taskPrefix } from '../../../datastore/index.js';
@@ -107,6 +108,8 @@ export interface BatchLauncherOptions {
   readonly terminateRetry?: TerminateRetry;
   /** The poller's clock, for its DescribeJobs deadline (tests). */
   readonly pollerClock?: Clock;
+  /** The jobs' record writes in flight at once (default 32). */
+  readonly recordWrites?: number;
 }
 
 /**
@@ -136,6 +139,11 @@ export class BatchLauncher implements TaskLauncher {
   private passedCache: Record<string, string> | undefined;
   /** Attempts launched and not ended (sets each new job's log upload floor). */
   private inFlight = 0;
+  /**
+   * The jobs' record writes in flight at once: an array of 10,000 children records them all together
+   * right after its SubmitJob; queued here they cost a closure each, queued in the SDK a whole request.
+   */
+  private readonly recordWrites: Limiter;
   /** One budget of log reads for all the run's running jobs (logs/task-log-tail.ts). */
   private readonly tailBudget = new TailBudget();
   private readonly preparation: BatchPreparation;
@@ -177,6 +185,7 @@ export class BatchLauncher implements TaskLauncher {
       ...(options.terminateRetry ? { retry: options.terminateRetry } : {}),
     };
     this.spotRetries = options.spotRetries ?? this.config.get('SPOT_RETRIES');
+    this.recordWrites = new Limiter(options.recordWrites ?? RECORD_WRITES);
     const arrays = arraySettings(this.env);
     this.grouper = arrays.enabled
       ? new ArrayGrouper({
@@ -312,11 +321,13 @@ export class BatchLauncher implements TaskLauncher {
           this.grouper
             ? this.grouper.submit(spec.task.stepName, request, cancelled)
             : this.submitOne(request, cancelled),
-        writeRecord: async (record: BatchJobRecord) => {
-          const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
-          await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
-        },
+        writeRecord: (record: BatchJobRecord) =>
+          this.recordWrites.run(async () => {
+            const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
+            await storage.put(`${prefix}${spec.task.attempt}.batch.json`, body);
+          }),
         logs: { storage, prefix: `${prefix}${spec.task.attempt}.`, budget: this.tailBudget },
+        ...(spec.outputPrinted ? { outputPrinted: spec.outputPrinted } : {}),
       },
       step,
       { pathspec: spec.pathspec, attempt: spec.task.attempt, codePackage: pkg.sha },
@@ -359,6 +370,9 @@ export class BatchLauncher implements TaskLauncher {
 }
 
 type TaskLaunchedTask = ReturnType<TaskLauncher['launch']>;
+
+/** Record writes of the run's jobs in flight at once (about the SDK's 50 sockets). */
+const RECORD_WRITES = 32;
 
 /** What the launcher prepared for the run: steps, the stored code package, each step's layer. */
 interface Prepared {
