@@ -1,13 +1,15 @@
 /**
  * Following array jobs in few calls: instead of describing every child each poll cycle, the poller
  * describes the array's parent (in the same DescribeJobs calls as the plain jobs) and reads its
- * `arrayProperties.statusSummary`. Only when the counts changed does it find which children changed:
- * ListJobs by `arrayJobId` and status (1000 a page) for each state whose count grew — or, when that state
- * holds most of the array, for the other states, the children missing from them being in it — then
- * DescribeJobs (≤ 100 ids a call) only for the children that newly FAILED (exit code, reasons for the
- * failure's classification); every other changed child is told a description made from its ListJobs
- * summary. An array with at most {@link SMALL_ARRAY} children still followed has them described directly
- * (they ride in the poller's DescribeJobs calls: their state lines and logs are shown as a plain job's).
+ * `arrayProperties.statusSummary`. Only when children ended (the SUCCEEDED or FAILED count grew) does it
+ * look for which: the cheapest of describing the followed children, listing the ended states, or listing
+ * the unfinished ones (array-look.ts), and only when that fits one call per 100 children that ended —
+ * otherwise the look waits for more to end (at most a minute; a new failure is looked up at once). Each
+ * changed child is told its DescribeJobs description, or one made from its ListJobs summary; the children
+ * that newly FAILED are always described (exit code, reasons for the failure's classification). Children
+ * moving between unfinished states are not looked up for their own sake (nothing waits on them at width).
+ * An array with at most {@link SMALL_ARRAY} children still followed has them described directly (they
+ * ride in the poller's DescribeJobs calls: their state lines and logs are shown as a plain job's).
  *
  * A parent without a status summary (the local stand-in's may lack one) falls back to describing its
  * children directly: correctness before call counts.
@@ -16,6 +18,8 @@
  */
 import type { JobDetail, JobStatus, JobSummary } from '@aws-sdk/client-batch';
 import type { BatchApi } from '../aws.js';
+import { chooseLook, DESCRIBE_MAX, endedSince, LIST_MAX, type Look, OPEN_STATES } from './array-look.js';
+import { type Clock, realClock } from './submit-rate.js';
 
 /**
  * Arrays with at most this many children followed are followed child by child.
@@ -26,19 +30,6 @@ import type { BatchApi } from '../aws.js';
  * ```
  */
 export const SMALL_ARRAY = 20;
-
-/** ListJobs' largest page. */
-const LIST_MAX = 1000;
-const DESCRIBE_MAX = 100;
-const STATES: readonly JobStatus[] = [
-  'SUBMITTED',
-  'PENDING',
-  'RUNNABLE',
-  'STARTING',
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-];
 
 /**
  * The calls of one poll cycle, by action.
@@ -66,10 +57,21 @@ export function arrayParentOf(jobId: string): string | undefined {
 }
 
 interface ArrayState {
-  counts: Record<string, number>;
+  /** The parent's counts at the last look (what later counts are compared with). */
+  last: Record<string, number>;
+  /** When the children were last looked up (clock ms). */
+  lookedAt: number;
+  /** Each followed child's state as last seen (absent: SUBMITTED). */
   readonly status: Map<string, JobStatus>;
   /** The children followed at the last look (one followed since may have changed state before it was). */
   readonly seen: Set<string>;
+}
+
+/** A child seen in a listing or a description this cycle. */
+interface Seen {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly summary?: JobSummary;
 }
 
 /**
@@ -84,7 +86,10 @@ interface ArrayState {
 export class ArrayTracker {
   private readonly arrays = new Map<string, ArrayState>();
 
-  constructor(private readonly api: Pick<BatchApi, 'describeJobs' | 'listJobs'>) {}
+  constructor(
+    private readonly api: Pick<BatchApi, 'describeJobs' | 'listJobs'>,
+    private readonly clock: Pick<Clock, 'now'> = realClock,
+  ) {}
 
   /** Splits the watched ids: described directly (plain jobs, children of small arrays), and parents → children. */
   plan(ids: Iterable<string>): { direct: string[]; parents: Map<string, string[]> } {
@@ -106,8 +111,9 @@ export class ArrayTracker {
   }
 
   /**
-   * The followed children of `parent` whose state changed since the last cycle, each with its description;
-   * `undefined` when the parent has no status summary (describe the children directly).
+   * The followed children of `parent` whose state changed since the last look, each with its description
+   * (none while the look waits); `undefined` when the parent has no status summary (describe the children
+   * directly).
    */
   async changed(
     parent: JobDetail,
@@ -121,79 +127,121 @@ export class ArrayTracker {
       this.arrays.delete(id);
       return undefined;
     }
+    const now = this.clock.now();
     let state = this.arrays.get(id);
     if (!state) {
-      state = { counts: { SUBMITTED: size }, status: new Map(), seen: new Set() };
+      state = { last: { SUBMITTED: size }, lookedAt: now, status: new Map(), seen: new Set() };
       this.arrays.set(id, state);
     }
-    const before = state.counts;
     // A child followed since the last look (its record is written before it is followed) may already be
-    // in any state: every non-empty state is looked at once.
+    // in any state.
     const fresh = watched.filter((c) => !state.seen.has(c));
+    if (fresh.length === 0 && endedSince(summary, state.last) === 0) return [];
+    const look = chooseLook({
+      summary,
+      last: state.last,
+      followed: watched.length,
+      fresh: fresh.length,
+      lowest: fresh.length > 0 ? 'SUBMITTED' : lowestState(watched, state.status),
+      sinceLook: now - state.lookedAt,
+    });
+    if (!look) return [];
     for (const c of fresh) state.seen.add(c);
-    const grown = STATES.filter((s) =>
-      fresh.length > 0 ? s !== 'SUBMITTED' && (summary[s] ?? 0) > 0 : (summary[s] ?? 0) > (before[s] ?? 0),
-    );
-    state.counts = { ...summary };
-    if (grown.length === 0) return [];
-    const lists = new Map<JobStatus, JobSummary[]>();
-    const list = async (status: JobStatus): Promise<JobSummary[]> => {
-      const known = lists.get(status);
-      if (known) return known;
-      const out: JobSummary[] = [];
-      let nextToken: string | undefined;
-      do {
-        calls.ListJobs++;
-        const page = await this.api.listJobs({
-          arrayJobId: id,
-          jobStatus: status,
-          maxResults: LIST_MAX,
-          nextToken,
-        });
-        out.push(...(page.jobSummaryList ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      lists.set(status, out);
-      return out;
-    };
-    const now = new Map<string, { status: JobStatus; summary?: JobSummary }>();
-    for (const status of grown) {
-      const count = summary[status] ?? 0;
-      if (count <= size - count) {
-        for (const s of await list(status)) if (s.jobId) now.set(s.jobId, { status, summary: s });
-        continue;
-      }
-      // Most of the array is in this state: list the others; a followed child in none of them is in it.
-      const elsewhere = new Set<string>();
-      for (const other of STATES) {
-        if (other === status || (summary[other] ?? 0) === 0) continue;
-        for (const s of await list(other)) if (s.jobId) elsewhere.add(s.jobId);
-      }
-      for (const child of watched) if (!elsewhere.has(child) && !now.has(child)) now.set(child, { status });
+    const seen = await this.lookUp(id, look, watched, calls);
+    if (look.kind === 'failed') state.last = { ...state.last, FAILED: summary.FAILED ?? 0 };
+    else {
+      state.last = { ...summary };
+      state.lookedAt = now;
     }
-    const changed: { id: string; status: JobStatus; summary?: JobSummary }[] = [];
+    const changed: Seen[] = [];
     for (const child of watched) {
-      const seen = now.get(child);
-      if (!seen || seen.status === (state.status.get(child) ?? 'SUBMITTED')) continue;
-      state.status.set(child, seen.status);
-      changed.push({ id: child, ...seen });
+      const got = seen.get(child);
+      if (!got || got.status === (state.status.get(child) ?? 'SUBMITTED')) continue;
+      state.status.set(child, got.status);
+      changed.push(got);
     }
-    const failed = changed.filter((c) => c.status === 'FAILED');
-    const described = new Map<string, JobDetail>();
-    for (let i = 0; i < failed.length; i += DESCRIBE_MAX) {
-      calls.DescribeJobs++;
-      const out = await this.api.describeJobs({ jobs: failed.slice(i, i + DESCRIBE_MAX).map((c) => c.id) });
-      for (const job of out.jobs ?? []) if (job.jobId) described.set(job.jobId, job);
-    }
+    // Children that newly FAILED are described (exit code, reasons), unless the look just did.
+    const described = seen.described;
+    await this.describe(
+      changed.filter((c) => c.status === 'FAILED' && !described.has(c.id)).map((c) => c.id),
+      calls,
+      described,
+    );
     return changed.map((c) => withSummary(described.get(c.id), c));
+  }
+
+  /** Makes the look: the followed children seen, by id, and the descriptions it made. */
+  private async lookUp(
+    id: string,
+    look: Look,
+    watched: readonly string[],
+    calls: CycleCalls,
+  ): Promise<Map<string, Seen> & { described: Map<string, JobDetail> }> {
+    const described = new Map<string, JobDetail>();
+    const seen = Object.assign(new Map<string, Seen>(), { described });
+    if (look.kind === 'describe') await this.describe(watched, calls, described);
+    else {
+      for (const status of look.list)
+        for (const s of await this.list(id, status, calls))
+          if (s.jobId) seen.set(s.jobId, { id: s.jobId, status, summary: s });
+      // Listing the unfinished states: a followed child in none of them ended, or moved while they were
+      // listed — it is described, never assumed.
+      if (look.kind === 'open')
+        await this.describe(
+          watched.filter((c) => !seen.has(c)),
+          calls,
+          described,
+        );
+    }
+    for (const [child, job] of described) if (job.status) seen.set(child, { id: child, status: job.status });
+    return seen;
+  }
+
+  /** ListJobs of the children of array `id` in `status`, every page. */
+  private async list(id: string, status: JobStatus, calls: CycleCalls): Promise<JobSummary[]> {
+    const out: JobSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      calls.ListJobs++;
+      const page = await this.api.listJobs({
+        arrayJobId: id,
+        jobStatus: status,
+        maxResults: LIST_MAX,
+        nextToken,
+      });
+      out.push(...(page.jobSummaryList ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
+  }
+
+  /** DescribeJobs of `ids`, ≤ 100 a call, into `into`. */
+  private async describe(
+    ids: readonly string[],
+    calls: CycleCalls,
+    into: Map<string, JobDetail>,
+  ): Promise<void> {
+    for (let i = 0; i < ids.length; i += DESCRIBE_MAX) {
+      calls.DescribeJobs++;
+      const out = await this.api.describeJobs({ jobs: ids.slice(i, i + DESCRIBE_MAX) });
+      for (const job of out.jobs ?? []) if (job.jobId) into.set(job.jobId, job);
+    }
   }
 }
 
+/** The lowest unfinished state any of `watched` was last seen in. */
+function lowestState(watched: readonly string[], status: ReadonlyMap<string, JobStatus>): JobStatus {
+  let lowest = OPEN_STATES.length - 1;
+  for (const child of watched) {
+    const at = OPEN_STATES.indexOf(status.get(child) ?? 'SUBMITTED');
+    if (at >= 0 && at < lowest) lowest = at;
+    if (lowest === 0) break;
+  }
+  return OPEN_STATES[lowest] as JobStatus;
+}
+
 /** A child's description: DescribeJobs' (with the exit code of its summary when it has none), else made from its summary. */
-function withSummary(
-  detail: JobDetail | undefined,
-  c: { id: string; status: JobStatus; summary?: JobSummary },
-): JobDetail {
+function withSummary(detail: JobDetail | undefined, c: Seen): JobDetail {
   const code = c.summary?.container?.exitCode;
   if (detail) {
     if (code === undefined || detail.container?.exitCode !== undefined) return detail;

@@ -131,7 +131,7 @@ export class JobPoller {
   ) {
     this.clock = options.clock ?? realClock;
     this.deadlineMs = options.deadlineMs ?? DESCRIBE_DEADLINE_MS;
-    this.arrays = new ArrayTracker(api);
+    this.arrays = new ArrayTracker(api, this.clock);
   }
 
   /** Number of jobs being followed. */
