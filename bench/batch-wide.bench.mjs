@@ -41,8 +41,8 @@ export const order = 62;
 export const description =
   '10,000-way @batch foreach of no-op tasks as array jobs vs. plain jobs (STEPFLOW_BATCH_ARRAYS=0), moto simple mode + job-runner stand-in';
 
-const FLOW = 'test/e2e/batch/flows/batch-wide-flow.ts';
-const FLOW_NAME = 'BatchWideFlow';
+const FLOW = 'test/e2e/batch/flows/array-flow.ts';
+const FLOW_NAME = 'ArrayBatchFlow';
 const POLL_MS = 1000;
 const CONCURRENCY = 32;
 const TIMEOUT_MS = 40 * 60_000;
