@@ -16,8 +16,8 @@
 import path from 'node:path';
 import { createBatchResources } from '../scripts/aws-local.mjs';
 import { startFaultProxy } from '../scripts/lib/batch-fault-proxy.mjs';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { describeExit, hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
+import { MOTO_AWS_ENV, requireMoto, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- batch-calls`). */
 export const name = 'batch-calls';
@@ -33,12 +33,6 @@ const WIDTH = 200;
 const POLL_MS = 1000;
 const TIMEOUT_MS = 10 * 60_000;
 const QUEUE = 'bench-queue';
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
 
 /** Groups DescribeJobs calls into poll cycles (calls less than half an interval apart). */
 function cycles(calls) {
@@ -64,16 +58,10 @@ function cycles(calls) {
  */
 export async function run(ctx) {
   ctx.checkCli();
-  if (!motoAvailable())
-    throw new Error("moto is not importable by python3 (python3 -c 'import moto, moto.server')");
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  requireMoto();
+  const moto = await startBenchMoto(ctx, { simpleBatch: true });
   let proxy;
   try {
-    const config = await fetch(`${moto.url}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ batch: { use_docker: false } }),
-    });
-    if (!config.ok) throw new Error(`moto refused simple mode: HTTP ${config.status}`);
     const bucket = 'bench-batch';
     await createBatchResources(moto.url, {
       bucket,
@@ -84,7 +72,7 @@ export async function run(ctx) {
     });
     proxy = await startFaultProxy({ target: moto.url });
     const env = {
-      ...AWS_ENV,
+      ...MOTO_AWS_ENV,
       AWS_ENDPOINT_URL: proxy.url,
       METAFLOW_S3_ENDPOINT_URL: moto.url,
       METAFLOW_BATCH_JOB_QUEUE: QUEUE,

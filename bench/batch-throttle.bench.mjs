@@ -21,8 +21,8 @@
 import path from 'node:path';
 import { createBatchResources } from '../scripts/aws-local.mjs';
 import { startFaultProxy } from '../scripts/lib/batch-fault-proxy.mjs';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { describeExit, hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
+import { MOTO_AWS_ENV, requireMoto, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- batch-throttle`). */
 export const name = 'batch-throttle';
@@ -40,16 +40,10 @@ const QUOTA_PER_SECOND = 25;
 const CONCURRENCY = 16;
 const POLL_MS = 1000;
 const TIMEOUT_MS = 30 * 60_000;
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
 
 /** One run of the wide flow through a fresh proxy; resolves its figures. */
 async function oneRun(ctx, moto, { bucket, queue, faults, label }) {
-  const runnerEnv = { ...AWS_ENV, PATH: hostNodeEnv().PATH ?? '' };
+  const runnerEnv = { ...MOTO_AWS_ENV, PATH: hostNodeEnv().PATH ?? '' };
   const proxy = await startFaultProxy({
     target: moto.url,
     faults,
@@ -57,7 +51,7 @@ async function oneRun(ctx, moto, { bucket, queue, faults, label }) {
   });
   try {
     const env = {
-      ...AWS_ENV,
+      ...MOTO_AWS_ENV,
       AWS_ENDPOINT_URL: proxy.url,
       METAFLOW_S3_ENDPOINT_URL: moto.url,
       METAFLOW_BATCH_JOB_QUEUE: queue,
@@ -117,15 +111,9 @@ async function oneRun(ctx, moto, { bucket, queue, faults, label }) {
  */
 export async function run(ctx) {
   ctx.checkCli();
-  if (!motoAvailable())
-    throw new Error("moto is not importable by python3 (python3 -c 'import moto, moto.server')");
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  requireMoto();
+  const moto = await startBenchMoto(ctx, { simpleBatch: true });
   try {
-    const config = await fetch(`${moto.url}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ batch: { use_docker: false } }),
-    });
-    if (!config.ok) throw new Error(`moto refused simple mode: HTTP ${config.status}`);
     const bucket = 'bench-throttle';
     const queue = 'bench-throttle-queue';
     await createBatchResources(moto.url, {

@@ -25,10 +25,10 @@ import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { createBatchResources } from '../scripts/aws-local.mjs';
 import { startFaultProxy } from '../scripts/lib/batch-fault-proxy.mjs';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 import { cycleFigures, hasArrayLauncher, lastLines } from './lib/batch-wide.mjs';
 import { readRunId } from './lib/done-records.mjs';
+import { MOTO_AWS_ENV, MOTO_CREDENTIALS, requireMoto, startBenchMoto } from './lib/moto-s3.mjs';
 import { startS3Counter } from './lib/s3-counter.mjs';
 
 /** The benchmark's name (`npm run bench -- batch-wide`). */
@@ -41,20 +41,14 @@ export const order = 62;
 export const description =
   '10,000-way @batch foreach of no-op tasks as array jobs vs. plain jobs (STEPFLOW_BATCH_ARRAYS=0), moto simple mode + job-runner stand-in';
 
-const FLOW = 'test/e2e/batch/flows/batch-wide-flow.ts';
-const FLOW_NAME = 'BatchWideFlow';
+const FLOW = 'test/e2e/batch/flows/array-flow.ts';
+const FLOW_NAME = 'ArrayBatchFlow';
 const POLL_MS = 1000;
 const CONCURRENCY = 32;
 const TIMEOUT_MS = 40 * 60_000;
 const BUCKETS = { arrays: 'bench-wide-arrays', plain: 'bench-wide-plain' };
 const QUEUE = 'bench-wide-queue';
 const MiB = 1024 * 1024;
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
 
 /** Runs the CLI with the peak-RSS preload; resolves its exit, output and pid. */
 function runCli(ctx, args, env) {
@@ -91,7 +85,7 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
     const ioDir = ctx.tempDir();
     const runIdFile = path.join(ctx.tempDir(), 'run-id');
     const env = {
-      ...AWS_ENV,
+      ...MOTO_AWS_ENV,
       AWS_ENDPOINT_URL: proxy.url,
       METAFLOW_S3_ENDPOINT_URL: s3.url,
       METAFLOW_BATCH_JOB_QUEUE: QUEUE,
@@ -204,7 +198,7 @@ async function awsCopy(ctx, moto, lib, bucket) {
       `s3://${bucket}/runs/${FLOW_NAME}/data/`,
       dest,
     ],
-    { env: { ...process.env, ...AWS_ENV }, stdio: 'capture', timeoutMs: 10 * 60_000 },
+    { env: { ...process.env, ...MOTO_AWS_ENV }, stdio: 'capture', timeoutMs: 10 * 60_000 },
   );
   if (r.code !== 0) throw new Error(`aws s3 cp failed: ${r.stderr.slice(-2000)}`);
   const copied = readdirSync(dest, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
@@ -221,22 +215,16 @@ async function awsCopy(ctx, moto, lib, bucket) {
  */
 export async function run(ctx) {
   ctx.checkCli();
-  if (!motoAvailable())
-    throw new Error("moto is not importable by python3 (python3 -c 'import moto, moto.server')");
+  requireMoto();
   const width = ctx.options?.width ?? 10_000;
   const lib = {
     ...(await tsImport('../test/support/noop-batch-runner.ts', import.meta.url)),
     ...(await tsImport('../src/datastore/s3/s3-storage.ts', import.meta.url)),
     ...(await tsImport('../src/datastore/flow-datastore.ts', import.meta.url)),
-    credentials: { accessKeyId: AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: AWS_ENV.AWS_SECRET_ACCESS_KEY },
+    credentials: MOTO_CREDENTIALS,
   };
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  const moto = await startBenchMoto(ctx, { simpleBatch: true });
   try {
-    const config = await fetch(`${moto.url}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ batch: { use_docker: false } }),
-    });
-    if (!config.ok) throw new Error(`moto refused simple mode: HTTP ${config.status}`);
     for (const bucket of Object.values(BUCKETS)) {
       await createBatchResources(moto.url, {
         bucket,

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readRunId } from './lib/done-records.mjs';
-import { median, repeat } from './lib/measure.mjs';
+import { medianMs } from './lib/measure.mjs';
 
 /** The benchmark's name (`npm run bench -- client`). */
 export const name = 'client';
@@ -25,6 +25,7 @@ export const description =
 const FLOW = 'examples/hello-flow.ts';
 const FLOW_NAME = 'HelloFlow';
 const RUNS = 1000;
+/** Calls timed by `timeMs` (their median is reported). */
 const TIMES = 5;
 
 /**
@@ -36,6 +37,7 @@ const TIMES = 5;
  * ```
  */
 export async function run(ctx) {
+  const timeMs = (fn) => medianMs(TIMES, fn);
   ctx.checkCli();
   const dist = (file) => import(pathToFileURL(path.join(ctx.root, 'dist', file)).href);
   const { Flow } = await dist('index.js');
@@ -123,14 +125,4 @@ function fsBaseline(flowDir) {
     if (fs.existsSync(file)) n += JSON.parse(fs.readFileSync(file, 'utf8')).status ? 1 : 0;
   }
   return n;
-}
-
-/** Median wall time in ms of `fn` over TIMES runs. */
-async function timeMs(fn) {
-  const times = await repeat(TIMES, async () => {
-    const started = performance.now();
-    await fn();
-    return performance.now() - started;
-  });
-  return median(times);
 }

@@ -28,9 +28,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startLocalAws } from '../scripts/aws-local.mjs';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 import { seeded, startS3FaultProxy } from '../scripts/lib/s3-fault-proxy.mjs';
+import { createBucket, MOTO_AWS_ENV, requireMoto, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- faults`). */
 export const name = 'faults';
@@ -59,12 +59,8 @@ const PARTS = new Set(
   (process.env.STEPFLOW_BENCH_FAULTS_PARTS || 's3,kill,batch,concurrent').split(',').map((p) => p.trim()),
 );
 const TIMEOUT_MS = 10 * 60_000;
-/** Fake credentials moto accepts; never real ones. */
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
+/** The fake credentials moto accepts, and the region as a user's shell sets it (AWS_DEFAULT_REGION only). */
+const { AWS_REGION: _userShellHasNone, ...AWS_ENV } = MOTO_AWS_ENV;
 
 /**
  * Run the three parts and report their counts.
@@ -76,11 +72,7 @@ const AWS_ENV = {
  */
 export async function run(ctx) {
   ctx.checkCli();
-  if (!motoAvailable()) {
-    throw new Error(
-      "moto is not importable by python3 (python3 -c 'import moto, moto.server, flask, flask_cors')",
-    );
-  }
+  requireMoto();
   const client = await import(pathToFileURL(path.join(ctx.root, 'dist', 'index.js')).href);
   const zero = { max: 0 };
   const rows = [];
@@ -203,12 +195,11 @@ function killRows(label, kills) {
 // 1. S3 faults
 
 async function s3Faults(ctx, client) {
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  const moto = await startBenchMoto(ctx);
   const proxy = await startS3FaultProxy({ target: moto.url });
   try {
     const bucket = `stepflow-faults-${process.pid}`;
-    const res = await fetch(`${moto.url}/${bucket}`, { method: 'PUT' });
-    if (!res.ok) throw new Error(`could not create bucket ${bucket} on moto: HTTP ${res.status}`);
+    await createBucket(moto.url, bucket);
     const width = ['--width', String(S3_WIDTH), '--max-num-splits', String(S3_WIDTH)];
     const s3Run = async (root) =>
       cli(ctx, ['run', FLOW, '--datastore', 's3', '--datastore-root', root, ...width], {

@@ -15,8 +15,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { hostNodeEnv } from '../scripts/lib/proc.mjs';
+import { createBucket, motoOrSkip, s3Env, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- logs`). */
 export const name = 'logs';
@@ -149,23 +149,12 @@ export async function run(ctx) {
       lowerIsBetter: true,
     },
   ];
-  if (!motoAvailable()) {
-    ctx.log('moto is not importable by python3: the bootstrap saver part is skipped');
-    if (process.env.CI === 'true' || process.env.CI === '1') throw new Error('moto missing under CI');
-    return rows;
-  }
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  if (!motoOrSkip(ctx, 'the bootstrap saver part')) return rows;
+  const moto = await startBenchMoto(ctx);
   try {
     const bucket = `bench-logs-${Date.now()}`;
-    const res = await fetch(`${moto.url}/${bucket}`, { method: 'PUT' });
-    if (!res.ok) throw new Error(`could not create bucket ${bucket}: HTTP ${res.status}`);
-    const env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      METAFLOW_S3_ENDPOINT_URL: moto.url,
-    };
+    await createBucket(moto.url, bucket);
+    const env = s3Env(moto.url);
     const prefix = `s3://${bucket}/F/1/s/2/0.`;
     const sink = await feed(ctx, 'sink', env, prefix);
     const smallSaver = await feed(ctx, 'saver', env, `s3://${bucket}/F/1/s/3/0.`, SAVER_MIB / 4);

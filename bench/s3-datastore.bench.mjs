@@ -11,10 +11,10 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { describeExit, hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 import { findDoneRecord, metric, readRunId } from './lib/done-records.mjs';
 import { mbPerSecond } from './lib/measure.mjs';
+import { createBucket, MOTO_CREDENTIALS, requireMoto, s3Env, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- s3-datastore`). */
 export const name = 's3-datastore';
@@ -29,13 +29,6 @@ export const description =
 const FLOW = 'bench/flows/artifacts-flow.ts';
 const FLOW_NAME = 'ArtifactsFlow';
 const TIMEOUT_MS = 10 * 60_000;
-/** Fake credentials moto accepts; never real ones. */
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
 
 /**
  * Run the flow on the local datastore, start moto, run it on S3, and compare the done records' figures.
@@ -47,14 +40,10 @@ const AWS_ENV = {
  */
 export async function run(ctx) {
   ctx.checkCli();
-  if (!motoAvailable()) {
-    throw new Error(
-      "moto is not importable by python3 (python3 -c 'import moto, moto.server, flask, flask_cors')",
-    );
-  }
+  requireMoto();
   const local = await localRates(ctx);
   ctx.log(`local: save ${local.save.toFixed(0)} MB/s, load ${local.load.toFixed(0)} MB/s`);
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  const moto = await startBenchMoto(ctx);
   try {
     const s3 = await s3Rates(ctx, moto.url);
     ctx.log(`s3 (moto): save ${s3.save.toFixed(0)} MB/s, load ${s3.load.toFixed(0)} MB/s`);
@@ -94,12 +83,11 @@ async function localRates(ctx) {
 /** The flow with `--datastore s3` on a fresh bucket of the moto server at `endpoint`. */
 async function s3Rates(ctx, endpoint) {
   const bucket = `stepflow-bench-${process.pid}`;
-  const res = await fetch(`${endpoint}/${bucket}`, { method: 'PUT' });
-  if (!res.ok) throw new Error(`could not create bucket ${bucket} on moto (${endpoint}): HTTP ${res.status}`);
+  await createBucket(endpoint, bucket);
   const root = `s3://${bucket}/runs`;
   const runIdFile = path.join(ctx.tempDir(), 'run-id');
   const args = ['run', FLOW, '--datastore', 's3', '--datastore-root', root, '--run-id-file', runIdFile];
-  const env = { ...AWS_ENV, METAFLOW_S3_ENDPOINT_URL: endpoint };
+  const env = s3Env(endpoint);
   const cli = path.join(ctx.root, 'bin', 'stepflow.mjs');
   const r = await runCommand(ctx.node, [cli, ...args], {
     cwd: ctx.root,
@@ -126,7 +114,7 @@ async function s3DoneRecord(repo, root, endpoint, runId, step) {
   const { FlowDatastore } = await import(dist('flow-datastore.js'));
   const storage = new S3Storage(root, {
     endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: MOTO_CREDENTIALS,
   });
   try {
     const fds = new FlowDatastore(storage, FLOW_NAME);

@@ -14,9 +14,9 @@ import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startMoto } from '../scripts/lib/moto.mjs';
 import { hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
 import { mbPerSecond, tail } from './lib/measure.mjs';
+import { createBucket, s3Env, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- s3-tool`). */
 export const name = 's3-tool';
@@ -55,19 +55,14 @@ export async function run(ctx) {
   const many = path.join(work, 'many');
   const bigFile = path.join(work, 'big.bin');
   makeData(many, bigFile);
-  const moto = await startMoto({ logDir: path.join(work, 'moto-logs') });
+  const moto = await startBenchMoto(ctx, { logDir: path.join(work, 'moto-logs') });
   try {
     const env = hostNodeEnv({
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
+      ...s3Env(moto.url),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      METAFLOW_S3_ENDPOINT_URL: moto.url,
     });
     const bucket = 'stepflow-bench';
-    const res = await fetch(`${moto.url}/${bucket}`, { method: 'PUT' });
-    if (!res.ok) throw new Error(`could not create the bucket on moto: HTTP ${res.status}`);
+    await createBucket(moto.url, bucket);
     const phase = makePhase(ctx, moto.pid, env);
     const cli = (args) => ['aws', ['--endpoint-url', moto.url, 's3', 'cp', '--only-show-errors', ...args]];
     const tool = (op, extra) => [

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median, repeat } from './lib/measure.mjs';
+import { medianMs } from './lib/measure.mjs';
 
 /** The benchmark's name (`npm run bench -- ui`). */
 export const name = 'ui';
@@ -34,6 +34,7 @@ const WIDE_RUN = '2000000000000000';
 /** A run (written last, after the runs page was measured) with RUNNING tasks still running. */
 const LIVE_RUN = '2000000000000001';
 const RUNNING = 1000;
+/** Calls timed by `timeMs` (their median is reported). */
 const TIMES = 3;
 
 /**
@@ -45,6 +46,7 @@ const TIMES = 3;
  * ```
  */
 export async function run(ctx) {
+  const timeMs = (fn) => medianMs(TIMES, fn);
   ctx.checkCli();
   const dist = (file) => import(pathToFileURL(path.join(ctx.root, 'dist', file)).href);
   const { FlowDatastore, LocalStorage } = await dist('datastore/index.js');
@@ -246,14 +248,4 @@ function readAll(dir, file) {
     if (fs.existsSync(f)) n += JSON.parse(fs.readFileSync(f, 'utf8')) ? 1 : 0;
   }
   return n;
-}
-
-/** Median wall time in ms of `fn` over TIMES runs. */
-async function timeMs(fn) {
-  const times = await repeat(TIMES, async () => {
-    const started = performance.now();
-    await fn();
-    return performance.now() - started;
-  });
-  return median(times);
 }

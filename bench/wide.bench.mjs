@@ -16,8 +16,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { motoAvailable, startMoto } from '../scripts/lib/moto.mjs';
 import { describeExit, hostNodeEnv, runCommand } from '../scripts/lib/proc.mjs';
+import { createBucket, MOTO_AWS_ENV, motoOrSkip, s3Env, startBenchMoto } from './lib/moto-s3.mjs';
 
 /** The benchmark's name (`npm run bench -- wide`). */
 export const name = 'wide';
@@ -31,13 +31,6 @@ export const description =
 
 const WIDTHS = [1_000, 10_000];
 const TIMEOUT_MS = 40 * 60_000;
-/** Fake credentials moto accepts; never real ones. */
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
 
 /**
  * Runs the flow at each width on each datastore, then compares.
@@ -58,18 +51,14 @@ export async function run(ctx) {
   }
   if (only !== 's3') rows.push(...growthRows('local', local));
   if (only === 'local') return rows;
-  if (!motoAvailable()) {
-    ctx.log('moto is not importable by python3: no S3 figures');
-    return rows;
-  }
-  const moto = await startMoto({ logDir: ctx.tempDir() });
+  if (!motoOrSkip(ctx, 'the S3 figures')) return rows;
+  const moto = await startBenchMoto(ctx);
   try {
     const s3 = {};
     for (const width of WIDTHS) {
       const bucket = `stepflow-wide-${process.pid}-${width}`;
-      const res = await fetch(`${moto.url}/${bucket}`, { method: 'PUT' });
-      if (!res.ok) throw new Error(`could not create bucket ${bucket} on moto: HTTP ${res.status}`);
-      const env = { ...AWS_ENV, METAFLOW_S3_ENDPOINT_URL: moto.url };
+      await createBucket(moto.url, bucket);
+      const env = s3Env(moto.url);
       const root = `s3://${bucket}/runs`;
       // moto serves ~90 requests/s here: at the widest, only the run and the join (dump, logs, listing and
       // resume at 10,000 would take ~40 min more); STEPFLOW_BENCH_WIDE_S3_FULL=1 measures them too.
@@ -133,7 +122,7 @@ async function awsCopy(ctx, endpoint, url) {
   const to = ctx.tempDir();
   const args = ['s3', 'cp', '--recursive', '--quiet', '--endpoint-url', endpoint, url, to];
   const r = await runCommand('aws', args, {
-    env: hostNodeEnv(AWS_ENV),
+    env: hostNodeEnv(MOTO_AWS_ENV),
     stdio: 'capture',
     timeoutMs: TIMEOUT_MS,
   });

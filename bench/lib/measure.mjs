@@ -35,6 +35,23 @@ export async function repeat(times, fn) {
 }
 
 /**
+ * The median wall time in ms of `times` in-process calls of `fn`, one after another.
+ *
+ * @example
+ * ```js
+ * const ms = await medianMs(5, () => flow.runs());
+ * ```
+ */
+export async function medianMs(times, fn) {
+  const walls = await repeat(times, async () => {
+    const started = performance.now();
+    await fn();
+    return performance.now() - started;
+  });
+  return median(walls);
+}
+
+/**
  * Wall time in ms of one process, from spawn to exit; throws when it does not exit 0.
  *
  * @example

@@ -78,7 +78,7 @@ describe(`a ${WIDTH}-way @batch foreach as array jobs (moto simple mode + job-ru
       const result = await runCli(
         [
           'run',
-          path.join(REPO, 'test', 'e2e', 'batch', 'flows', 'batch-wide-flow.ts'),
+          path.join(REPO, 'test', 'e2e', 'batch', 'flows', 'array-flow.ts'),
           '--datastore',
           's3',
           '--datastore-root',

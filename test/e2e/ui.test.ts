@@ -6,63 +6,32 @@
  * is saved under the test's output folder (printed at the end).
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { before, describe, it } from 'node:test';
 import { FlowDatastore, LocalStorage } from '../../src/datastore/index.js';
 import { awsEndpoint, createTestBucket, TEST_AWS_ENV } from '../support/aws.js';
-import {
-  hasBrowser as browserThere,
-  launchBrowser,
-  openPage,
-  startUi as startUiServer,
-  textMatching,
-  waitFor,
-} from '../support/browser.js';
-import { FLOWS, runCli, runFlow, startCli, type Workspace, workspace } from './helpers.js';
+import { textMatching, uiHarness, waitFor } from '../support/browser.js';
+import { FLOWS, runCli, runFlow, startCli } from './helpers.js';
 
-let ws: Workspace;
-let shots: string;
-let browser: Browser | undefined;
-const servers: ChildProcess[] = [];
+const harness = uiHarness('stepflow-ui-screens-');
+const { hasBrowser, open, startUi } = harness;
 const runs: Record<string, string> = {};
-
-const startUi = (args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
-  startUiServer(ws.dir, args, env, servers);
-const open = (path: string, base: string, shot: string) =>
-  openPage(browser as Browser, base, path, shots, shot);
-const hasBrowser = (t: { skip(message?: string): void }) => browserThere(t, browser);
-
-before(async () => {
-  ws = await workspace();
-  shots = await mkdtemp(join(tmpdir(), 'stepflow-ui-screens-'));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const s of servers) if (s.exitCode === null) s.kill('SIGTERM');
-  await browser?.close();
-  await ws.cleanup();
-  console.log(`screenshots: ${shots}`);
-});
 
 describe('stepflow ui on a local datastore', () => {
   let base: string;
   before(async () => {
-    if (!browser) return;
+    if (!harness.browser) return;
     for (const [file, args] of [
       ['foreach-flow.ts', ['--width', '5']],
       ['failing-flow.ts', []],
       ['ui-flow.ts', []],
     ] as const) {
-      const r = await runFlow(ws, file, args);
+      const r = await runFlow(harness.ws, file, args);
       runs[r.flowName] = r.runId;
     }
-    base = await startUi(['--datastore-root', ws.root]);
+    base = await startUi(['--datastore-root', harness.ws.root]);
   });
 
   it('lists the flows, and the runs of a flow with status and a status filter', async (t) => {
@@ -150,9 +119,9 @@ describe('stepflow ui on a local datastore', () => {
 
   it('turns a running task done without a reload', async (t) => {
     if (!hasBrowser(t)) return;
-    const gate = join(ws.dir, 'gate');
-    const run = startCli(['run', join(FLOWS, 'ui-flow.ts'), '--datastore-root', ws.root], {
-      cwd: ws.dir,
+    const gate = join(harness.ws.dir, 'gate');
+    const run = startCli(['run', join(FLOWS, 'ui-flow.ts'), '--datastore-root', harness.ws.root], {
+      cwd: harness.ws.dir,
       env: { UI_FLOW_GATE: gate },
     });
     let out = '';
@@ -161,7 +130,7 @@ describe('stepflow ui on a local datastore', () => {
     });
     const runId = await waitFor(() => /^UiFlow\/(\d+)/m.exec(out)?.[1], 'the run id');
     await waitFor(
-      () => existsSync(join(ws.root, 'UiFlow', runId, 'wait', '2', '0.attempt.json')) || undefined,
+      () => existsSync(join(harness.ws.root, 'UiFlow', runId, 'wait', '2', '0.attempt.json')) || undefined,
       'the wait task to start',
     );
     const task = await open(`/UiFlow/${runId}/wait/2`, base, 'task-running');
@@ -196,8 +165,8 @@ describe('stepflow ui on a local datastore', () => {
       1,
       'appended once',
     );
-    await task.screenshot({ path: join(shots, 'task-done.png'), fullPage: true });
-    await runPage.screenshot({ path: join(shots, 'run-done.png'), fullPage: true });
+    await task.screenshot({ path: join(harness.shots, 'task-done.png'), fullPage: true });
+    await runPage.screenshot({ path: join(harness.shots, 'run-done.png'), fullPage: true });
     assert.equal((await run.result).code, 0);
   });
 });
@@ -212,7 +181,7 @@ describe('stepflow ui on the S3 datastore (moto)', () => {
     const r = await runCli(
       ['run', join(FLOWS, 'ui-flow.ts'), '--datastore', 's3', '--datastore-root', root],
       {
-        cwd: ws.dir,
+        cwd: harness.ws.dir,
         env,
       },
     );
@@ -228,42 +197,52 @@ describe('stepflow ui on the S3 datastore (moto)', () => {
   });
 });
 
+/**
+ * Writes a SpotFlow run (start → end) by hand into a local datastore at `root`: the run record, and the
+ * first attempt of `start/1` begun at `startedAt` (`start` carrying `startDecorators`). Returns the
+ * datastore and that task's, for the caller to add the attempt's side records.
+ */
+async function writeSpotRun(
+  root: string,
+  runId: string,
+  startedAt: string,
+  startDecorators: { name: string; options: Record<string, unknown>; line: number }[] = [],
+) {
+  const fds = new FlowDatastore(new LocalStorage(root), 'SpotFlow');
+  const steps = {
+    start: { name: 'start', kind: 'linear', next: ['end'], decorators: startDecorators },
+    end: { name: 'end', kind: 'end', next: [], decorators: [] },
+  };
+  const graph = {
+    flowName: 'SpotFlow',
+    file: 'f.ts',
+    line: 1,
+    steps,
+    order: ['start', 'end'],
+    parameters: [],
+  };
+  await fds.writeRun({
+    flowName: 'SpotFlow',
+    runId,
+    user: 'ana',
+    tags: [],
+    startedAt,
+    graph,
+    parameters: {},
+  });
+  const td = fds.task(runId, 'start', '1');
+  await td.writeAttemptStart({ attempt: 0, startedAt, inputs: [], foreachStack: [] });
+  return { fds, td };
+}
+
 describe('stepflow ui: records kept beside attempts (written by the test: no spot reclaim or array job here)', () => {
   it('fake records: draws resubmitted jobs on the timeline, links the log stream, names the array child', async (t) => {
     if (!hasBrowser(t)) return;
-    const root = join(ws.dir, 'fake-records');
-    const fds = new FlowDatastore(new LocalStorage(root), 'SpotFlow');
+    const root = join(harness.ws.dir, 'fake-records');
     const runId = '1700000000000000';
-    const steps = {
-      start: {
-        name: 'start',
-        kind: 'linear',
-        next: ['end'],
-        decorators: [{ name: 'batch', options: {}, line: 2 }],
-      },
-      end: { name: 'end', kind: 'end', next: [], decorators: [] },
-    };
     const t0 = Date.parse('2026-01-01T00:00:00Z');
     const iso = (s: number) => new Date(t0 + s * 1000).toISOString();
-    const graph = {
-      flowName: 'SpotFlow',
-      file: 'f.ts',
-      line: 1,
-      steps,
-      order: ['start', 'end'],
-      parameters: [],
-    };
-    await fds.writeRun({
-      flowName: 'SpotFlow',
-      runId,
-      user: 'ana',
-      tags: [],
-      startedAt: iso(0),
-      graph,
-      parameters: {},
-    });
-    const td = fds.task(runId, 'start', '1');
-    await td.writeAttemptStart({ attempt: 0, startedAt: iso(0), inputs: [], foreachStack: [] });
+    const { fds, td } = await writeSpotRun(root, runId, iso(0), [{ name: 'batch', options: {}, line: 2 }]);
     const batch = {
       jobId: 'job-3',
       queue: 'arn:aws:batch:eu-west-1:123456789012:job-queue/spot',
@@ -306,33 +285,10 @@ describe('stepflow ui: records kept beside attempts (written by the test: no spo
 
   it("fake record: a spot reclaim written into a running attempt's record appears on the timeline without a reload", async (t) => {
     if (!hasBrowser(t)) return;
-    const root = join(ws.dir, 'fake-reclaim');
-    const fds = new FlowDatastore(new LocalStorage(root), 'SpotFlow');
+    const root = join(harness.ws.dir, 'fake-reclaim');
     const runId = '1700000000000001';
     const at = '2026-01-01T00:00:00.000Z';
-    const steps = {
-      start: { name: 'start', kind: 'linear', next: ['end'], decorators: [] },
-      end: { name: 'end', kind: 'end', next: [], decorators: [] },
-    };
-    const graph = {
-      flowName: 'SpotFlow',
-      file: 'f.ts',
-      line: 1,
-      steps,
-      order: ['start', 'end'],
-      parameters: [],
-    };
-    await fds.writeRun({
-      flowName: 'SpotFlow',
-      runId,
-      user: 'ana',
-      tags: [],
-      startedAt: at,
-      graph,
-      parameters: {},
-    });
-    const td = fds.task(runId, 'start', '1');
-    await td.writeAttemptStart({ attempt: 0, startedAt: at, inputs: [], foreachStack: [] });
+    const { fds, td } = await writeSpotRun(root, runId, at);
     const key = `${td.attemptPrefix(0)}batch.json`;
     await fds.storage.put(key, Buffer.from(JSON.stringify({ jobId: 'job-1', status: 'RUNNING' })));
     const ui = await startUi(['--datastore-root', root]);

@@ -1,9 +1,22 @@
+/**
+ * The `@batch` foreach of the arrays tests (test/e2e/batch/arrays*.batch.test.ts, real containers), of
+ * test/e2e/batch-wide.test.ts and of the batch-wide benchmark (whose job-runner stand-in runs `work` as a
+ * no-op task, test/support/noop-batch-runner.ts, storing each foreach item as `item` as the body does).
+ *
+ * @module
+ */
 import { batch, current, environment, FlowSpec, type Inputs, parameter, retry, step } from 'stepflow';
 
 /**
- * A foreach of `@batch` children run as one array job (the arrays test). The launching side's
- * `ARRAY_FAIL_ONCE` names the item that fails on its first attempt, `ARRAY_KILL` the one that dies as an OOM
- * kill does (SIGKILL, exit 137) on every attempt; `@environment` carries them into the containers.
+ * `start` fans out over `items` (`--width`), `work` (on AWS Batch, as array jobs) keeps its item, `join`
+ * reads every item, checks their order and prints their sum. The launching side's `ARRAY_FAIL_ONCE` names
+ * the item that fails on its first attempt, `ARRAY_KILL` the one that dies as an OOM kill does (SIGKILL,
+ * exit 137) on every attempt; `@environment` carries them into the containers.
+ *
+ * @example
+ * ```sh
+ * node bin/stepflow.mjs run test/e2e/batch/flows/array-flow.ts --width 10000 --datastore s3
+ * ```
  */
 export default class ArrayBatchFlow extends FlowSpec {
   @parameter({ help: 'foreach width' }) width = 50;
@@ -42,7 +55,13 @@ export default class ArrayBatchFlow extends FlowSpec {
   }
 
   @step join(inputs: Inputs<ArrayBatchFlow>) {
-    this.total = inputs.reduce((sum, i) => sum + i.item, 0);
+    const started = performance.now();
+    const items = inputs.map((i) => i.item);
+    const ms = performance.now() - started;
+    const inOrder = items.every((item, i) => item === i);
+    console.log(`join read ${items.length} items in ${ms.toFixed(1)} ms; in order: ${inOrder}`);
+    if (!inOrder) throw new Error('the join saw its inputs out of order');
+    this.total = items.reduce((sum, item) => sum + item, 0);
     console.log(`joined ${inputs.length} inputs, total ${this.total}`);
     this.next(this.end);
   }
