@@ -153,7 +153,8 @@ async function oneRun(ctx, moto, lib, { width, arrays }) {
     );
     ctx.log(
       `${label}: ${cycles.count} poll cycles; tracking calls per cycle max ${cycles.max}, mean ${cycles.mean.toFixed(2)}; ` +
-        `1 + ⌈changed/100⌉ max ${cycles.boundMax}, mean ${cycles.boundMean.toFixed(2)}; cycles above it ${cycles.above}`,
+        `1 + ⌈changed/100⌉ max ${cycles.boundMax}, mean ${cycles.boundMean.toFixed(2)}; cycles above it ${cycles.above}; ` +
+        `total ${cycles.total} vs cycles + ⌈all changed/100⌉ ${cycles.boundTotal}`,
     );
     ctx.log(
       `${label}: foreach end → join start ${figures.gapS.toFixed(1)} s, children's own run ${figures.childrenS.toFixed(1)} s ` +
@@ -276,6 +277,13 @@ export async function run(ctx) {
         value: subject.cycles.mean,
         unit: 'calls',
         baseline: { label: '1 + ⌈changed/100⌉ (mean over cycles)', value: subject.cycles.boundMean },
+        lowerIsBetter: true,
+      },
+      {
+        metric: `Batch tracking calls over the foreach (total), ${subjectLabel}`,
+        value: subject.cycles.total,
+        unit: 'calls',
+        baseline: { label: 'poll cycles + ⌈changed children / 100⌉', value: subject.cycles.boundTotal },
         lowerIsBetter: true,
       },
       ...(arrays && plain

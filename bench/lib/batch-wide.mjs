@@ -13,13 +13,15 @@ const TRACKING = new Set(['DescribeJobs', 'ListJobs']);
  * Groups the Batch tracking calls (DescribeJobs, ListJobs) made in `[from, to)` into poll cycles (calls
  * less than half an interval apart) and puts beside each cycle the bound 1 + ⌈changed / 100⌉, where
  * changed = the jobs or array children whose state changed (past RUNNABLE: a submission is no news) since
- * the previous cycle began. Times are performance.now() values of one process.
+ * the previous cycle began. Also the whole window's total beside cycles + ⌈all changed / 100⌉ (a look that
+ * waits for more children to end spends its calls in a later cycle: the total is what the goal bounds).
+ * Times are performance.now() values of one process.
  *
  * @param {readonly { at: number, action: string }[]} calls
  * @param {readonly { at: number, jobId: string, status: string }[]} changes
  * @param {number} pollMs
  * @param {{ from: number, to: number }} window
- * @returns {{ count: number, max: number, mean: number, boundMax: number, boundMean: number, above: number }}
+ * @returns {{ count: number, max: number, mean: number, boundMax: number, boundMean: number, above: number, total: number, boundTotal: number }}
  * @example
  * cycleFigures(proxy.calls, proxy.stateChanges, 1000, { from: 0, to: Infinity });
  */
@@ -36,6 +38,7 @@ export function cycleFigures(calls, changes, pollMs, { from, to }) {
   const news = changes.filter((c) => c.status !== 'RUNNABLE');
   let i = 0;
   let since = from;
+  let changedTotal = 0;
   const bounds = cycles.map((cycle) => {
     const changed = new Set();
     while (i < news.length && news[i].at < cycle.start) {
@@ -43,6 +46,7 @@ export function cycleFigures(calls, changes, pollMs, { from, to }) {
       i++;
     }
     since = cycle.start;
+    changedTotal += changed.size;
     return 1 + Math.ceil(changed.size / 100);
   });
   const sum = (xs) => xs.reduce((a, b) => a + b, 0);
@@ -54,6 +58,8 @@ export function cycleFigures(calls, changes, pollMs, { from, to }) {
     boundMax: n ? Math.max(...bounds) : 0,
     boundMean: n ? sum(bounds) / n : 0,
     above: cycles.filter((c, k) => c.calls > bounds[k]).length,
+    total: sum(cycles.map((c) => c.calls)),
+    boundTotal: n + Math.ceil(changedTotal / 100),
   };
 }
 

@@ -19,7 +19,16 @@ describe('batch-wide figures', () => {
       { at: 1500, jobId: 'p:0', status: 'FAILED' },
     ];
     const f = cycleFigures(calls, changes, 1000, { from: 0, to: 5000 });
-    assert.deepEqual(f, { count: 2, max: 3, mean: 2, boundMax: 3, boundMean: 2.5, above: 0 });
+    assert.deepEqual(f, {
+      count: 2,
+      max: 3,
+      mean: 2,
+      boundMax: 3,
+      boundMean: 2.5,
+      above: 0,
+      total: 4,
+      boundTotal: 2 + Math.ceil(151 / 100),
+    });
     const tight = cycleFigures(calls, [], 1000, { from: 0, to: 5000 });
     assert.equal(tight.above, 1, 'three calls when nothing changed is above 1 + 0');
     assert.equal(cycleFigures([], [], 1000, { from: 0, to: 1 }).count, 0);
