@@ -80,6 +80,11 @@ export interface AttemptDoneRecord {
   readonly killed?: boolean;
   /** Timing and volume figures of the attempt (artifact bytes saved/loaded and milliseconds spent). */
   readonly metrics?: Record<string, number>;
+  /**
+   * The artifacts of a succeeded attempt (as its data record has them): the runtime, which reads this record
+   * anyway, hands them to a join, so a join of 10,000 inputs reads no per-input record.
+   */
+  readonly data?: Readonly<Record<string, ArtifactRef>>;
 }
 
 /** Run-level record written when a run starts (`_meta/run.json`). */

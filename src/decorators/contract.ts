@@ -16,7 +16,7 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import type { ForeachFrame, StorageBackend, TaskErrorInfo } from '../datastore/index.js';
+import type { ArtifactRef, ForeachFrame, StorageBackend, TaskErrorInfo } from '../datastore/index.js';
 import type { FlowGraph, GraphProblem } from '../graph/index.js';
 
 export type { FlowGraph, GraphProblem };
@@ -206,6 +206,19 @@ export interface RetryCounts {
   readonly delayFrom?: string;
 }
 
+/**
+ * An input task's succeeded attempt and its artifacts, as the runtime read them from its done record.
+ *
+ * @example
+ * ```ts
+ * const known: InputData = { attempt: 0, refs: { item: { sha, size: 4, encoding: 'v8', type: 'number' } } };
+ * ```
+ */
+export interface InputData {
+  readonly attempt: number;
+  readonly refs: Readonly<Record<string, ArtifactRef>>;
+}
+
 /** What a task process is told about the attempt it runs (`node bundle.mjs step <json>`). */
 export interface TaskSpec {
   readonly flowName: string;
@@ -224,6 +237,12 @@ export interface TaskSpec {
    * too many to send (a join after a very wide foreach on AWS Batch); `inputs` is then empty.
    */
   readonly inputsKey?: string;
+  /**
+   * What the runtime knows of each input (same order as `inputs`; null where it knows nothing): its
+   * succeeded attempt and that attempt's artifacts, read from the input's done record. A join uses them
+   * instead of reading each input's records.
+   */
+  readonly inputData?: readonly (InputData | null)[];
   readonly foreachStack: readonly ForeachFrame[];
   /** The storage the task reads and writes (`{ kind: 'local', root }`, ...). */
   readonly storage: { readonly kind: string; readonly root: string };

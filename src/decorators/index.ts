@@ -21,6 +21,7 @@ export type {
   AttemptTimeout,
   GraphCheckContext,
   GraphProblem,
+  InputData,
   LaunchedTask,
   LaunchOutcome,
   LayerInfo,

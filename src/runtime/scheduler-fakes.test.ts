@@ -97,7 +97,20 @@ export class FakeLauncher implements TaskLauncher {
               endedAt: '',
               error: { type: 'Error', message: `boom ${t.taskId}` },
             }
-          : { attempt: t.attempt, ok: true, endedAt: '', transition: this.transition(spec) };
+          : {
+              attempt: t.attempt,
+              ok: true,
+              endedAt: '',
+              transition: this.transition(spec),
+              data: {
+                from: {
+                  sha: `${t.stepName}/${t.taskId}@${t.attempt}`,
+                  size: 1,
+                  encoding: 'v8',
+                  type: 'string',
+                },
+              },
+            };
         await this.fds.task(t.runId, t.stepName, t.taskId).writeDone(t.attempt, record);
         end({ exitCode: plan.fail ? 1 : 0, signal: null });
       }, plan.delayMs ?? 1);

@@ -12,6 +12,7 @@ import { Deque, errorMessage } from '../common/index.js';
 import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
 import type {
   AttemptPlan,
+  InputData,
   LaunchedTask,
   ResolvedDecorator,
   StepHooks,
@@ -65,6 +66,8 @@ export interface PlannedTask {
   readonly step: string;
   readonly inputs: readonly string[];
   readonly foreachStack: readonly ForeachFrame[];
+  /** What the runtime read of each input's succeeded attempt (a join's), handed to the task. */
+  readonly inputData?: readonly (InputData | null)[];
 }
 
 interface ScheduledTask extends PlannedTask {
@@ -119,6 +122,8 @@ export const CLONE_CONCURRENCY = 64;
 interface JoinWait {
   readonly expected: number;
   readonly slots: string[];
+  /** Each input's succeeded attempt and artifacts, from its done record (null: not known, e.g. cloned). */
+  readonly data: (InputData | null)[];
   arrived: number;
   readonly foreachStack: readonly ForeachFrame[];
 }
@@ -303,7 +308,7 @@ export class Scheduler {
         this.cloned++;
         this.progress(task.step, 1, 0);
         this.options.reporter.taskCloned?.({ pathspec, from: cloned.from });
-        this.successors(task, cloned.transition);
+        this.successors(task, cloned.transition, undefined);
       })
       .catch((err: unknown) => {
         this.cloning--;
@@ -383,6 +388,7 @@ export class Scheduler {
       maxAttempts: plan.maxAttempts,
       errorRetries: plan.errorRetries,
       inputs: task.inputs,
+      ...(task.inputData ? { inputData: task.inputData } : {}),
       foreachStack: task.foreachStack,
       storage: options.storage,
       maxNumSplits: options.maxNumSplits,
@@ -440,7 +446,7 @@ export class Scheduler {
     });
     if (ok) {
       this.succeeded++;
-      this.successors(task, done?.transition);
+      this.successors(task, done?.transition, done?.data);
     } else if (willRetry) {
       this.retryLater(task, retryInMs);
     } else if (!this.interrupted) {
@@ -475,13 +481,17 @@ export class Scheduler {
     }
   }
 
-  private successors(task: ScheduledTask, transition: Transition | undefined): void {
+  private successors(
+    task: ScheduledTask,
+    transition: Transition | undefined,
+    data: InputData['refs'] | undefined,
+  ): void {
     if (!transition) return;
     const { graph } = this.options;
     const from = `${task.step}/${task.taskId}`;
     for (const target of transition.targets) {
       if (graph.steps[target]?.isJoin) {
-        this.arrive(task, target);
+        this.arrive(task, target, data ? { attempt: task.attempt, refs: data } : null);
       } else if (transition.foreach) {
         const count = transition.foreachCount ?? 0;
         for (let index = 0; index < count; index++) {
@@ -504,7 +514,7 @@ export class Scheduler {
     );
   }
 
-  private arrive(task: ScheduledTask, joinStep: string): void {
+  private arrive(task: ScheduledTask, joinStep: string, data: InputData | null): void {
     const join = this.options.graph.steps[joinStep];
     const split = join.matchingSplit ? this.options.graph.steps[join.matchingSplit] : undefined;
     let stack = task.foreachStack;
@@ -525,14 +535,27 @@ export class Scheduler {
     const key = `${joinStep}|${stack.map((f) => `${f.step}:${f.taskId}:${f.index}`).join('/')}`;
     let wait = this.joins.get(key);
     if (!wait) {
-      wait = { expected, slots: new Array(expected), arrived: 0, foreachStack: stack };
+      wait = {
+        expected,
+        slots: new Array(expected),
+        data: new Array(expected).fill(null),
+        arrived: 0,
+        foreachStack: stack,
+      };
       this.joins.set(key, wait);
     }
     wait.slots[slot] = `${task.step}/${task.taskId}`;
+    wait.data[slot] = data;
     wait.arrived++;
     if (wait.arrived === wait.expected) {
       this.joins.delete(key);
-      this.enqueue({ step: joinStep, inputs: wait.slots, foreachStack: wait.foreachStack });
+      const known = wait.data.some((d) => d !== null);
+      this.enqueue({
+        step: joinStep,
+        inputs: wait.slots,
+        foreachStack: wait.foreachStack,
+        ...(known ? { inputData: wait.data } : {}),
+      });
     }
   }
 }

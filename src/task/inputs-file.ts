@@ -10,18 +10,32 @@ import { TaskError } from './errors.js';
 import type { TaskSpec } from './spec.js';
 
 /**
- * Reads the input list stored at `key` (a JSON array of run-relative `step/taskId` paths).
+ * The inputs file's content: the input paths and, when the runtime knew them, each input's data (written
+ * as `{ inputs, inputData }`; a plain JSON array of paths is read too).
  *
  * @example
  * ```ts
- * const inputs = spec.inputsKey ? await readInputsFile(storage, spec.inputsKey, pathspec) : spec.inputs;
+ * const file: InputsFile = { inputs: ['work/3', 'work/4'], inputData: [null, null] };
+ * ```
+ */
+export interface InputsFile {
+  readonly inputs: readonly string[];
+  readonly inputData?: TaskSpec['inputData'];
+}
+
+/**
+ * Reads the inputs stored at `key` (run-relative `step/taskId` paths, and what the runtime knew of them).
+ *
+ * @example
+ * ```ts
+ * const { inputs, inputData } = spec.inputsKey ? await readInputsFile(storage, spec.inputsKey, pathspec) : spec;
  * ```
  */
 export async function readInputsFile(
   storage: StorageBackend,
   key: NonNullable<TaskSpec['inputsKey']>,
   pathspec: string,
-): Promise<string[]> {
+): Promise<InputsFile> {
   const body = await storage.get(key);
   if (!body) {
     throw new TaskError(
@@ -31,14 +45,25 @@ export async function readInputsFile(
       },
     );
   }
-  let inputs: unknown;
+  let parsed: unknown;
   try {
-    inputs = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw new TaskError(`the inputs file ${key} of ${pathspec} is not valid JSON`, { pathspec, cause: err });
   }
+  const file = (Array.isArray(parsed) ? { inputs: parsed } : parsed) as Partial<InputsFile> | null;
+  const inputs: unknown = file?.inputs;
   if (!Array.isArray(inputs) || !inputs.every((i) => typeof i === 'string')) {
     throw new TaskError(`the inputs file ${key} of ${pathspec} is not a list of task paths`, { pathspec });
   }
-  return inputs;
+  const data = file?.inputData;
+  if (data !== undefined && (!Array.isArray(data) || data.length !== inputs.length)) {
+    throw new TaskError(
+      `the inputs file ${key} of ${pathspec} has input data that does not match its inputs`,
+      {
+        pathspec,
+      },
+    );
+  }
+  return { inputs, ...(data ? { inputData: data } : {}) };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { mapBounded } from '../common/index.js';
 import type { ArtifactRef, RunRecord, TaskDatastore } from '../datastore/index.js';
 import { FlowDatastore, openStorage, serializeArtifact, sha256Hex } from '../datastore/index.js';
-import type { TaskHookContext } from '../decorators/index.js';
+import type { InputData, TaskHookContext } from '../decorators/index.js';
 import { bindTaskState, setCurrent } from '../flow/index.js';
 import type { FlowGraph, GraphStep } from '../graph/index.js';
 import { ArtifactState } from './artifact-state.js';
@@ -79,14 +79,27 @@ export interface TaskSetup {
 export type TaskHookBase = Omit<TaskHookContext<unknown>, 'options'>;
 
 /**
- * The artifacts of each input task, in order. A join of many inputs of one step (a foreach's) finds their
- * latest done attempts in one listing of that step, then reads their data records 64 at a time.
+ * The artifacts of each input task, in order. Those the runtime handed over (`known`, read from the inputs'
+ * done records) are taken as they are; the others are read: a join of many inputs of one step (a
+ * foreach's) finds their latest done attempts in one listing of that step, then reads their data records
+ * 64 at a time.
  */
-async function readInputs(fds: FlowDatastore, runId: string, paths: readonly string[]): Promise<JoinInput[]> {
-  const steps = new Set(paths.map((p) => p.split('/')[0]));
+async function readInputs(
+  fds: FlowDatastore,
+  runId: string,
+  paths: readonly string[],
+  known: readonly (InputData | null)[] = [],
+): Promise<JoinInput[]> {
+  const unknown = paths.filter((_, i) => !known[i]);
+  const steps = new Set(unknown.map((p) => p.split('/')[0]));
   const latest =
-    paths.length > 16 && steps.size === 1 ? await fds.latestDoneAttempts(runId, [...steps][0]) : undefined;
-  return await mapBounded(paths, INPUT_READ_CONCURRENCY, (p) => readInput(fds, runId, p, latest));
+    unknown.length > 16 && steps.size === 1 ? await fds.latestDoneAttempts(runId, [...steps][0]) : undefined;
+  return await mapBounded(paths, INPUT_READ_CONCURRENCY, async (p, i) => {
+    const given = known[i];
+    if (!given) return readInput(fds, runId, p, latest);
+    const [step, taskId] = p.split('/');
+    return { step, taskId, refs: { ...given.refs } };
+  });
 }
 
 async function readInput(
@@ -123,10 +136,12 @@ export async function openAttempt(spec: TaskSpec): Promise<OpenedAttempt> {
   const fds = new FlowDatastore(storage, spec.flowName);
   const td = fds.task(spec.runId, spec.stepName, spec.taskId);
   const pathspec = `${spec.flowName}/${spec.runId}/${spec.stepName}/${spec.taskId}`;
-  const inputPaths = spec.inputsKey ? await readInputsFile(storage, spec.inputsKey, pathspec) : spec.inputs;
+  const { inputs: inputPaths, inputData } = spec.inputsKey
+    ? await readInputsFile(storage, spec.inputsKey, pathspec)
+    : spec;
   const [run, inputs] = await Promise.all([
     fds.readRun(spec.runId) as Promise<RunRecord | undefined>,
-    readInputs(fds, spec.runId, inputPaths),
+    readInputs(fds, spec.runId, inputPaths, inputData),
     td.writeAttemptStart({
       attempt: spec.attempt,
       startedAt: new Date().toISOString(),

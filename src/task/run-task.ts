@@ -46,21 +46,21 @@ export async function runTask(flowModule: Record<string, unknown>, spec: TaskSpe
   // The step's decorators, bound to their plugins once for the attempt (all in-task hooks go through it).
   const hooks = new StepHooks(spec.decorators);
   const outcome = await runStepBody(spec, opened, setup, hookBase, hooks);
-  const error = await persistOutputs(spec, opened, setup, outcome.error);
-  return finishAttempt(spec, opened, setup, { base: hookBase, hooks }, error, outcome.transition);
+  const { error, refs } = await persistOutputs(spec, opened, setup, outcome.error);
+  return finishAttempt(spec, opened, setup, { base: hookBase, hooks }, error, outcome.transition, refs);
 }
 
 /**
  * Saves the artifacts the step set and writes the attempt's data record (their refs). Artifacts are
- * saved even after the step failed. Returns the attempt's error: `error` (the step's) when there is one,
- * else the saving's, else undefined.
+ * saved even after the step failed. Returns the attempt's error (`error`, the step's, when there is one,
+ * else the saving's, else undefined) and the refs written.
  */
 async function persistOutputs(
   spec: TaskSpec,
   opened: OpenedAttempt,
   setup: TaskSetup,
   error: unknown,
-): Promise<unknown> {
+): Promise<{ error: unknown; refs: Record<string, ArtifactRef> }> {
   const { metrics } = setup;
   let refs: Record<string, ArtifactRef> = {};
   try {
@@ -74,7 +74,7 @@ async function persistOutputs(
     error ??= err;
   }
   await opened.td.writeData(spec.attempt, refs);
-  return error;
+  return { error, refs };
 }
 
 /**
@@ -88,6 +88,7 @@ async function finishAttempt(
   hook: { readonly base: TaskHookBase; readonly hooks: StepHooks },
   error: unknown,
   transition: Transition | undefined,
+  refs: Record<string, ArtifactRef>,
 ): Promise<TaskResult> {
   const ok = error === undefined;
   await hook.hooks.taskFinished(hook.base, ok);
@@ -96,7 +97,7 @@ async function finishAttempt(
     attempt: spec.attempt,
     ok,
     endedAt: new Date().toISOString(),
-    ...(ok ? { transition } : { error: info }),
+    ...(ok ? { transition, data: refs } : { error: info }),
     metrics: roundMetrics(setup.metrics),
   });
   setCurrent(undefined);

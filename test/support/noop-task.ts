@@ -99,7 +99,8 @@ export async function runNoopTask(spec: TaskSpec, options: NoopTaskOptions): Pro
   const t1 = performance.now();
   const saved = await fds.saveArtifacts(values);
   const saveMs = performance.now() - t1;
-  await td.writeData(spec.attempt, { ...inherited, ...saved });
+  const data = { ...inherited, ...saved };
+  await td.writeData(spec.attempt, data);
   let transition: Transition | undefined;
   if (gstep.kind !== 'end') transition = { targets: [...gstep.next] };
   if (gstep.foreach) {
@@ -114,6 +115,7 @@ export async function runNoopTask(spec: TaskSpec, options: NoopTaskOptions): Pro
     ok: true,
     endedAt: new Date().toISOString(),
     ...(transition ? { transition } : {}),
+    data,
     metrics: {
       artifactLoadBytes: loadBytes,
       artifactLoadMs: round(loadMs),

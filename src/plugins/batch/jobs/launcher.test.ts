@@ -199,19 +199,24 @@ describe('BatchLauncher (fake Batch API)', () => {
     launcher.close();
   });
 
-  it('a join after a very wide foreach sends its inputs through the datastore, keeping SubmitJob small', async () => {
+  it('a join after a very wide foreach sends its inputs (and their data) through the datastore, keeping SubmitJob small', async () => {
     const { make, api, storage } = setup();
     const launcher = make();
     const inputs = Array.from({ length: 5000 }, (_, i) => `square_it/${i + 2}`);
+    const inputData = inputs.map(() => ({
+      attempt: 0,
+      refs: { x: { sha: 'a'.repeat(64), size: 2, encoding: 'v8', type: 'number' } },
+    }));
     const wide = spec('train');
-    const task = launcher.launch({ ...wide, task: { ...wide.task, inputs } });
+    const task = launcher.launch({ ...wide, task: { ...wide.task, inputs, inputData } });
     await Promise.all([collect(task.stdout), collect(task.stderr), task.done]);
     const submit = api.calls.find(([a]) => a === 'SubmitJob')?.[1] as SubmitJobCommandInput;
     assert.ok(JSON.stringify(submit).length < 30 * 1024, 'SubmitJob stays under 30 KiB');
     const sent = JSON.parse(submit.containerOverrides?.command?.[4] ?? '{}');
     assert.deepEqual(sent.inputs, []);
     assert.equal(sent.inputsKey, 'F/1/train/2/0.inputs.json');
-    assert.deepEqual(JSON.parse(String(await storage.get(sent.inputsKey))), inputs);
+    assert.equal(sent.inputData, undefined);
+    assert.deepEqual(JSON.parse(String(await storage.get(sent.inputsKey))), { inputs, inputData });
     launcher.close();
   });
 

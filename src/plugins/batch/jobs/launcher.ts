@@ -392,14 +392,18 @@ interface Prepared {
  */
 export const INLINE_INPUTS_MAX = 2048;
 
-/** The task spec to send: its inputs moved to `<attempt>.inputs.json` when they are many. */
+/**
+ * The task spec to send: its inputs (and what the runtime knows of them) moved to `<attempt>.inputs.json`
+ * when they are many.
+ */
 async function compactSpec(storage: StorageBackend, spec: TaskLaunchSpec): Promise<TaskLaunchSpec['task']> {
-  const { task } = spec;
-  if (JSON.stringify(task.inputs).length <= INLINE_INPUTS_MAX) return task;
+  const { inputData, ...task } = spec.task;
+  const file = JSON.stringify({ inputs: task.inputs, ...(inputData ? { inputData } : {}) });
+  if (file.length <= INLINE_INPUTS_MAX) return spec.task;
   const key =
     taskPrefix(task.flowName, task.runId, task.stepName, task.taskId) +
     attemptFile(task.attempt, 'inputs.json');
-  await storage.put(key, Buffer.from(JSON.stringify(task.inputs)));
+  await storage.put(key, Buffer.from(file));
   return { ...task, inputs: [], inputsKey: key };
 }
 
