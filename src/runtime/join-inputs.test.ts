@@ -29,4 +29,33 @@ describe('scheduler: a join is handed what the runtime read of its inputs', () =
     const [end] = run.tasks('end');
     assert.equal(end?.inputData, undefined, 'a linear step reads its one input itself');
   });
+
+  it('a join of clones made by resume is handed the refs each clone copied', async () => {
+    const graph = makeGraph({
+      start: { next: ['body'], foreach: 'xs' },
+      body: { next: ['join'] },
+      join: { next: ['end'], join: 'start' },
+      end: {},
+    });
+    const ref = (taskId: string) => ({ sha: `clone-${taskId}`, size: 1, encoding: 'v8', type: 'string' });
+    const run = setup(graph, {
+      count: () => 5,
+      scheduler: {
+        cloner: async (task) =>
+          task.step === 'body'
+            ? {
+                transition: { targets: ['join'] },
+                from: `F/0/body/${task.taskId}`,
+                data: { from: ref(task.taskId) },
+              }
+            : undefined,
+      },
+    });
+    assert.equal((await run.scheduler.run()).status, 'successful');
+    const [join] = run.tasks('join');
+    assert.deepEqual(
+      join?.inputData,
+      join?.inputs.map((input) => ({ attempt: 0, refs: { from: ref(input.split('/')[1] ?? '') } })),
+    );
+  });
 });

@@ -11,7 +11,7 @@
 
 import { didYouMean } from '../common/did-you-mean.js';
 import { mapBounded } from '../common/index.js';
-import type { FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
+import type { ArtifactRef, FlowDatastore, ForeachFrame, Transition } from '../datastore/index.js';
 import type { FlowGraph } from '../graph/index.js';
 import { RuntimeError } from './errors.js';
 
@@ -31,7 +31,9 @@ export interface CloneRequest {
 }
 
 /** Clones a task when it can; returns its transition, or undefined to run it. */
-export type Cloner = (task: CloneRequest) => Promise<{ transition?: Transition; from: string } | undefined>;
+export type Cloner = (
+  task: CloneRequest,
+) => Promise<{ transition?: Transition; from: string; data?: Record<string, ArtifactRef> } | undefined>;
 
 /** The key of a task within a run: step plus foreach positions. */
 function positionKey(step: string, stack: readonly ForeachFrame[]): string {
@@ -164,8 +166,10 @@ function clonerOf(
       to.writeData(0, data ?? {}),
       from.copyLogs(found.attempt, to, 0), // segments and log record, one segment at a time
     ]);
-    await to.writeDone(0, { ...done, attempt: 0, clonedFrom }); // last: it makes the attempt visible
+    const refs = data ?? done.data;
+    // Last: it makes the attempt visible. It carries the refs, so a join of clones is handed them too.
+    await to.writeDone(0, { ...done, attempt: 0, clonedFrom, ...(refs && done.ok ? { data: refs } : {}) });
     cloned.add(`${task.step}/${task.taskId}`);
-    return { transition: done.transition, from: clonedFrom };
+    return { transition: done.transition, from: clonedFrom, ...(refs ? { data: refs } : {}) };
   };
 }

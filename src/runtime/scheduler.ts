@@ -308,7 +308,7 @@ export class Scheduler {
         this.cloned++;
         this.progress(task.step, 1, 0);
         this.options.reporter.taskCloned?.({ pathspec, from: cloned.from });
-        this.successors(task, cloned.transition, undefined);
+        this.successors(task, cloned.transition, cloned.data);
       })
       .catch((err: unknown) => {
         this.cloning--;

@@ -39,5 +39,10 @@ describe(`resume of a ${WIDTH.toLocaleString('en')}-way foreach on the local dat
     assert.equal(start?.foreachStack.at(-1)?.index, WIDTH - 1);
     assert.match(done?.clonedFrom ?? '', new RegExp(`^WideFlow/${figures.runId}/work/`));
     assert.equal(await fds.loadArtifact(data?.item as never), WIDTH - 1);
+    assert.deepEqual(
+      done?.data,
+      data,
+      "the clone's done record carries its refs (a join of clones is handed them)",
+    );
   });
 });
