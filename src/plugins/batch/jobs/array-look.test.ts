@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseLook, type LookInput, MAX_DEFER_MS } from './array-look.js';
+import { chooseLook, type LookInput } from './array-look.js';
 
 const base: LookInput = {
   summary: { RUNNING: 2000, SUCCEEDED: 8000 },
   last: { RUNNING: 2050, SUCCEEDED: 7950 },
   followed: 2050,
   fresh: 0,
-  lowest: 'RUNNING',
-  sinceLook: 5000,
+  budget: 1,
 };
 
 describe('chooseLook: how and when the children of an array are looked up', () => {
@@ -33,28 +32,28 @@ describe('chooseLook: how and when the children of an array are looked up', () =
       ...base,
       summary: { RUNNING: 0, RUNNABLE: 7000, SUCCEEDED: 3000 },
       last: { RUNNABLE: 7000, RUNNING: 2000, SUCCEEDED: 1000 },
-      lowest: 'RUNNABLE',
+      budget: 20,
     });
     assert.deepEqual(ended, { kind: 'ended', list: ['SUCCEEDED'], cost: 3 });
   });
 
-  it('waits while the cheapest look costs more than one call per 100 children that ended, at most a minute', () => {
-    assert.equal(chooseLook(base), undefined, '50 ended: a budget of 1 call, the cheapest look costs 3');
-    assert.deepEqual(chooseLook({ ...base, sinceLook: MAX_DEFER_MS }), {
-      kind: 'open',
-      list: ['RUNNING'],
-      cost: 3,
-    });
+  it('makes a whole look only when it fits the budget of this cycle (one call per 100 children that ended)', () => {
+    assert.equal(
+      chooseLook(base),
+      undefined,
+      'a budget of 1 call, the cheapest look costs 8: SUCCEEDED is swept instead',
+    );
+    assert.deepEqual(chooseLook({ ...base, budget: 8 }), { kind: 'ended', list: ['SUCCEEDED'], cost: 8 });
   });
 
   it('looks at once when children failed (only the failed, when that is cheaper) or were followed since', () => {
     const failed = chooseLook({ ...base, summary: { RUNNING: 2000, SUCCEEDED: 7990, FAILED: 10 } });
     assert.deepEqual(failed, { kind: 'failed', list: ['FAILED'], cost: 2 });
-    const fresh = chooseLook({ ...base, summary: base.last, fresh: 10, lowest: 'SUBMITTED' });
+    const fresh = chooseLook({ ...base, summary: base.last, fresh: 10 });
     assert.deepEqual(
       fresh,
-      { kind: 'open', list: ['RUNNING'], cost: 3 + 1 },
-      'every state a new child may be in',
+      { kind: 'ended', list: ['SUCCEEDED'], cost: 8 },
+      'a new child may have ended before it was followed: listed whatever it costs',
     );
   });
 });

@@ -1,29 +1,27 @@
 /**
- * How the poller finds which children of an array job changed, and when: a pure choice between three
- * ways of looking, by their cost in calls, against a budget of one call per 100 children that ended.
+ * How the poller finds which children of an array job ended, and when: a pure choice between two whole
+ * looks, by their cost in calls, against a budget of one call per 100 children that ended. Both see each
+ * child they report (nothing is concluded from a child's absence from a listing):
  *
- * - `describe`: DescribeJobs of every followed child (≤ 100 ids a call). Exact; cheap when few are left.
- * - `ended`: ListJobs of SUCCEEDED and FAILED (1000 a page) — the children found there ended. Exact.
- * - `open`: ListJobs of the unfinished states from the lowest one a followed child was last seen in, in
- *   the order children move through them; a followed child found in none of them is described (it ended,
- *   or moved while the states were listed). Never concludes "ended" without seeing it.
+ * - `describe`: DescribeJobs of every followed child (≤ 100 ids a call); cheap when few are left.
+ * - `ended`: ListJobs of SUCCEEDED and FAILED (1000 a page); cheap when many ended at once.
  *
  * AWS has no "changed since" query: a listing costs one call per 1000 children in the state, however few
- * changed. When the cheapest look costs more than the budget, the look waits (the ended children add up,
- * and so does the budget) — except when children newly FAILED (a failure is acted on at once: its
- * children alone are looked up), when children were followed since the last look, or after
- * {@link MAX_DEFER_MS}.
+ * changed. A look is made whole only when it fits this cycle's budget (one call per 100 children that
+ * ended since the last cycle), or when children were followed since the last look (their state is
+ * unknown). Otherwise SUCCEEDED is swept a few pages a cycle, within the budget (array-poller.ts; whole
+ * after {@link MAX_DEFER_MS}), and children that newly FAILED are looked up at once (a failure is acted on).
  *
  * @module
  */
 import type { JobStatus } from '@aws-sdk/client-batch';
 
 /**
- * The longest a look at an array's children may wait for its budget, in ms.
+ * The longest a sweep of an array's SUCCEEDED children may take, in ms: after it, the rest is listed at once.
  *
  * @example
  * ```ts
- * if (now - lookedAt >= MAX_DEFER_MS) look();
+ * if (now - sweep.startedAt >= MAX_DEFER_MS) listTheRest();
  * ```
  */
 export const MAX_DEFER_MS = 60_000;
@@ -33,8 +31,6 @@ export const LIST_MAX = 1000;
 /** DescribeJobs' most ids per call. */
 export const DESCRIBE_MAX = 100;
 
-/** The unfinished states, in the order a child moves through them. */
-export const OPEN_STATES: readonly JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'];
 /** The states a child ends in. */
 export const ENDED_STATES: readonly JobStatus[] = ['SUCCEEDED', 'FAILED'];
 
@@ -59,7 +55,7 @@ export type Look =
  *
  * @example
  * ```ts
- * const input: LookInput = { summary, last, followed: 4000, fresh: 0, lowest: 'RUNNABLE', sinceLook: 5000 };
+ * const input: LookInput = { summary, last, followed: 4000, fresh: 0, budget: 1 };
  * ```
  */
 export interface LookInput {
@@ -71,10 +67,8 @@ export interface LookInput {
   readonly followed: number;
   /** Of them, children followed since the last look (their state is unknown). */
   readonly fresh: number;
-  /** The lowest state a followed child was last seen in (SUBMITTED when one is unknown). */
-  readonly lowest: JobStatus;
-  /** Milliseconds since the last look. */
-  readonly sinceLook: number;
+  /** Calls this cycle may spend: one per 100 children that ended since the last cycle. */
+  readonly budget: number;
 }
 
 /** Calls to list `count` children of one state. */
@@ -106,12 +100,12 @@ export function endedSince(
 }
 
 /**
- * The look to make at an array this cycle, or undefined to wait (nothing ended, or no look fits the
- * budget yet).
+ * The look to make at an array this cycle, or undefined when nothing ended or no look fits the budget
+ * (then SUCCEEDED is swept within it).
  *
  * @example
  * ```ts
- * chooseLook({ summary: { RUNNING: 10 }, last: { RUNNING: 10 }, followed: 10, fresh: 0, lowest: 'RUNNING', sinceLook: 0 });
+ * chooseLook({ summary: { RUNNING: 10 }, last: { RUNNING: 10 }, followed: 10, fresh: 0, budget: 0 });
  * // undefined: nothing ended
  * ```
  */
@@ -131,19 +125,9 @@ export function chooseLook(input: LookInput): Look | undefined {
     cost:
       endedList.reduce((n, s) => n + pages(count(s)), 0) + describes(fresh > 0 ? count('FAILED') : failed),
   });
-  const from = OPEN_STATES.indexOf(input.lowest);
-  if (from >= 0) {
-    const openList = OPEN_STATES.slice(from).filter((s) => count(s) > 0);
-    looks.push({
-      kind: 'open',
-      list: openList,
-      cost: openList.reduce((n, s) => n + pages(count(s)), 0) + describes(ended + fresh),
-    });
-  }
   // Ties go to the first: describing is exact and simplest.
   const best = looks.reduce((a, b) => (b.cost < a.cost ? b : a));
-  const budget = describes(ended);
-  if (fresh > 0 || best.cost <= budget || input.sinceLook >= MAX_DEFER_MS) return best;
+  if (fresh > 0 || best.cost <= input.budget) return best;
   if (failed > 0) {
     const cost = pages(count('FAILED')) + describes(failed);
     return cost < best.cost ? { kind: 'failed', list: ['FAILED'], cost } : best;

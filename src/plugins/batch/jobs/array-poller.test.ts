@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DescribeJobsCommandInput, JobStatus, ListJobsCommandInput } from '@aws-sdk/client-batch';
+import type { DescribeJobsCommandInput, JobStatus } from '@aws-sdk/client-batch';
 import { FakeBatchApi } from '../../../../test/support/fake-batch-api.js';
 import type { BatchApi } from '../aws.js';
 import { SMALL_ARRAY } from './array-poller.js';
@@ -31,7 +31,7 @@ async function followed(api: FakeBatchApi, size: number, poller: JobPoller) {
 }
 
 describe('JobPoller and array jobs (unit-level fake Batch API: children change state only when the test says)', () => {
-  it('follows a 10,000-child array in 1 + ⌈ended/100⌉ calls a cycle: a look that costs more waits for more children to end', async () => {
+  it('follows a 10,000-child array in 1 + ⌈ended/100⌉ calls a cycle: a look that costs more becomes a sweep of SUCCEEDED, a few pages a cycle', async () => {
     const api = new FakeBatchApi();
     let now = 0;
     const poller = new JobPoller(api, 60_000, () => {}, { clock: { now: () => now, sleep: async () => {} } });
@@ -39,7 +39,7 @@ describe('JobPoller and array jobs (unit-level fake Batch API: children change s
     const cycle = async () => {
       const before = api.calls.length;
       await poller.cycle();
-      now += 5000;
+      now += 1000;
       const made = api.calls.slice(before).map(([a]) => a);
       return {
         describe: made.filter((a) => a === 'DescribeJobs').length,
@@ -59,82 +59,53 @@ describe('JobPoller and array jobs (unit-level fake Batch API: children change s
     assert.deepEqual(seen.get(149), ['SUCCEEDED']);
     set(150, 5000, 'SUCCEEDED');
     assert.deepEqual(await cycle(), { describe: 1, list: 5 }, '4,850 ended: 5 pages, within 1 + 49');
-    // 30 end: listing SUCCEEDED (5,030) costs 6 calls, the unfinished states (4,970) 5 + 1 describing those
-    // in none, describing the 5,000 followed 50: over the budget of 1, the look waits.
-    set(5000, 5030, 'SUCCEEDED');
-    assert.deepEqual(await cycle(), { describe: 1, list: 0 }, 'the look waits');
-    assert.equal(seen.get(5010), undefined);
-    set(5030, 5200, 'SUCCEEDED');
-    assert.deepEqual(
-      await cycle(),
-      { describe: 1, list: 0 },
-      '200 ended since the last look: budget 2, still waits',
+    // From here on children end a few dozen a cycle, and one fails: every cycle stays within
+    // 1 + ⌈ended in the cycle / 100⌉ (+ 1 DescribeJobs for the failure), and every child is told it ended.
+    let next = 5000;
+    let cycles = 0;
+    while (poller.active > 0) {
+      assert.ok(cycles++ < 1000, 'every child is told it ended');
+      const ended = Math.min(37, 10_000 - next);
+      const failure = cycles === 60 ? 1 : 0;
+      set(next, next + ended, failure ? 'FAILED' : 'SUCCEEDED');
+      next += ended;
+      const made = await cycle();
+      assert.ok(
+        made.describe + made.list <= 1 + Math.ceil(ended / 100) + failure,
+        `cycle ${cycles} (${ended} ended): ${JSON.stringify(made)}`,
+      );
+    }
+    assert.deepEqual(seen.get(5010), ['SUCCEEDED']);
+    assert.deepEqual(seen.get(5000 + 59 * 37), ['FAILED'], 'the failures, told as they were looked up');
+    // (Describing a child on the fake moves it on: a child described before it ended is told RUNNABLE first.)
+    assert.equal(seen.get(9999)?.at(-1), 'SUCCEEDED');
+    const ends = (states: string[]) => states.filter((x) => x === 'SUCCEEDED' || x === 'FAILED').length;
+    assert.ok(
+      [...seen.values()].every((states) => ends(states) === 1),
+      'each child is told once that it ended',
     );
-    set(5200, 5600, 'SUCCEEDED');
-    assert.deepEqual(
-      await cycle(),
-      { describe: 1, list: 6 },
-      '600 ended since the last look: budget 6, SUCCEEDED listed (6 pages)',
-    );
-    assert.deepEqual(seen.get(5010), ['SUCCEEDED'], 'the children that ended while the look waited');
-    assert.deepEqual(seen.get(5599), ['SUCCEEDED']);
-    set(5600, 5610, 'SUCCEEDED');
-    assert.deepEqual(await cycle(), { describe: 1, list: 0 });
-    now += 60_000;
-    const late = await cycle();
-    assert.ok(late.list > 0, 'a minute later the look is made whatever it costs');
-    assert.deepEqual(seen.get(5605), ['SUCCEEDED']);
-    // A failure is looked up at once: its ListJobs page, then ONE DescribeJobs for reasons and exit codes.
-    set(5610, 5615, 'FAILED');
-    assert.deepEqual(await cycle(), { describe: 2, list: 1 });
-    assert.deepEqual(seen.get(5612), ['FAILED']);
-    set(5615, 9950, 'SUCCEEDED');
-    const big = await cycle();
-    assert.ok(big.describe + big.list <= 1 + Math.ceil(4335 / 100), JSON.stringify(big));
-    // The last 50 end: they are described (one call), nothing is listed.
-    set(9950, 10_000, 'SUCCEEDED');
-    assert.deepEqual(await cycle(), { describe: 2, list: 0 });
-    assert.deepEqual(seen.get(9999), ['SUCCEEDED']);
-    assert.equal(poller.active, 0, 'every child ended and is no longer followed');
+    assert.equal(seen.size, 10_000);
     poller.stop();
   });
 
-  it('never tells a child it ended without seeing it: one that moved while the states were listed is described (unit-level fake: the move is made between two ListJobs calls)', async () => {
-    const fake = new FakeBatchApi();
-    let moved: (() => void) | undefined;
-    const api: BatchApi = Object.assign(Object.create(fake) as FakeBatchApi, {
-      listJobs: async (input: ListJobsCommandInput) => {
-        moved?.();
-        moved = undefined;
-        return fake.listJobs(input);
-      },
-    });
+  it('a sweep older than a minute is finished at once (unit-level fake clock)', async () => {
+    const api = new FakeBatchApi();
     let now = 0;
     const poller = new JobPoller(api, 60_000, () => {}, { clock: { now: () => now, sleep: async () => {} } });
-    const { parent, seen, set } = await followed(fake, 10_000, poller);
+    const { seen, set } = await followed(api, 10_000, poller);
     await poller.cycle();
     set(0, 9000, 'SUCCEEDED');
-    set(9000, 10_000, 'RUNNING');
     await poller.cycle();
-    assert.equal(poller.active, 1000);
-    set(9000, 9050, 'SUCCEEDED');
-    now += 60_000;
-    // Listing SUCCEEDED costs 10 calls; the unfinished states (RUNNABLE 1, RUNNING 949: a page each) and
-    // describing the 50 in neither cost 3. Child 9999 moves from RUNNABLE to STARTING (empty when the
-    // counts were read) just before the listings: it is in no list, and is described, not taken for ended.
-    set(9999, 10_000, 'RUNNABLE');
-    moved = () => set(9999, 10_000, 'STARTING');
-    const before = fake.calls.length;
+    set(9000, 9010, 'SUCCEEDED');
+    // 10 ended: a budget of one call, one page a cycle of the 9 pages of SUCCEEDED.
     await poller.cycle();
-    const made = fake.calls.slice(before);
-    assert.deepEqual(
-      made.filter(([a]) => a === 'ListJobs').map(([, i]) => (i as ListJobsCommandInput).jobStatus),
-      ['RUNNABLE', 'RUNNING'],
-    );
-    assert.deepEqual(seen.get(9049), ['SUCCEEDED']);
-    assert.deepEqual(seen.get(9999), ['STARTING'], 'described: STARTING, not SUCCEEDED');
-    assert.equal(poller.active, 950);
-    assert.ok(fake.jobs.get(`${parent}:9999`));
+    assert.equal(seen.get(9005), undefined);
+    now += 61_000;
+    set(9010, 9011, 'SUCCEEDED');
+    const before = api.calls.length;
+    await poller.cycle();
+    assert.ok(api.calls.length - before > 2, 'the rest of the sweep in one cycle');
+    assert.deepEqual(seen.get(9005), ['SUCCEEDED']);
     poller.stop();
   });
 

@@ -2,9 +2,11 @@
  * Following array jobs in few calls: instead of describing every child each poll cycle, the poller
  * describes the array's parent (in the same DescribeJobs calls as the plain jobs) and reads its
  * `arrayProperties.statusSummary`. Only when children ended (the SUCCEEDED or FAILED count grew) does it
- * look for which: the cheapest of describing the followed children, listing the ended states, or listing
- * the unfinished ones (array-look.ts), and only when that fits one call per 100 children that ended —
- * otherwise the look waits for more to end (at most a minute; a new failure is looked up at once). Each
+ * look for which: the cheaper of describing the followed children or listing the ended states
+ * (array-look.ts), when that fits this cycle's budget of one call per 100 children
+ * that ended since the last cycle. Otherwise SUCCEEDED is swept, within the budget, a few pages a cycle
+ * (the children found on each page are told at once; a sweep older than a minute is finished at once),
+ * and a new failure is looked up at once. Each
  * changed child is told its DescribeJobs description, or one made from its ListJobs summary; the children
  * that newly FAILED are always described (exit code, reasons for the failure's classification). Children
  * moving between unfinished states are not looked up for their own sake (nothing waits on them at width).
@@ -18,7 +20,7 @@
  */
 import type { JobDetail, JobStatus, JobSummary } from '@aws-sdk/client-batch';
 import type { BatchApi } from '../aws.js';
-import { chooseLook, DESCRIBE_MAX, endedSince, LIST_MAX, type Look, OPEN_STATES } from './array-look.js';
+import { chooseLook, DESCRIBE_MAX, endedSince, LIST_MAX, type Look, MAX_DEFER_MS } from './array-look.js';
 import { type Clock, realClock } from './submit-rate.js';
 
 /**
@@ -56,9 +58,20 @@ export function arrayParentOf(jobId: string): string | undefined {
   return /^(.+):\d+$/.exec(jobId)?.[1];
 }
 
+/** A listing of an array's SUCCEEDED children spread over poll cycles. */
+interface Sweep {
+  /** The parent's counts when it started: once it ends, every child counted there was seen. */
+  readonly counts: Record<string, number>;
+  readonly startedAt: number;
+  nextToken?: string;
+}
+
 interface ArrayState {
-  /** The parent's counts at the last look (what later counts are compared with). */
+  /** The parent's counts at the last whole look (what later counts are compared with). */
   last: Record<string, number>;
+  /** The parent's counts at the last cycle (this cycle's budget is what ended since). */
+  prev: Record<string, number>;
+  sweep?: Sweep;
   /** When the children were last looked up (clock ms). */
   lookedAt: number;
   /** Each followed child's state as last seen (absent: SUBMITTED). */
@@ -130,28 +143,50 @@ export class ArrayTracker {
     const now = this.clock.now();
     let state = this.arrays.get(id);
     if (!state) {
-      state = { last: { SUBMITTED: size }, lookedAt: now, status: new Map(), seen: new Set() };
+      state = {
+        last: { SUBMITTED: size },
+        prev: { SUBMITTED: size },
+        lookedAt: now,
+        status: new Map(),
+        seen: new Set(),
+      };
       this.arrays.set(id, state);
     }
+    const budget = Math.ceil(endedSince(summary, state.prev) / DESCRIBE_MAX);
+    state.prev = { ...summary };
     // A child followed since the last look (its record is written before it is followed) may already be
     // in any state.
     const fresh = watched.filter((c) => !state.seen.has(c));
-    if (fresh.length === 0 && endedSince(summary, state.last) === 0) return [];
+    if (fresh.length === 0 && !state.sweep && endedSince(summary, state.last) === 0) return [];
     const look = chooseLook({
       summary,
       last: state.last,
       followed: watched.length,
       fresh: fresh.length,
-      lowest: fresh.length > 0 ? 'SUBMITTED' : lowestState(watched, state.status),
-      sinceLook: now - state.lookedAt,
+      budget,
     });
-    if (!look) return [];
     for (const c of fresh) state.seen.add(c);
-    const seen = await this.lookUp(id, look, watched, calls);
-    if (look.kind === 'failed') state.last = { ...state.last, FAILED: summary.FAILED ?? 0 };
-    else {
+    const seen = look ? await this.lookUp(id, look, watched, calls) : newSeen();
+    if (look?.kind === 'failed') state.last = { ...state.last, FAILED: summary.FAILED ?? 0 };
+    else if (look) {
       state.last = { ...summary };
       state.lookedAt = now;
+      state.sweep = undefined;
+    }
+    if (look?.kind !== 'describe' && look?.kind !== 'ended') {
+      // No whole look this cycle: SUCCEEDED is swept within the budget.
+      if (!state.sweep && endedSince(summary, state.last, 'SUCCEEDED') > 0)
+        state.sweep = { counts: { ...summary }, startedAt: now };
+      if (state.sweep)
+        await this.sweep(
+          id,
+          state,
+          // A failure looked up this cycle spent (more than) its budget.
+          now - state.sweep.startedAt >= MAX_DEFER_MS ? Infinity : Math.max(0, budget - (look?.cost ?? 0)),
+          seen,
+          calls,
+          now,
+        );
     }
     const changed: Seen[] = [];
     for (const child of watched) {
@@ -170,28 +205,53 @@ export class ArrayTracker {
     return changed.map((c) => withSummary(described.get(c.id), c));
   }
 
+  /**
+   * Lists up to `pages` more pages of the array's SUCCEEDED children into `seen`; once the listing is
+   * through, every child counted SUCCEEDED when the sweep began was seen: its counts become the last look's.
+   */
+  private async sweep(
+    id: string,
+    state: ArrayState,
+    pages: number,
+    seen: SeenMap,
+    calls: CycleCalls,
+    now: number,
+  ): Promise<void> {
+    const sweep = state.sweep as Sweep;
+    for (let page = 0; page < pages; page++) {
+      calls.ListJobs++;
+      const out = await this.api.listJobs({
+        arrayJobId: id,
+        jobStatus: 'SUCCEEDED',
+        maxResults: LIST_MAX,
+        nextToken: sweep.nextToken,
+      });
+      for (const s of out.jobSummaryList ?? [])
+        if (s.jobId) seen.set(s.jobId, { id: s.jobId, status: 'SUCCEEDED', summary: s });
+      sweep.nextToken = out.nextToken;
+      if (!out.nextToken) {
+        state.last = { ...state.last, SUCCEEDED: sweep.counts.SUCCEEDED ?? 0 };
+        state.lookedAt = now;
+        state.sweep = undefined;
+        return;
+      }
+    }
+  }
+
   /** Makes the look: the followed children seen, by id, and the descriptions it made. */
   private async lookUp(
     id: string,
     look: Look,
     watched: readonly string[],
     calls: CycleCalls,
-  ): Promise<Map<string, Seen> & { described: Map<string, JobDetail> }> {
-    const described = new Map<string, JobDetail>();
-    const seen = Object.assign(new Map<string, Seen>(), { described });
+  ): Promise<SeenMap> {
+    const seen = newSeen();
+    const { described } = seen;
     if (look.kind === 'describe') await this.describe(watched, calls, described);
     else {
       for (const status of look.list)
         for (const s of await this.list(id, status, calls))
           if (s.jobId) seen.set(s.jobId, { id: s.jobId, status, summary: s });
-      // Listing the unfinished states: a followed child in none of them ended, or moved while they were
-      // listed — it is described, never assumed.
-      if (look.kind === 'open')
-        await this.describe(
-          watched.filter((c) => !seen.has(c)),
-          calls,
-          described,
-        );
     }
     for (const [child, job] of described) if (job.status) seen.set(child, { id: child, status: job.status });
     return seen;
@@ -229,15 +289,11 @@ export class ArrayTracker {
   }
 }
 
-/** The lowest unfinished state any of `watched` was last seen in. */
-function lowestState(watched: readonly string[], status: ReadonlyMap<string, JobStatus>): JobStatus {
-  let lowest = OPEN_STATES.length - 1;
-  for (const child of watched) {
-    const at = OPEN_STATES.indexOf(status.get(child) ?? 'SUBMITTED');
-    if (at >= 0 && at < lowest) lowest = at;
-    if (lowest === 0) break;
-  }
-  return OPEN_STATES[lowest] as JobStatus;
+/** The children seen in a cycle, by id, and the descriptions made of them. */
+type SeenMap = Map<string, Seen> & { readonly described: Map<string, JobDetail> };
+
+function newSeen(): SeenMap {
+  return Object.assign(new Map<string, Seen>(), { described: new Map<string, JobDetail>() });
 }
 
 /** A child's description: DescribeJobs' (with the exit code of its summary when it has none), else made from its summary. */
