@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeGraph, setup } from './scheduler-fakes.test.js';
 
+const graph = makeGraph({
+  start: { next: ['body'], foreach: 'xs' },
+  body: { next: ['join'] },
+  join: { next: ['end'], join: 'start' },
+  end: {},
+});
+
 describe('scheduler: a join is handed what the runtime read of its inputs', () => {
   it("each input's succeeded attempt and artifacts (from its done record), in the join's input order", async () => {
-    const graph = makeGraph({
-      start: { next: ['body'], foreach: 'xs' },
-      body: { next: ['join'] },
-      join: { next: ['end'], join: 'start' },
-      end: {},
-    });
     const run = setup(graph, {
       count: () => 30,
       // Later items end first: arrival order is not input order.
@@ -31,12 +32,6 @@ describe('scheduler: a join is handed what the runtime read of its inputs', () =
   });
 
   it('a join of clones made by resume is handed the refs each clone copied', async () => {
-    const graph = makeGraph({
-      start: { next: ['body'], foreach: 'xs' },
-      body: { next: ['join'] },
-      join: { next: ['end'], join: 'start' },
-      end: {},
-    });
     const ref = (taskId: string) => ({ sha: `clone-${taskId}`, size: 1, encoding: 'v8', type: 'string' });
     const run = setup(graph, {
       count: () => 5,
