@@ -6,7 +6,6 @@ const base: LookInput = {
   summary: { RUNNING: 2000, SUCCEEDED: 8000 },
   last: { RUNNING: 2050, SUCCEEDED: 7950 },
   followed: 2050,
-  fresh: 0,
   budget: 1,
 };
 
@@ -46,14 +45,19 @@ describe('chooseLook: how and when the children of an array are looked up', () =
     assert.deepEqual(chooseLook({ ...base, budget: 8 }), { kind: 'ended', list: ['SUCCEEDED'], cost: 8 });
   });
 
-  it('looks at once when children failed (only the failed, when that is cheaper) or were followed since', () => {
+  it('looks at once when children failed (only the failed, when that is cheaper), and whole once every child ended', () => {
     const failed = chooseLook({ ...base, summary: { RUNNING: 2000, SUCCEEDED: 7990, FAILED: 10 } });
     assert.deepEqual(failed, { kind: 'failed', list: ['FAILED'], cost: 2 });
-    const fresh = chooseLook({ ...base, summary: base.last, fresh: 10 });
+    const last = chooseLook({
+      ...base,
+      summary: { SUCCEEDED: 9990, FAILED: 10 },
+      last: { SUCCEEDED: 9990, FAILED: 10 },
+      force: true,
+    });
     assert.deepEqual(
-      fresh,
-      { kind: 'ended', list: ['SUCCEEDED'], cost: 8 },
-      'a new child may have ended before it was followed: listed whatever it costs',
+      last,
+      { kind: 'ended', list: ['SUCCEEDED', 'FAILED'], cost: 11 },
+      'the last look, whatever it costs',
     );
   });
 });

@@ -8,9 +8,9 @@
  *
  * AWS has no "changed since" query: a listing costs one call per 1000 children in the state, however few
  * changed. A look is made whole only when it fits this cycle's budget (one call per 100 children that
- * ended since the last cycle), or when children were followed since the last look (their state is
- * unknown). Otherwise SUCCEEDED is swept a few pages a cycle, within the budget (array-poller.ts; whole
- * after {@link MAX_DEFER_MS}), and children that newly FAILED are looked up at once (a failure is acted on).
+ * ended since the last cycle), or once every child has ended (the last look: nothing is left to wait
+ * for). Otherwise SUCCEEDED is swept a few pages a cycle, within the budget (array-poller.ts; whole after
+ * {@link MAX_DEFER_MS}), and children that newly FAILED are looked up at once (a failure is acted on).
  *
  * @module
  */
@@ -55,7 +55,7 @@ export type Look =
  *
  * @example
  * ```ts
- * const input: LookInput = { summary, last, followed: 4000, fresh: 0, budget: 1 };
+ * const input: LookInput = { summary, last, followed: 4000, budget: 1 };
  * ```
  */
 export interface LookInput {
@@ -65,10 +65,10 @@ export interface LookInput {
   readonly last: Readonly<Partial<Record<string, number>>>;
   /** Children followed now. */
   readonly followed: number;
-  /** Of them, children followed since the last look (their state is unknown). */
-  readonly fresh: number;
   /** Calls this cycle may spend: one per 100 children that ended since the last cycle. */
   readonly budget: number;
+  /** Look whatever it costs, at every ended state (every child has ended: the last look). */
+  readonly force?: boolean;
 }
 
 /** Calls to list `count` children of one state. */
@@ -105,32 +105,41 @@ export function endedSince(
  *
  * @example
  * ```ts
- * chooseLook({ summary: { RUNNING: 10 }, last: { RUNNING: 10 }, followed: 10, fresh: 0, budget: 0 });
+ * chooseLook({ summary: { RUNNING: 10 }, last: { RUNNING: 10 }, followed: 10, budget: 0 });
  * // undefined: nothing ended
  * ```
  */
 export function chooseLook(input: LookInput): Look | undefined {
-  const { summary, last, followed, fresh } = input;
+  const { summary, last, followed, force } = input;
   const ended = endedSince(summary, last);
   const failed = endedSince(summary, last, 'FAILED');
-  if (fresh === 0 && ended === 0) return undefined;
+  if (ended === 0 && !force) return undefined;
   const count = (s: JobStatus) => summary[s] ?? 0;
-  const looks: Look[] = [{ kind: 'describe', cost: describes(followed) }];
-  const endedList = ENDED_STATES.filter(
-    (s) => count(s) > 0 && (fresh > 0 || endedSince(summary, last, s) > 0),
-  );
-  looks.push({
-    kind: 'ended',
-    list: endedList,
-    cost:
-      endedList.reduce((n, s) => n + pages(count(s)), 0) + describes(fresh > 0 ? count('FAILED') : failed),
-  });
+  const endedList = ENDED_STATES.filter((s) => count(s) > 0 && (force || endedSince(summary, last, s) > 0));
+  const looks: Look[] = [
+    { kind: 'describe', cost: describes(followed) },
+    {
+      kind: 'ended',
+      list: endedList,
+      cost: endedList.reduce((n, s) => n + pages(count(s)), 0) + describes(failed),
+    },
+  ];
   // Ties go to the first: describing is exact and simplest.
   const best = looks.reduce((a, b) => (b.cost < a.cost ? b : a));
-  if (fresh > 0 || best.cost <= input.budget) return best;
-  if (failed > 0) {
-    const cost = pages(count('FAILED')) + describes(failed);
-    return cost < best.cost ? { kind: 'failed', list: ['FAILED'], cost } : best;
-  }
-  return undefined;
+  if (force || best.cost <= input.budget) return best;
+  if (failed === 0) return undefined;
+  const failedOnly = failedLook(summary, failed);
+  return failedOnly.cost < best.cost ? failedOnly : best;
+}
+
+/**
+ * A look at the FAILED children alone (every page), with `failed` of them newly failed to describe.
+ *
+ * @example
+ * ```ts
+ * failedLook({ FAILED: 3 }, 3); // { kind: 'failed', list: ['FAILED'], cost: 2 }
+ * ```
+ */
+export function failedLook(summary: LookInput['summary'], failed: number): Look {
+  return { kind: 'failed', list: ['FAILED'], cost: pages(summary.FAILED ?? 0) + describes(failed) };
 }

@@ -109,6 +109,33 @@ describe('JobPoller and array jobs (unit-level fake Batch API: children change s
     poller.stop();
   });
 
+  it('a child followed late that had already FAILED is found (FAILED listed for new children)', async () => {
+    const api = new FakeBatchApi();
+    const poller = new JobPoller(api, 60_000);
+    const { jobId } = await api.submitJob({
+      jobName: 'arr',
+      jobQueue: 'q',
+      jobDefinition: 'd',
+      arrayProperties: { size: 100 },
+    });
+    const seen = new Map<number, string>();
+    const watch = (from: number, to: number) => {
+      for (let i = from; i < to; i++)
+        poller.watch(`${jobId}:${i}`, (job) => {
+          seen.set(i, job.status as string);
+          return job.status === 'SUCCEEDED' || job.status === 'FAILED';
+        });
+    };
+    watch(0, 50);
+    await poller.cycle();
+    Object.assign(api.jobs.get(`${jobId}:70`)?.detail ?? {}, { status: 'FAILED' });
+    await poller.cycle();
+    watch(50, 100);
+    await poller.cycle();
+    assert.equal(seen.get(70), 'FAILED');
+    poller.stop();
+  });
+
   it('a child followed late (its record is written first) is told its state even if it ended before', async () => {
     const api = new FakeBatchApi();
     const poller = new JobPoller(api, 60_000);

@@ -20,7 +20,15 @@
  */
 import type { JobDetail, JobStatus, JobSummary } from '@aws-sdk/client-batch';
 import type { BatchApi } from '../aws.js';
-import { chooseLook, DESCRIBE_MAX, endedSince, LIST_MAX, type Look, MAX_DEFER_MS } from './array-look.js';
+import {
+  chooseLook,
+  DESCRIBE_MAX,
+  endedSince,
+  failedLook,
+  LIST_MAX,
+  type Look,
+  MAX_DEFER_MS,
+} from './array-look.js';
 import { type Clock, realClock } from './submit-rate.js';
 
 /**
@@ -154,18 +162,24 @@ export class ArrayTracker {
     }
     const budget = Math.ceil(endedSince(summary, state.prev) / DESCRIBE_MAX);
     state.prev = { ...summary };
-    // A child followed since the last look (its record is written before it is followed) may already be
-    // in any state.
+    // A child followed since the last look (its record is written before it is followed) may already have
+    // ended: a FAILED one is found by listing FAILED, a SUCCEEDED one by a sweep.
     const fresh = watched.filter((c) => !state.seen.has(c));
+    for (const c of fresh) state.seen.add(c);
     if (fresh.length === 0 && !state.sweep && endedSince(summary, state.last) === 0) return [];
-    const look = chooseLook({
+    const ended = (summary.SUCCEEDED ?? 0) + (summary.FAILED ?? 0);
+    let look = chooseLook({
       summary,
       last: state.last,
       followed: watched.length,
-      fresh: fresh.length,
       budget,
+      force: ended >= size,
     });
-    for (const c of fresh) state.seen.add(c);
+    if (fresh.length > 0 && look?.kind !== 'describe' && look?.kind !== 'ended') {
+      if ((summary.FAILED ?? 0) > 0) look = failedLook(summary, summary.FAILED ?? 0);
+      if (!state.sweep && (summary.SUCCEEDED ?? 0) > 0)
+        state.sweep = { counts: { ...summary }, startedAt: now };
+    }
     const seen = look ? await this.lookUp(id, look, watched, calls) : newSeen();
     if (look?.kind === 'failed') state.last = { ...state.last, FAILED: summary.FAILED ?? 0 };
     else if (look) {
