@@ -30,6 +30,27 @@ async function followed(api: FakeBatchApi, size: number, poller: JobPoller) {
   return { parent: jobId as string, seen, set };
 }
 
+/** An array of `size` children on the fake, none followed yet: `watch(from, to)` follows some; `seen` their last state. */
+async function followedLater(size: number) {
+  const api = new FakeBatchApi();
+  const poller = new JobPoller(api, 60_000);
+  const { jobId } = await api.submitJob({
+    jobName: 'arr',
+    jobQueue: 'q',
+    jobDefinition: 'd',
+    arrayProperties: { size },
+  });
+  const seen = new Map<number, string>();
+  const watch = (from: number, to: number) => {
+    for (let i = from; i < to; i++)
+      poller.watch(`${jobId}:${i}`, (job) => {
+        seen.set(i, job.status as string);
+        return job.status === 'SUCCEEDED' || job.status === 'FAILED';
+      });
+  };
+  return { api, poller, jobId: jobId as string, seen, watch };
+}
+
 describe('JobPoller and array jobs (unit-level fake Batch API: children change state only when the test says)', () => {
   it('follows a 10,000-child array in 1 + ⌈ended/100⌉ calls a cycle: a look that costs more becomes a sweep of SUCCEEDED, a few pages a cycle', async () => {
     const api = new FakeBatchApi();
@@ -110,22 +131,7 @@ describe('JobPoller and array jobs (unit-level fake Batch API: children change s
   });
 
   it('a child followed late that had already FAILED is found (FAILED listed for new children)', async () => {
-    const api = new FakeBatchApi();
-    const poller = new JobPoller(api, 60_000);
-    const { jobId } = await api.submitJob({
-      jobName: 'arr',
-      jobQueue: 'q',
-      jobDefinition: 'd',
-      arrayProperties: { size: 100 },
-    });
-    const seen = new Map<number, string>();
-    const watch = (from: number, to: number) => {
-      for (let i = from; i < to; i++)
-        poller.watch(`${jobId}:${i}`, (job) => {
-          seen.set(i, job.status as string);
-          return job.status === 'SUCCEEDED' || job.status === 'FAILED';
-        });
-    };
+    const { api, poller, jobId, seen, watch } = await followedLater(100);
     watch(0, 50);
     await poller.cycle();
     Object.assign(api.jobs.get(`${jobId}:70`)?.detail ?? {}, { status: 'FAILED' });
@@ -137,23 +143,7 @@ describe('JobPoller and array jobs (unit-level fake Batch API: children change s
   });
 
   it('a child followed late (its record is written first) is told its state even if it ended before', async () => {
-    const api = new FakeBatchApi();
-    const poller = new JobPoller(api, 60_000);
-    const { jobId } = await api.submitJob({
-      jobName: 'arr',
-      jobQueue: 'q',
-      jobDefinition: 'd',
-      arrayProperties: { size: 100 },
-    });
-    const seen = new Map<number, string>();
-    const watch = (from: number, to: number) => {
-      for (let i = from; i < to; i++) {
-        poller.watch(`${jobId}:${i}`, (job) => {
-          seen.set(i, job.status as string);
-          return job.status === 'SUCCEEDED' || job.status === 'FAILED';
-        });
-      }
-    };
+    const { api, poller, jobId, seen, watch } = await followedLater(100);
     watch(0, 50);
     await poller.cycle();
     for (let i = 0; i < 100; i++)
